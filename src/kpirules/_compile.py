@@ -1,0 +1,351 @@
+"""An indicator → one generated Python function that scores a record.
+
+The function is written once per indicator as straight-line code (every sub-expression assigned to
+a local, shared sub-expressions computed once, constants bound as globals) and ``compile()``d, so
+scoring a record walks no tree. The common inputs (``int`` and finite ``Decimal``) are checked
+inline; everything else goes to :func:`kpirules._values.to_number`, which owns the rules for odd input.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from kpirules import nodes
+from kpirules._semantics import describe_expr, interpolation
+from kpirules._values import show, to_number
+from kpirules.errors import EvaluationError
+
+__all__ = ["CONTEXT", "Evaluator", "compile_indicator"]
+
+# Exact enough for any KPI: 28 significant digits, the decimal module's own default, but fixed here
+# so that a caller's decimal context cannot change a level.
+CONTEXT = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+MILESTONES = "milestones"
+_QUANTUM = Decimal("0.0001")
+
+# (record, strict) -> (level, score, values, milestones done)
+Evaluator = Callable[[Any, bool], tuple[int, Decimal, tuple[Any, ...], frozenset[int]]]
+
+_OPS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide"}
+
+
+def tidy(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and without an exponent (``3.5000`` → ``3.5``, 10 → 10)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize(CONTEXT)
+
+
+class _Writer:
+    def __init__(self, indicator: nodes.IndicatorNode) -> None:
+        self.indicator = indicator
+        self.lines: list[str] = []
+        self.names: dict[str, str] = {}
+        self.constants: dict[str, Any] = {}
+        self.memo: dict[nodes.Expr, str] = {}
+        self.counter = 0
+
+    def constant(self, value: Any) -> str:
+        for name, existing in self.constants.items():
+            if type(existing) is type(value) and existing == value and name.startswith("_k"):
+                if not isinstance(value, Decimal) or str(existing) == str(value):
+                    return name
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def fresh(self) -> str:
+        self.counter += 1
+        return f"t{self.counter}"
+
+    def emit(self, line: str, indent: int = 2) -> None:
+        self.lines.append("    " * indent + line)
+
+    def expr(self, expr: nodes.Expr) -> str:
+        """Emit the code for ``expr`` and return the local holding its value."""
+        known = self.memo.get(expr)
+        if known is not None:
+            return known
+        if isinstance(expr, nodes.Number):
+            result = self.constant(expr.value)
+        elif isinstance(expr, nodes.Name):
+            result = self.names[expr.name]
+        else:
+            result = self.fresh()
+            self.emit(f"{result} = {self.operation(expr)}")
+        self.memo[expr] = result
+        return result
+
+    def operation(self, expr: nodes.Expr) -> str:
+        if isinstance(expr, nodes.Negate):
+            return f"_minus({self.expr(expr.operand)})"
+        if isinstance(expr, nodes.BinaryOp):
+            left, right = self.expr(expr.left), self.expr(expr.right)
+            if expr.op == "/":
+                message = self.constant(self.division_message(expr))
+                self.emit(f"if not {right}: _divide_by_zero({message}, {right})")
+            return f"{_OPS[expr.op]}({left}, {right})"
+        if isinstance(expr, nodes.Compare):
+            parts = [self.expr(expr.operands[0])]
+            for op, operand in zip(expr.ops, expr.operands[1:]):
+                parts += [op, self.expr(operand)]
+            return " ".join(parts)
+        if isinstance(expr, nodes.Not):
+            return f"not {self.expr(expr.operand)}"
+        if isinstance(expr, nodes.BoolOp):
+            # Every operand is computed before the and/or, so an error in one (a division by zero)
+            # is raised whatever the others hold.
+            operands = [self.expr(operand) for operand in expr.operands]
+            return f" {expr.op} ".join(operands)
+        raise AssertionError(f"unknown expression {expr!r}")  # pragma: no cover
+
+    def division_message(self, expr: nodes.BinaryOp) -> str:
+        return (f"indicator {self.indicator.id}: division by zero in "
+                f"`{describe_expr(expr)}`: `{describe_expr(expr.right)}` is 0")
+
+
+def compile_indicator(indicator: nodes.IndicatorNode) -> Evaluator:
+    """The scoring function of ``indicator`` (which must have passed the load-time checks)."""
+    writer = _Writer(indicator)
+    measures = indicator.measures
+    milestones = frozenset(level.number for level in indicator.levels if level.is_milestone)
+    expected = len(measures) + (1 if milestones else 0)
+    writer.emit("def evaluate(record, strict=True):", 0)
+    writer.emit("if type(record) is not dict and not isinstance(record, _Mapping):", 1)
+    writer.emit("_not_a_mapping(record)", 2)
+    # All measures are looked up below, so a record of the expected size has no unknown keys:
+    # the full check runs only when the size is off.
+    size_off = f"len(record) != {expected}"
+    if milestones:
+        size_off = f"({size_off} or {MILESTONES!r} not in record)"
+    writer.emit(f"if strict and {size_off}: _check_keys(record)", 1)
+    writer.emit("try:", 1)
+    for index, measure in enumerate(measures):
+        local = f"m{index}"
+        writer.names[measure.name] = local
+        _emit_measure(writer, measure, local, index)
+    if milestones:
+        writer.emit(f"done = _milestones(record.get({MILESTONES!r}, ()))")
+    else:
+        writer.emit("done = _NONE_DONE")
+        writer.emit(f"if {MILESTONES!r} in record: done = _milestones(record[{MILESTONES!r}])")
+    for let in indicator.lets:
+        writer.names[let.name] = writer.expr(let.expr)
+    conditions = _emit_conditions(writer, indicator, milestones)
+    _emit_level(writer, indicator, conditions)
+    _emit_score(writer, indicator)
+    values = [writer.names[m.name] for m in measures] + [writer.names[l.name] for l in indicator.lets]
+    writer.emit(f"return level, score, ({', '.join(values)}{',' if values else ''}), done")
+    writer.emit("except ArithmeticError as error:", 1)
+    writer.emit("_arithmetic(error)", 2)
+    source = "\n".join(writer.lines) + "\n"
+    namespace = _namespace(indicator, milestones, writer.constants)
+    code = compile(source, f"<kpirules indicator {indicator.id}>", "exec")
+    exec(code, namespace)
+    evaluate: Evaluator = namespace["evaluate"]
+    evaluate.__doc__ = source  # the generated code, for anyone debugging a result
+    return evaluate
+
+
+def _emit_measure(writer: _Writer, measure: nodes.Measure, local: str, index: int) -> None:
+    key = writer.constant(measure.name)
+    writer.emit(f"{local} = record.get({key}, _MISSING)")
+    slow = f"_slow[{index}]"
+    if measure.kind == "flag":
+        writer.emit(f"if {local} is not True and {local} is not False: {slow}({local}, record)")
+        return
+    if measure.kind == "count":
+        writer.emit(f"if type({local}) is int and {local} >= 0: {local} = _D({local})")
+        writer.emit(f"else: {local} = {slow}({local}, record)")
+    else:
+        writer.emit(f"if type({local}) is int: {local} = _D({local})")
+        writer.emit(f"elif type({local}) is not _D or not {local}.is_finite(): "
+                    f"{local} = {slow}({local}, record)")
+    bounds = []
+    if measure.low is not None:
+        bounds.append(f"{local} < {writer.constant(measure.low)}")
+    if measure.high is not None:
+        bounds.append(f"{local} > {writer.constant(measure.high)}")
+    if bounds:
+        writer.emit(f"if {' or '.join(bounds)}: _out_of_range[{index}]({local})")
+
+
+def _emit_conditions(
+    writer: _Writer, indicator: nodes.IndicatorNode, milestones: frozenset[int]
+) -> list[str]:
+    conditions = []
+    for level in indicator.levels:
+        if level.is_milestone:
+            needed = [level.number]
+            if indicator.policy == "highest":
+                needed = sorted(m for m in milestones if m <= level.number)
+            local = writer.fresh()
+            writer.emit(f"{local} = " + " and ".join(f"{m} in done" for m in needed))
+            conditions.append(local)
+        else:
+            assert level.condition is not None
+            conditions.append(writer.expr(level.condition))
+    return conditions
+
+
+def _emit_level(writer: _Writer, indicator: nodes.IndicatorNode, conditions: list[str]) -> None:
+    top = len(conditions)
+    if indicator.policy == "highest":
+        for number in range(top, 0, -1):
+            keyword = "if" if number == top else "elif"
+            writer.emit(f"{keyword} {conditions[number - 1]}: level = {number}")
+        writer.emit("else: level = 0")
+        return
+    for number, condition in enumerate(conditions):
+        keyword = "if" if number == 0 else "elif"
+        writer.emit(f"{keyword} not {condition}: level = {number}")
+    writer.emit(f"else: level = {top}")
+
+
+def _emit_score(writer: _Writer, indicator: nodes.IndicatorNode) -> None:
+    shape = interpolation(indicator) if indicator.interpolate else None
+    if shape is None:
+        writer.emit("score = _SCORES[level]")
+        return
+    x = writer.expr(shape.expr)
+    thresholds = writer.constant(shape.thresholds)
+    writer.emit(f"score = _interpolate({x}, {thresholds}, {shape.rising})")
+
+
+def interpolate(x: Decimal, thresholds: tuple[Decimal, ...], rising: bool) -> Decimal:
+    """The fractional score of ``x`` between ``thresholds`` (SPEC §3, rounded half up to 4 places).
+
+    >>> interpolate(Decimal("47.5"), (Decimal(25), Decimal(40), Decimal(55)), True)
+    Decimal('2.5')
+    """
+    top = len(thresholds)
+    beyond = (lambda a, b: a >= b) if rising else (lambda a, b: a <= b)
+    if beyond(x, thresholds[-1]):
+        return Decimal(top)
+    if not beyond(x, thresholds[0]):
+        return Decimal(0)
+    number = max(k for k in range(1, top + 1) if beyond(x, thresholds[k - 1]))
+    low, high = thresholds[number - 1], thresholds[number]
+    fraction = CONTEXT.divide(CONTEXT.subtract(x, low), CONTEXT.subtract(high, low))
+    score = CONTEXT.add(Decimal(number), fraction).quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+    return tidy(score)
+
+
+def _namespace(
+    indicator: nodes.IndicatorNode, milestones: frozenset[int], constants: dict[str, Any]
+) -> dict[str, Any]:
+    ident = indicator.id
+    names = [m.name for m in indicator.measures]
+    known = frozenset(names) | {MILESTONES}
+
+    def fail(message: str, measure: str | None = None) -> EvaluationError:
+        return EvaluationError(f"indicator {ident}: {message}", ident, measure)
+
+    def not_a_mapping(record: object) -> None:
+        raise fail(f"a record must be a mapping of measure names to values, not "
+                   f"{type(record).__name__}")
+
+    def check_keys(record: Mapping[Any, Any]) -> None:
+        import difflib
+
+        for key in record:
+            if key in known:
+                continue
+            if not isinstance(key, str):
+                raise fail(f"unknown key {key!r}: keys are measure names", None)
+            guess = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
+            hint = f"; did you mean `{guess[0]}`?" if guess else (
+                f"; the measures are {', '.join(f'`{n}`' for n in names) or 'none'}"
+            )
+            raise fail(f"unknown measure `{key}`{hint}", key)
+
+    def slow(measure: nodes.Measure) -> Callable[[Any, Mapping[Any, Any]], Any]:
+        def convert(value: Any, record: Mapping[Any, Any]) -> Any:
+            if value is _MISSING:
+                import difflib
+
+                described = f" ({measure.description})" if measure.description else ""
+                strays = [k for k in record if isinstance(k, str) and k not in known]
+                guess = difflib.get_close_matches(measure.name, strays, n=1, cutoff=0.6)
+                hint = f"; it has `{guess[0]}`: a misspelling?" if guess else ""
+                raise fail(f"the record has no value for measure `{measure.name}`{described}"
+                           f"{hint}", measure.name)
+            if measure.kind == "flag":
+                raise fail(f"`{measure.name}` is a flag and must be true or false, not "
+                           f"{value!r}", measure.name)
+            number = to_number(value, ident, measure.name, measure.kind)
+            if measure.kind == "count" and (number < 0 or number != number.to_integral_value()):
+                raise fail(f"`{measure.name}` is a count and must be a whole number 0 or more, "
+                           f"not {show(number)}", measure.name)
+            return number
+
+        return convert
+
+    def out_of_range(measure: nodes.Measure) -> Callable[[Decimal], None]:
+        low = "" if measure.low is None else show(measure.low)
+        high = "" if measure.high is None else show(measure.high)
+
+        def complain(value: Decimal) -> None:
+            raise fail(f"`{measure.name}` must be in {low}..{high}, not {show(value)}",
+                       measure.name)
+
+        return complain
+
+    def milestones_done(reported: Any) -> frozenset[int]:
+        if isinstance(reported, (str, bytes, Mapping)) or not isinstance(reported, Iterable):
+            raise fail(f"`milestones` must be a list of level numbers, not {reported!r}",
+                       MILESTONES)
+        done = []
+        for item in reported:
+            if type(item) is not int or item not in milestones:
+                allowed = ", ".join(str(m) for m in sorted(milestones)) or "none"
+                raise fail(f"`milestones` holds {item!r}, which is not a milestone level of "
+                           f"this indicator (its milestone levels: {allowed})", MILESTONES)
+            done.append(item)
+        return frozenset(done)
+
+    def divide_by_zero(message: str, value: Decimal) -> None:
+        raise EvaluationError(message, ident, None)
+
+    def arithmetic(error: ArithmeticError) -> None:
+        raise fail(f"a number is too large to compute with ({type(error).__name__})") from None
+
+    top = len(indicator.levels)
+    namespace: dict[str, Any] = {
+        "_D": Decimal,
+        "_Mapping": Mapping,
+        "_MISSING": _MISSING,
+        "_NONE_DONE": frozenset(),
+        "_SCORES": tuple(Decimal(k) for k in range(top + 1)),
+        "_add": CONTEXT.add,
+        "_subtract": CONTEXT.subtract,
+        "_multiply": CONTEXT.multiply,
+        "_divide": CONTEXT.divide,
+        "_minus": CONTEXT.minus,
+        "_interpolate": interpolate,
+        "_not_a_mapping": not_a_mapping,
+        "_check_keys": check_keys,
+        "_milestones": milestones_done,
+        "_divide_by_zero": divide_by_zero,
+        "_arithmetic": arithmetic,
+        "_slow": tuple(slow(m) for m in indicator.measures),
+        "_out_of_range": tuple(out_of_range(m) for m in indicator.measures),
+    }
+    namespace.update(constants)
+    return namespace
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()

@@ -1,0 +1,45 @@
+"""``parse`` and ``load``: text or a file → a checked :class:`RuleSet`."""
+
+from __future__ import annotations
+
+import os
+
+from kpirules._parser import parse_tree
+from kpirules._semantics import analyse
+from kpirules.errors import KpiRulesError, ParseError
+from kpirules.model import RuleSet
+
+__all__ = ["load", "parse"]
+
+
+def parse(text: str, source: str = "<string>") -> RuleSet:
+    """Read rule text into a :class:`RuleSet`.
+
+    ``source`` names the text in error messages. Raises :class:`~kpirules.ParseError` (with
+    ``source``, ``line`` and ``column``) for anything that is not a valid rule file.
+
+    >>> import kpirules
+    >>> rules = kpirules.parse('indicator 6 "Online sales"\\n  level 1 if growth >= 11\\n')
+    >>> rules["6"].evaluate({"growth": "11.0"}).level
+    1
+    """
+    if not isinstance(text, str):
+        raise KpiRulesError(f"parse needs the rule text as str, not {type(text).__name__}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return RuleSet(analyse(parse_tree(text, source), text))
+
+
+def load(path: str | os.PathLike[str]) -> RuleSet:
+    """Read a UTF-8 ``.kpi`` file into a :class:`RuleSet` (errors name the file)."""
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise ParseError(
+            f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8", name, 1, 1
+        ) from None
+    except OSError as error:
+        raise KpiRulesError(f"cannot read {name}: {error.strerror or error}") from None
+    return parse(text, source=name)

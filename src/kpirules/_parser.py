@@ -1,0 +1,634 @@
+"""Rule text → syntax tree. The only module that knows Lark exists.
+
+Lark (LALR, contextual lexer) turns the text into a parse tree; :class:`_Builder` turns that into
+:mod:`kpirules.nodes` without recursion, so deeply nested input cannot exhaust the Python stack; and
+:func:`_syntax_error` turns Lark's exceptions into a :class:`ParseError` that says, in words, what was
+expected, at the line and column of the offending token.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from kpirules import nodes
+from kpirules._resources import grammar_text
+from kpirules.errors import ParseError
+
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
+    from lark.exceptions import UnexpectedInput
+
+__all__ = ["KEYWORDS", "MAX_DEPTH", "parse_tree", "source_line", "thai_digits_to_ascii"]
+
+KEYWORDS = frozenset(
+    """catalogue title position year round indicator strategy team weight measure number count flag
+    in unit let level if milestone policy ordered highest score interpolate and or not""".split()
+)
+
+# Later stages walk expressions recursively; a bound far above anything a person writes keeps them
+# clear of Python's recursion limit.
+MAX_DEPTH = 150
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+_lock = threading.Lock()
+_lark: Lark | None = None
+
+
+def thai_digits_to_ascii(text: str) -> str:
+    """``text`` with Thai digits ๐–๙ replaced by 0–9."""
+    return text.translate(_THAI_DIGITS)
+
+
+def _parser() -> Lark:
+    global _lark
+    if _lark is None:
+        with _lock:
+            if _lark is None:
+                from lark import Lark
+
+                _lark = Lark(
+                    grammar_text(),
+                    parser="lalr",
+                    lexer="contextual",
+                    propagate_positions=True,
+                    maybe_placeholders=True,
+                )
+    return _lark
+
+
+def source_line(text: str, line: int) -> str | None:
+    """Line ``line`` (1-based) of ``text``, or None past its end."""
+    if line < 1:
+        return None
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def parse_tree(text: str, source: str) -> nodes.RuleFile:
+    """Parse ``text`` into a :class:`nodes.RuleFile` (not yet checked for meaning)."""
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(text, source, error) from None
+    return _Builder(text, source).build(tree)
+
+
+# --- parse tree → nodes ---------------------------------------------------------------------------
+
+_Item = tuple[Any, int]  # a converted child and its expression depth
+
+
+class _Builder:
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        self.handlers: dict[str, Callable[[Any, list[_Item]], _Item]] = {
+            "number": self._number,
+            "name": self._name,
+            "negate": self._negate,
+            "product": self._binary,
+            "sum": self._binary,
+            "comparison": self._comparison,
+            "and_expr": self._bool_op("and"),
+            "or_expr": self._bool_op("or"),
+            "not_expr": self._not,
+            "signed_number": self._signed_number,
+            "indicator_id": self._indicator_id,
+            "measure_range": self._keep,
+            "measure_unit": self._keep,
+            "measure_stmt": self._measure,
+            "let_stmt": self._let,
+            "level_if": self._level_if,
+            "level_milestone": self._level_milestone,
+            "indicator": self._indicator,
+        }
+        for keyword in ("catalogue", "title", "position", "strategy", "team"):
+            self.handlers[f"{keyword}_stmt"] = self._text_field(keyword)
+        for keyword in ("year", "round", "weight"):
+            self.handlers[f"{keyword}_stmt"] = self._number_field(keyword)
+        self.handlers["policy_stmt"] = self._token_field("policy")
+        self.handlers["score_stmt"] = self._token_field("score")
+
+    def error(self, message: str, line: int, column: int) -> ParseError:
+        return ParseError(message, self.source, line, column, source_line(self.text, line))
+
+    def build(self, root: Tree) -> nodes.RuleFile:
+        from lark import Tree
+
+        # Post-order walk with an explicit stack: the parse tree of `-(-(-(…)))` is as deep as the
+        # input is long, and recursion would overflow on it.
+        results: list[_Item] = []
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            item, expanded = stack.pop()
+            if not isinstance(item, Tree):
+                results.append((item, 0))
+                continue
+            if not expanded:
+                stack.append((item, True))
+                stack.extend((child, False) for child in reversed(item.children))
+                continue
+            count = len(item.children)
+            children = results[len(results) - count :]
+            del results[len(results) - count :]
+            if item.data == "start":
+                return self._file([child for child, _ in children])
+            results.append(self.handlers[item.data](item, children))
+        raise AssertionError("the parse tree has no root")  # pragma: no cover
+
+    # positions
+
+    @staticmethod
+    def _token_span(token: Token) -> nodes.Span:
+        return nodes.Span(token.line or 0, token.column or 0, token.end_line or 0,
+                          token.end_column or 0)
+
+    @staticmethod
+    def _tree_span(tree: Tree) -> nodes.Span:
+        meta = tree.meta
+        if meta.empty:
+            return nodes.NOWHERE
+        return nodes.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
+        if depth > MAX_DEPTH:
+            raise self.error(
+                f"this expression is nested more than {MAX_DEPTH} levels deep; "
+                "split it into `let` steps",
+                span.line,
+                span.column,
+            )
+        return node, depth
+
+    # tokens
+
+    def _string(self, token: Token) -> str:
+        raw = str(token)[1:-1]
+        if "\\" not in raw:
+            return raw
+        out: list[str] = []
+        chars = iter(enumerate(raw))
+        for index, char in chars:
+            if char != "\\":
+                out.append(char)
+                continue
+            _, escaped = next(chars)
+            replacement = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}.get(escaped)
+            if replacement is None:
+                raise self.error(
+                    f"`\\{escaped}` is not an escape in a text; write `\\\\` for a backslash "
+                    '(the escapes are \\" \\\\ \\n \\t)',
+                    token.line or 0,
+                    (token.column or 0) + 1 + index,
+                )
+            out.append(replacement)
+        return "".join(out)
+
+    def _name_token(self, token: Token) -> str:
+        name = str(token)
+        line, column = token.line or 0, token.column or 0
+        if name in KEYWORDS:
+            raise self.error(
+                f"`{name}` is a keyword and cannot be used as a name; choose another name, "
+                f"such as `{name}_value`",
+                line,
+                column,
+            )
+        if not name.isidentifier():
+            bad = next(
+                (c for i, c in enumerate(name) if not ("a" + name[: i + 1]).isidentifier()), name[0]
+            )
+            raise self.error(
+                f"`{name}` is not a valid name (`{bad}` cannot be part of a name); names are "
+                "letters, digits and `_` (Thai letters are letters), and text goes in double "
+                "quotes",
+                line,
+                column,
+            )
+        return name
+
+    @staticmethod
+    def _decimal(token: Token) -> tuple[Decimal, str]:
+        text = str(token)
+        return Decimal(thai_digits_to_ascii(text).replace("_", "")), text
+
+    # expressions
+
+    def _number(self, tree: Tree, children: list[_Item]) -> _Item:
+        token = children[0][0]
+        value, text = self._decimal(token)
+        return nodes.Number(value, text, self._token_span(token)), 1
+
+    def _name(self, tree: Tree, children: list[_Item]) -> _Item:
+        token = children[0][0]
+        return nodes.Name(self._name_token(token), self._token_span(token)), 1
+
+    def _negate(self, tree: Tree, children: list[_Item]) -> _Item:
+        operand, depth = children[1]
+        span = self._tree_span(tree)
+        return self._expr(nodes.Negate(operand, span), depth + 1, span)
+
+    def _binary(self, tree: Tree, children: list[_Item]) -> _Item:
+        left, depth = children[0]
+        start = self._tree_span(tree)
+        for index in range(1, len(children), 2):
+            op = str(children[index][0])
+            right, right_depth = children[index + 1]
+            end = _end_of(right) or start
+            span = nodes.Span(start.line, start.column, end.end_line, end.end_column)
+            depth = max(depth, right_depth) + 1
+            left, depth = self._expr(nodes.BinaryOp(op, left, right, span), depth, span)  # type: ignore[arg-type]
+        return left, depth
+
+    def _comparison(self, tree: Tree, children: list[_Item]) -> _Item:
+        operands = tuple(child for child, _ in children[0::2])
+        ops = tuple(str(op) for op, _ in children[1::2])
+        depth = max(d for _, d in children[0::2]) + 1
+        span = self._tree_span(tree)
+        return self._expr(nodes.Compare(operands, ops, span), depth, span)
+
+    def _bool_op(self, op: str) -> Callable[[Tree, list[_Item]], _Item]:
+        def build(tree: Tree, children: list[_Item]) -> _Item:
+            operands = tuple(child for child, _ in children)
+            depth = max(d for _, d in children) + 1
+            span = self._tree_span(tree)
+            return self._expr(nodes.BoolOp(op, operands, span), depth, span)  # type: ignore[arg-type]
+
+        return build
+
+    def _not(self, tree: Tree, children: list[_Item]) -> _Item:
+        operand, depth = children[0]
+        span = self._tree_span(tree)
+        return self._expr(nodes.Not(operand, span), depth + 1, span)
+
+    # statements
+
+    @staticmethod
+    def _keep(tree: Tree, children: list[_Item]) -> _Item:
+        return [child for child, _ in children], 0
+
+    def _signed_number(self, tree: Tree, children: list[_Item]) -> _Item:
+        minus, token = children[0][0], children[1][0]
+        value, text = self._decimal(token)
+        if minus is not None:
+            value, text = -value, "-" + text
+        return (value, text, self._tree_span(tree)), 0
+
+    def _indicator_id(self, tree: Tree, children: list[_Item]) -> _Item:
+        token = children[0][0]
+        if token.type == "STRING":
+            value = self._string(token)
+            if not value.strip():
+                raise self.error("an indicator id cannot be empty", token.line, token.column)
+            return (value, str(token)), 0
+        if token.type == "NAME":
+            return (self._name_token(token), str(token)), 0
+        return (thai_digits_to_ascii(str(token)), str(token)), 0
+
+    def _text_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
+        def build(tree: Tree, children: list[_Item]) -> _Item:
+            value = self._string(children[0][0])
+            return nodes.Field(keyword, value, self._tree_span(tree)), 0
+
+        return build
+
+    def _number_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
+        def build(tree: Tree, children: list[_Item]) -> _Item:
+            value, text, span = children[0][0]
+            if keyword != "weight" and value != value.to_integral_value():
+                raise self.error(f"`{keyword}` needs a whole number, not `{text}`",
+                                 span.line, span.column)
+            if keyword == "weight" and value < 0:
+                raise self.error(f"a weight cannot be negative (`{text}`)", span.line, span.column)
+            return nodes.Field(keyword, text, self._tree_span(tree)), 0
+
+        return build
+
+    def _token_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
+        def build(tree: Tree, children: list[_Item]) -> _Item:
+            return nodes.Field(keyword, str(children[0][0]), self._tree_span(tree)), 0
+
+        return build
+
+    def _measure(self, tree: Tree, children: list[_Item]) -> _Item:
+        name_token, description, kind, bounds, unit = (child for child, _ in children)
+        low = high = low_text = high_text = None
+        if bounds is not None:
+            if bounds[0] is not None:
+                low, low_text, _ = bounds[0]
+            if bounds[2] is not None:
+                high, high_text, _ = bounds[2]
+            if low is not None and high is not None and low > high:
+                dots = bounds[1]
+                raise self.error(
+                    f"the range {low_text}..{high_text} is empty: write the lower bound first",
+                    dots.line, dots.column,
+                )
+        measure = nodes.Measure(
+            name=self._name_token(name_token),
+            description=None if description is None else self._string(description),
+            kind=str(kind) if kind is not None else "number",  # type: ignore[arg-type]
+            low=low,
+            high=high,
+            unit=None if unit is None else self._string(unit[0]),
+            kind_written=kind is not None,
+            low_text=low_text,
+            high_text=high_text,
+            has_range=bounds is not None,
+            span=self._tree_span(tree),
+        )
+        return measure, 0
+
+    def _let(self, tree: Tree, children: list[_Item]) -> _Item:
+        name = self._name_token(children[0][0])
+        return nodes.Let(name, children[1][0], self._tree_span(tree)), 0
+
+    def _level_number(self, token: Token) -> int:
+        value, text = self._decimal(token)
+        if value != value.to_integral_value() or value < 1:
+            raise self.error(
+                f"a level number is a whole number from 1 up, not `{text}`",
+                token.line, token.column,
+            )
+        return int(value)
+
+    def _level_if(self, tree: Tree, children: list[_Item]) -> _Item:
+        number_token, condition, description = (child for child, _ in children)
+        on_next_line = description is not None and description.line != _last_line(condition)
+        level = nodes.Level(
+            number=self._level_number(number_token),
+            condition=condition,
+            description=None if description is None else self._string(description),
+            description_on_next_line=on_next_line,
+            span=self._tree_span(tree),
+        )
+        return level, 0
+
+    def _level_milestone(self, tree: Tree, children: list[_Item]) -> _Item:
+        number_token, description = (child for child, _ in children)
+        level = nodes.Level(
+            number=self._level_number(number_token),
+            description=self._string(description),
+            is_milestone=True,
+            description_on_next_line=description.line != number_token.line,
+            span=self._tree_span(tree),
+        )
+        return level, 0
+
+    def _indicator(self, tree: Tree, children: list[_Item]) -> _Item:
+        (id_value, id_text), title_token = children[0][0], children[1][0]
+        statements = tuple(child for child, _ in children[2:])
+        indicator = nodes.IndicatorNode(
+            id=id_value,
+            title=self._string(title_token),
+            id_text=id_text,
+            statements=statements,
+            span=self._tree_span(tree),
+        )
+        return indicator, 0
+
+    def _file(self, items: list[Any]) -> nodes.RuleFile:
+        header = tuple(item for item in items if isinstance(item, nodes.Field))
+        indicators = tuple(item for item in items if isinstance(item, nodes.IndicatorNode))
+        return nodes.RuleFile(source=self.source, indicators=indicators, header=header)
+
+
+def _end_of(node: Any) -> nodes.Span | None:
+    span = getattr(node, "span", None)
+    return span if isinstance(span, nodes.Span) and span.line else None
+
+
+def _last_line(node: Any) -> int:
+    span = _end_of(node)
+    return span.end_line if span else 0
+
+
+# --- Lark's exceptions → messages for people --------------------------------------------------------
+
+_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": 'a text in double quotes ("…")',
+    "COMPARE": "a comparison such as `>= 55`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "TIMES": "`*`",
+    "DIVIDE": "`/`",
+    "EQUAL": "`=`",
+    "RANGE": "`..`",
+    "KIND": "`number`, `count` or `flag`",
+    "POLICY_KIND": "`ordered` or `highest`",
+    "INTERPOLATE": "`interpolate`",
+    "$END": "the end of the file",
+}
+
+_STATEMENTS = ("INDICATOR", "LEVEL", "MEASURE", "LET", "WEIGHT", "STRATEGY", "TEAM", "POLICY",
+               "SCORE", "CATALOGUE", "TITLE", "POSITION", "YEAR", "ROUND")
+_HEADER_ONLY = {"CATALOGUE", "TITLE", "POSITION"}
+_INDICATOR_ONLY = {"LEVEL", "MEASURE", "LET", "WEIGHT", "STRATEGY", "TEAM", "POLICY", "SCORE"}
+_OPERANDS = {"NUMBER", "NAME", "LPAR"}
+
+# Characters people type for operators kpirules spells differently.
+_CHARACTER_HINTS = {
+    "=>": '`=>` is not an operator: write `>=` for "at least"',
+    "=<": '`=<` is not an operator: write `<=` for "at most"',
+    "≥": 'write `>=` for "at least" instead of `≥`',
+    "≤": 'write `<=` for "at most" instead of `≤`',
+    "≠": "write `!=` for \"not equal\" instead of `≠`",
+    "&&": "write `and` instead of `&&`",
+    "||": "write `or` instead of `||`",
+    "&": "write `and` instead of `&`",
+    "|": "write `or` instead of `|`",
+    "×": "write `*` to multiply instead of `×`",
+    "÷": "write `/` to divide instead of `÷`",
+    "%": "remove the `%`: numbers are plain (write `55` for 55 percent)",
+    "“": "write straight double quotes `\"` instead of `“ ”`",
+    "”": "write straight double quotes `\"` instead of `“ ”`",
+    "'": "text goes in double quotes `\"…\"`, not single quotes",
+    "!": "write `not` instead of `!` (or `!=` for \"not equal\")",
+    ",": "remove the `,`: write numbers without thousands separators (`1000` or `1_000`)",
+}
+
+
+def _keyword(terminal: str) -> str | None:
+    word = terminal.lower()
+    return word if word in KEYWORDS and terminal.isupper() else None
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _WORDS:
+        return _WORDS[terminal]
+    keyword = _keyword(terminal)
+    return f"`{keyword}`" if keyword else terminal
+
+
+def _expected_words(expected: set[str]) -> str:
+    if expected & set(_STATEMENTS) and len(expected & set(_STATEMENTS)) > 3:
+        others = sorted(
+            (t for t in expected if t not in _STATEMENTS and t != "__ANON_0"), key=_sort_key
+        )
+        words = [_describe(t) for t in others] + ["a new statement such as `level`"]
+    else:
+        words = [_describe(t) for t in sorted(expected, key=_sort_key)]
+    words = list(dict.fromkeys(words))
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _sort_key(terminal: str) -> tuple[int, str]:
+    order = ["COMPARE", "NUMBER", "NAME", "STRING", "LPAR", "RPAR"]
+    return (order.index(terminal) if terminal in order else len(order), terminal)
+
+
+def _shown(token: Token | None) -> str:
+    if token is None:
+        return "the start of the file"
+    if token.type == "$END":
+        return "the end of the file"
+    text = str(token)
+    return f"`{text if len(text) <= 40 else text[:37] + '…'}`"
+
+
+def _has_thai(text: str) -> bool:
+    return any("\u0e00" <= char <= "\u0e7f" for char in text)
+
+
+def _tokens_before(text: str, line: int, column: int) -> Token | None:
+    """The last token the parser accepted before ``line:column`` (for "after `x`" in messages)."""
+    from lark.exceptions import UnexpectedInput
+
+    previous: Token | None = None
+    try:
+        interactive = _parser().parse_interactive(text)
+        for token in interactive.iter_parse():
+            if (token.line or 0, token.column or 0) >= (line, column):
+                break
+            previous = token
+    except UnexpectedInput:
+        pass
+    return previous
+
+
+def _syntax_error(text: str, source: str, error: UnexpectedInput) -> ParseError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    line, column = error.line, error.column
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        line, column = _end_position(text)
+    message = _message(text, error, line, column)
+    if isinstance(error, UnexpectedCharacters) or line < 1:
+        line, column = max(line, 1), max(column, 1)
+    return ParseError(message, source, line, column, source_line(text, line))
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    stripped = text.rstrip()
+    lines = stripped.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _message(text: str, error: UnexpectedInput, line: int, column: int) -> str:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    at = source_line(text, line) or ""
+    rest = at[column - 1 :]
+    for mistake, hint in _CHARACTER_HINTS.items():
+        if rest.startswith(mistake):
+            return hint
+    expected: set[str] = set()
+    token: Token | None = None
+    previous: Token | None = None
+    if isinstance(error, UnexpectedCharacters):
+        expected = set(error.allowed or ())
+        if rest.startswith('"'):
+            return 'this text is not closed: end it with `"` on the same line'
+        if rest.startswith("="):
+            return "write `==` to compare for equality (a single `=` only follows `let NAME`)"
+        char = rest[:1] or "?"
+        return f"unexpected character `{char}`: expected {_expected_words(expected)}"
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = set(error.expected or ())
+        history = getattr(error, "token_history", None)
+        previous = history[-1] if history else _tokens_before(text, line, column)
+    return _token_message(token, previous, expected)
+
+
+def _token_message(token: Token | None, previous: Token | None, expected: set[str]) -> str:
+    kind = token.type if token is not None else "$END"
+    value = str(token) if token is not None else ""
+    after = _shown(previous)
+    found = "the end of the file" if kind == "$END" else f"`{value}`"
+    prev_kind = previous.type if previous is not None else None
+
+    if kind == "EQUAL" and "COMPARE" in expected:
+        return "write `==` to compare for equality (a single `=` only follows `let NAME`)"
+    if kind == "NAME" and not ({"NAME"} & expected):
+        guess = difflib.get_close_matches(value.lower(), sorted(KEYWORDS), n=1, cutoff=0.75)
+        if guess and expected & set(_STATEMENTS):
+            return f"unknown statement `{value}`: did you mean `{guess[0]}`?"
+        if _has_thai(value):
+            return (f"Thai text `{value}` is outside double quotes: a description or title goes "
+                    f'in double quotes, as in "{value}"')
+    if kind in _HEADER_ONLY and prev_kind is not None and kind not in expected:
+        return (f"`{value}` belongs in the catalogue header, before the first indicator")
+    if kind in _INDICATOR_ONLY and "INDICATOR" in expected and "LEVEL" not in expected:
+        return (f"`{value}` must be inside an indicator: start one with "
+                '`indicator 1 "title"` first')
+    if prev_kind == "LEVEL" and expected == {"NUMBER"}:
+        return f"write the level number after `level`, as in `level 3 if …`; found {found}"
+    if prev_kind == "NUMBER" and expected == {"IF", "MILESTONE"}:
+        return (f"expected `if` and a condition, or `milestone` and a description, after "
+                f"`level {previous}`; found {found}")
+    if prev_kind == "INDICATOR":
+        return f'expected the indicator\'s id after `indicator`, as in `indicator 1 "title"`; found {found}'
+    if expected == {"STRING"} and prev_kind in ("NUMBER", "NAME", "STRING") and kind != "STRING":
+        hint = " (Thai text too goes in double quotes)" if _has_thai(value) else ""
+        return f"expected {_WORDS['STRING']} after {after}; found {found}{hint}"
+    if prev_kind == "COMPARE" and expected & _OPERANDS:
+        return f"expected a number or a name after {after} (the threshold is missing); found {found}"
+    if "COMPARE" in expected and prev_kind in ("NAME", "NUMBER", "RPAR"):
+        return f"expected a comparison such as `>= 55` after {after}; found {found}"
+    if kind == "$END":
+        return f"the file ends in the middle of a statement: expected {_expected_words(expected)} after {after}"
+    return f"expected {_expected_words(expected)} after {after}; found {found}"
+
+
+def iter_comments(text: str) -> Iterator[tuple[int, int, str]]:
+    """Every ``#`` comment of ``text`` as (line, column, text), skipping ``#`` inside strings.
+
+    Strings cannot span lines, so each line can be scanned on its own.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "#" not in line:
+            continue
+        in_string = False
+        escaped = False
+        for index, char in enumerate(line):
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                yield number, index + 1, line[index:].rstrip("\r")
+                break

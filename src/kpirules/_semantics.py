@@ -1,0 +1,366 @@
+"""Load-time checks: what a rule file must mean before anything is evaluated.
+
+Level numbering, duplicate ids and names, `let` order, keyword and type errors (a number where a
+condition is needed and the reverse) and the shape `score interpolate` needs. Each failure is a
+:class:`ParseError` at the line and column of the statement or expression at fault.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from kpirules import nodes
+from kpirules._parser import source_line
+from kpirules.errors import ParseError
+
+__all__ = ["Interpolation", "analyse", "describe_expr", "interpolation", "walk"]
+
+Type = Literal["number", "condition"]
+
+
+def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
+    """``expr`` and every expression inside it, parents first."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, nodes.BinaryOp):
+            stack += [node.right, node.left]
+        elif isinstance(node, (nodes.Compare, nodes.BoolOp)):
+            stack += reversed(node.operands)
+        elif isinstance(node, (nodes.Negate, nodes.Not)):
+            stack.append(node.operand)
+
+
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}
+
+
+def _precedence(expr: nodes.Expr) -> int:
+    if isinstance(expr, nodes.BoolOp):
+        return _PRECEDENCE[expr.op]
+    if isinstance(expr, nodes.Not):
+        return _PRECEDENCE["not"]
+    if isinstance(expr, nodes.Compare):
+        return _PRECEDENCE["compare"]
+    if isinstance(expr, nodes.BinaryOp):
+        return _PRECEDENCE[expr.op]
+    if isinstance(expr, nodes.Negate):
+        return _PRECEDENCE["neg"]
+    return 8
+
+
+def describe_expr(expr: nodes.Expr) -> str:
+    """``expr`` written back as rule text, with the parentheses its structure needs."""
+
+    def wrap(child: nodes.Expr, needed: bool) -> str:
+        text = describe_expr(child)
+        return f"({text})" if needed else text
+
+    if isinstance(expr, nodes.Number):
+        return expr.text
+    if isinstance(expr, nodes.Name):
+        return expr.name
+    mine = _precedence(expr)
+    if isinstance(expr, nodes.Negate):
+        return "-" + wrap(expr.operand, _precedence(expr.operand) < mine)
+    if isinstance(expr, nodes.Not):
+        return "not " + wrap(expr.operand, _precedence(expr.operand) < mine)
+    if isinstance(expr, nodes.BinaryOp):
+        left = wrap(expr.left, _precedence(expr.left) < mine)
+        right = wrap(expr.right, _precedence(expr.right) <= mine)
+        return f"{left} {expr.op} {right}"
+    if isinstance(expr, nodes.Compare):
+        parts = [wrap(expr.operands[0], _precedence(expr.operands[0]) <= mine)]
+        for op, operand in zip(expr.ops, expr.operands[1:]):
+            parts += [op, wrap(operand, _precedence(operand) <= mine)]
+        return " ".join(parts)
+    joined = f" {expr.op} ".join(
+        wrap(operand, _precedence(operand) <= mine) for operand in expr.operands
+    )
+    return joined
+
+
+@attrs.frozen
+class Interpolation:
+    """What ``score interpolate`` needs: the shared expression, its thresholds, the direction."""
+
+    expr: nodes.Expr
+    thresholds: tuple[Decimal, ...]
+    rising: bool
+
+
+def _constant(expr: nodes.Expr) -> Decimal | None:
+    if isinstance(expr, nodes.Number):
+        return expr.value
+    if isinstance(expr, nodes.Negate) and isinstance(expr.operand, nodes.Number):
+        return -expr.operand.value
+    return None
+
+
+_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
+
+
+def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal] | None:
+    """``(E, op, t)`` when ``condition`` is one comparison of an expression with a constant,
+    normalised so that the constant is on the right (``t <= E`` becomes ``E >= t``)."""
+    if not isinstance(condition, nodes.Compare) or len(condition.ops) != 1:
+        return None
+    op = condition.ops[0]
+    if op not in _FLIP:
+        return None
+    left, right = condition.operands
+    right_value = _constant(right)
+    if right_value is not None and _constant(left) is None:
+        return left, op, right_value
+    left_value = _constant(left)
+    if left_value is not None and right_value is None:
+        return right, _FLIP[op], left_value
+    return None
+
+
+def interpolation(indicator: nodes.IndicatorNode) -> Interpolation | None:
+    """The interpolation shape of ``indicator``, or None when it does not have one."""
+    parts = [threshold_of(level.condition) for level in indicator.levels]
+    if not parts or any(part is None for part in parts):
+        return None
+    exprs = {part[0] for part in parts if part is not None}
+    if len(exprs) != 1:
+        return None
+    ops = {part[1] for part in parts if part is not None}
+    thresholds = tuple(part[2] for part in parts if part is not None)
+    if ops <= {">=", ">"}:
+        rising = True
+    elif ops <= {"<=", "<"}:
+        rising = False
+    else:
+        return None
+    steps = zip(thresholds, thresholds[1:])
+    if not all((a < b) if rising else (a > b) for a, b in steps):
+        return None
+    return Interpolation(next(iter(exprs)), thresholds, rising)
+
+
+class _Checker:
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+
+    def error(self, message: str, span: nodes.Span) -> ParseError:
+        line = max(span.line, 1)
+        return ParseError(message, self.source, line, max(span.column, 1),
+                          source_line(self.text, line))
+
+    def file(self, raw: nodes.RuleFile) -> nodes.RuleFile:
+        header = self.fields(raw.header, None)
+        seen: dict[str, nodes.IndicatorNode] = {}
+        indicators = []
+        for indicator in raw.indicators:
+            if indicator.id in seen:
+                first = seen[indicator.id].span.line
+                raise self.error(
+                    f"indicator `{indicator.id}` is defined twice (first on line {first}); "
+                    "give each indicator its own id",
+                    indicator.span,
+                )
+            seen[indicator.id] = indicator
+            indicators.append(self.indicator(indicator))
+        return attrs.evolve(
+            raw,
+            id=header.get("catalogue"),
+            title=header.get("title"),
+            position=header.get("position"),
+            year=_int(header.get("year")),
+            round=_int(header.get("round")),
+            indicators=tuple(indicators),
+        )
+
+    def fields(self, statements: tuple[object, ...], indicator: str | None) -> dict[str, str]:
+        values: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        for statement in statements:
+            if not isinstance(statement, nodes.Field):
+                continue
+            if statement.keyword in values:
+                where = f"indicator `{indicator}`" if indicator else "the catalogue header"
+                raise self.error(
+                    f"`{statement.keyword}` is given twice in {where} (first on line "
+                    f"{lines[statement.keyword]}); keep one",
+                    statement.span,
+                )
+            values[statement.keyword] = statement.value
+            lines[statement.keyword] = statement.span.line
+        return values
+
+    def indicator(self, raw: nodes.IndicatorNode) -> nodes.IndicatorNode:
+        fields = self.fields(raw.statements, raw.id)
+        statements = raw.statements
+        declared = [s for s in statements if isinstance(s, nodes.Measure)]
+        lets = [s for s in statements if isinstance(s, nodes.Let)]
+        levels = [s for s in statements if isinstance(s, nodes.Level)]
+        types = self.names(raw, declared, lets)
+        implicit: dict[str, nodes.Measure] = {}
+
+        def type_of(expr: nodes.Expr, defined: set[str]) -> Type:
+            return self.type_of(expr, types, defined, implicit, raw)
+
+        defined = {m.name for m in declared}
+        for let in lets:
+            types[let.name] = type_of(let.expr, defined)
+            defined.add(let.name)
+        for level in levels:
+            if level.condition is not None and type_of(level.condition, defined) != "condition":
+                raise self.not_a_condition(level.condition)
+        self.numbering(raw, levels)
+        policy = fields.get("policy", "ordered")
+        interpolate = "score" in fields
+        checked = attrs.evolve(
+            raw,
+            strategy=fields.get("strategy"),
+            team=fields.get("team"),
+            weight=None if "weight" not in fields else _decimal(fields["weight"]),
+            weight_text=fields.get("weight"),
+            year=_int(fields.get("year")),
+            round=_int(fields.get("round")),
+            measures=(*declared, *implicit.values()),
+            lets=tuple(lets),
+            levels=tuple(sorted(levels, key=lambda level: level.number)),
+            policy=policy,
+            interpolate=interpolate,
+        )
+        if interpolate and interpolation(checked) is None:
+            score = next(s for s in statements if isinstance(s, nodes.Field) and s.keyword == "score")
+            raise self.error(
+                "`score interpolate` needs every level to be one comparison of the same "
+                "expression with a number, `>=`/`>` with rising thresholds or `<=`/`<` with "
+                "falling ones (no milestones, no `and`/`or`)",
+                score.span,
+            )
+        return checked
+
+    def names(
+        self, raw: nodes.IndicatorNode, declared: list[nodes.Measure], lets: list[nodes.Let]
+    ) -> dict[str, Type]:
+        types: dict[str, Type] = {}
+        where: dict[str, int] = {}
+        for item in (*declared, *lets):
+            if item.name in types:
+                raise self.error(
+                    f"`{item.name}` is already declared in indicator `{raw.id}` (line "
+                    f"{where[item.name]}); give it another name",
+                    item.span,
+                )
+            kind = item.kind if isinstance(item, nodes.Measure) else "number"
+            types[item.name] = "condition" if kind == "flag" else "number"
+            where[item.name] = item.span.line
+        return types
+
+    def type_of(
+        self,
+        expr: nodes.Expr,
+        types: dict[str, Type],
+        defined: set[str],
+        implicit: dict[str, nodes.Measure],
+        raw: nodes.IndicatorNode,
+    ) -> Type:
+        # Names first, in file order, so the first problem reported is the first one written.
+        for node in walk(expr):
+            if not isinstance(node, nodes.Name) or node.name in defined:
+                continue
+            if node.name in types:
+                raise self.error(
+                    f"`{node.name}` is used before its `let`; move the `let {node.name} = …` "
+                    "line above this one",
+                    node.span,
+                )
+            if node.name not in implicit:
+                implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
+                types[node.name] = "number"
+        return self.infer(expr, types)
+
+    def infer(self, expr: nodes.Expr, types: dict[str, Type]) -> Type:
+        if isinstance(expr, nodes.Number):
+            return "number"
+        if isinstance(expr, nodes.Name):
+            return types[expr.name]
+        if isinstance(expr, (nodes.Negate, nodes.BinaryOp)):
+            for operand in (expr.operand,) if isinstance(expr, nodes.Negate) else (expr.left, expr.right):
+                if self.infer(operand, types) != "number":
+                    raise self.not_a_number(operand)
+            return "number"
+        if isinstance(expr, nodes.Compare):
+            for operand in expr.operands:
+                if self.infer(operand, types) != "number":
+                    raise self.not_a_number(operand)
+            return "condition"
+        for operand in (expr.operand,) if isinstance(expr, nodes.Not) else expr.operands:
+            if self.infer(operand, types) != "condition":
+                raise self.not_a_condition(operand)
+        return "condition"
+
+    def not_a_condition(self, expr: nodes.Expr) -> ParseError:
+        text = describe_expr(expr)
+        return self.error(
+            f"`{text}` is a number, but a condition is needed here; compare it, as in "
+            f"`{text} >= 55`",
+            expr.span,
+        )
+
+    def not_a_number(self, expr: nodes.Expr) -> ParseError:
+        text = describe_expr(expr)
+        if isinstance(expr, nodes.Name):
+            return self.error(
+                f"`{text}` is a flag (true or false), but a number is needed here", expr.span
+            )
+        return self.error(
+            f"`{text}` is a condition, but a number is needed here", expr.span
+        )
+
+    def numbering(self, raw: nodes.IndicatorNode, levels: list[nodes.Level]) -> None:
+        if not levels:
+            raise self.error(
+                f"indicator `{raw.id}` has no levels; add at least `level 1 if …`", raw.span
+            )
+        seen: dict[int, nodes.Level] = {}
+        for level in levels:
+            if level.number in seen:
+                raise self.error(
+                    f"level {level.number} is defined twice in indicator `{raw.id}` (first on "
+                    f"line {seen[level.number].span.line}); number the levels 1, 2, 3, …",
+                    level.span,
+                )
+            seen[level.number] = level
+        top = max(seen)
+        missing = [number for number in range(1, top + 1) if number not in seen]
+        if missing:
+            after = next(level for level in levels if level.number > missing[0])
+            names = ", ".join(str(number) for number in missing)
+            raise self.error(
+                f"indicator `{raw.id}` has no level {names}: levels are numbered 1 to {top} "
+                "without gaps",
+                after.span,
+            )
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None else int(_decimal(value))
+
+
+def _decimal(text: str) -> Decimal:
+    from kpirules._parser import thai_digits_to_ascii
+
+    return Decimal(thai_digits_to_ascii(text).replace("_", ""))
+
+
+def close_names(name: str, candidates: list[str]) -> list[str]:
+    """The candidates that look like a misspelling of ``name``."""
+    return difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+
+
+def analyse(raw: nodes.RuleFile, text: str) -> nodes.RuleFile:
+    """Check ``raw`` (from the parser) and fill in what the statements mean."""
+    return _Checker(text, raw.source).file(raw)

@@ -1,0 +1,3 @@
+"""The shipped catalogues (placeholder)."""
+
+from __future__ import annotations

@@ -1,0 +1,219 @@
+"""The syntax tree of a rule file: frozen, slotted attrs classes, each with the place it came from.
+
+Positions (:class:`Span`) are left out of equality, so two trees are equal exactly when they say the
+same thing, however they were laid out. That is what ``parse(format(t)) == parse(t)`` compares.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Union
+
+import attrs
+
+__all__ = [
+    "BinaryOp",
+    "BoolOp",
+    "Comment",
+    "Compare",
+    "Expr",
+    "Field",
+    "IndicatorNode",
+    "Let",
+    "Level",
+    "Measure",
+    "Name",
+    "Negate",
+    "Not",
+    "Number",
+    "RuleFile",
+    "Statement",
+    "Span",
+]
+
+Kind = Literal["number", "count", "flag"]
+Policy = Literal["ordered", "highest"]
+
+
+@attrs.frozen(slots=True)
+class Span:
+    """Where a node starts and ends in its file (1-based lines and columns)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+NOWHERE = Span(0, 0, 0, 0)
+
+
+def _span() -> Span:
+    return attrs.field(default=NOWHERE, eq=False, repr=False)  # type: ignore[no-any-return]
+
+
+@attrs.frozen(slots=True)
+class Number:
+    """A decimal literal, kept with the text it was written as (``1_000``, ``55.50``)."""
+
+    value: Decimal
+    text: str = attrs.field(eq=False)
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Name:
+    """A reference to a measure or a ``let``."""
+
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Negate:
+    """Unary minus."""
+
+    operand: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class BinaryOp:
+    """``+ - * /`` between two numbers."""
+
+    op: Literal["+", "-", "*", "/"]
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Compare:
+    """A comparison, possibly chained: ``40 <= x < 55`` has operands (40, x, 55) and ops (<=, <)."""
+
+    operands: tuple[Expr, ...]
+    ops: tuple[str, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class BoolOp:
+    """``and`` / ``or`` over two or more conditions."""
+
+    op: Literal["and", "or"]
+    operands: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Not:
+    """``not`` a condition."""
+
+    operand: Expr
+    span: Span = _span()
+
+
+Expr = Union[Number, Name, Negate, BinaryOp, Compare, BoolOp, Not]
+
+
+@attrs.frozen(slots=True)
+class Measure:
+    """An input of an indicator: what a record must supply.
+
+    ``kind`` is ``"number"`` (any finite decimal), ``"count"`` (a whole number >= 0) or ``"flag"``
+    (true/false); ``low`` and ``high`` bound the accepted values (``None`` when open); ``implicit``
+    is true for a name used in a condition without a ``measure`` declaration.
+    """
+
+    name: str
+    description: str | None = None
+    kind: Kind = "number"
+    low: Decimal | None = None
+    high: Decimal | None = None
+    unit: str | None = None
+    implicit: bool = False
+    kind_written: bool = attrs.field(default=False, repr=False)
+    low_text: str | None = attrs.field(default=None, eq=False, repr=False)
+    high_text: str | None = attrs.field(default=None, eq=False, repr=False)
+    has_range: bool = attrs.field(default=False, repr=False)
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Let:
+    """``let NAME = EXPR``: a value derived from measures and earlier lets."""
+
+    name: str
+    expr: Expr
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Level:
+    """One level of an indicator: met when ``condition`` holds, or, for a milestone, when the record
+    reports the milestone done. ``description`` is the criterion in the source's words."""
+
+    number: int
+    condition: Expr | None = None
+    description: str | None = None
+    is_milestone: bool = False
+    description_on_next_line: bool = attrs.field(default=False, repr=False)
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class Field:
+    """A metadata statement (``weight 20``, ``strategy "…"``, ``policy highest``) as written, kept
+    in file order so that the formatter can print the file back the way it was laid out."""
+
+    keyword: str
+    value: str
+    span: Span = _span()
+
+
+Statement = Union[Field, Measure, Let, Level]
+
+
+@attrs.frozen(slots=True)
+class Comment:
+    """A ``#`` comment, kept so that the formatter can put it back."""
+
+    text: str
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class IndicatorNode:
+    """One ``indicator`` block as written."""
+
+    id: str
+    title: str
+    strategy: str | None = None
+    team: str | None = None
+    weight: Decimal | None = None
+    year: int | None = None
+    round: int | None = None
+    measures: tuple[Measure, ...] = ()
+    lets: tuple[Let, ...] = ()
+    levels: tuple[Level, ...] = ()
+    policy: Policy = "ordered"
+    interpolate: bool = False
+    id_text: str = attrs.field(default="", eq=False, repr=False)
+    weight_text: str | None = attrs.field(default=None, eq=False, repr=False)
+    statements: tuple[Statement, ...] = attrs.field(default=(), eq=False, repr=False)
+    span: Span = _span()
+
+
+@attrs.frozen(slots=True)
+class RuleFile:
+    """A whole rule file: the optional catalogue header and the indicators in file order."""
+
+    id: str | None = None
+    title: str | None = None
+    position: str | None = None
+    year: int | None = None
+    round: int | None = None
+    indicators: tuple[IndicatorNode, ...] = ()
+    source: str = attrs.field(default="<string>", eq=False)
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
+    header: tuple[Field, ...] = attrs.field(default=(), eq=False, repr=False)
