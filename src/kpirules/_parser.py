@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kpirules import nodes
+from kpirules._keywords import BY_SPELLING, NAME_END, THAI
 from kpirules._resources import grammar_text
 from kpirules.errors import ParseError
 
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
 
 __all__ = ["KEYWORDS", "MAX_DEPTH", "parse_tree", "source_line", "thai_digits_to_ascii"]
 
-KEYWORDS = frozenset(
-    """catalogue title position year round indicator strategy team weight measure number count flag
-    in unit let level if milestone policy ordered highest score interpolate and or not""".split()
-)
+KEYWORDS = frozenset(BY_SPELLING)
+
+# Keywords whose spelling the tree keeps (the kind of a measure, the policy, `interpolate`); the
+# others only mark where a statement or operator is and are dropped from the parse tree.
+_VALUED = {"KIND": ("number", "count", "flag"), "POLICY_KIND": ("ordered", "highest"),
+           "INTERPOLATE": ("interpolate",)}
 
 # Later stages walk expressions recursively; a bound far above anything a person writes keeps them
 # clear of Python's recursion limit.
@@ -52,13 +55,31 @@ def _parser() -> Lark:
                 from lark import Lark
 
                 _lark = Lark(
-                    grammar_text(),
+                    grammar_text() + _keyword_terminals(),
                     parser="lalr",
                     lexer="contextual",
                     propagate_positions=True,
                     maybe_placeholders=True,
                 )
     return _lark
+
+
+def _keyword_terminals() -> str:
+    """The Lark definitions of the keyword terminals, from the keyword table.
+
+    Priority 2 puts a keyword before NAME where both could match, and the look-ahead makes a keyword
+    end where a name could not go on, so that `integer` is a name and not `in` + `teger`.
+    """
+
+    def terminal(name: str, words: tuple[str, ...]) -> str:
+        spellings = sorted({w for word in words for w in (word, THAI[word])}, key=len, reverse=True)
+        alternatives = "|".join(spellings)
+        return f"{name}.2: /(?:{alternatives})(?![^{NAME_END}])/\n"
+
+    valued = {word for words in _VALUED.values() for word in words}
+    lines = [terminal(name, words) for name, words in _VALUED.items()]
+    lines += [terminal(f"_{word.upper()}", (word,)) for word in THAI if word not in valued]
+    return "\n" + "".join(lines)
 
 
 def source_line(text: str, line: int) -> str | None:
@@ -318,7 +339,8 @@ class _Builder:
 
     def _token_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
         def build(tree: Tree, children: list[_Item]) -> _Item:
-            return nodes.Field(keyword, str(children[0][0]), self._tree_span(tree)), 0
+            value = BY_SPELLING[str(children[0][0])]
+            return nodes.Field(keyword, value, self._tree_span(tree)), 0
 
         return build
 
@@ -339,7 +361,7 @@ class _Builder:
         measure = nodes.Measure(
             name=self._name_token(name_token),
             description=None if description is None else self._string(description),
-            kind=str(kind) if kind is not None else "number",  # type: ignore[arg-type]
+            kind=BY_SPELLING[str(kind)] if kind is not None else "number",  # type: ignore[arg-type]
             low=low,
             high=high,
             unit=None if unit is None else self._string(unit[0]),
@@ -436,10 +458,12 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-_STATEMENTS = ("INDICATOR", "LEVEL", "MEASURE", "LET", "WEIGHT", "STRATEGY", "TEAM", "POLICY",
-               "SCORE", "CATALOGUE", "TITLE", "POSITION", "YEAR", "ROUND")
-_HEADER_ONLY = {"CATALOGUE", "TITLE", "POSITION"}
-_INDICATOR_ONLY = {"LEVEL", "MEASURE", "LET", "WEIGHT", "STRATEGY", "TEAM", "POLICY", "SCORE"}
+_STATEMENTS = {f"_{word.upper()}" for word in (
+    "indicator", "level", "measure", "let", "weight", "strategy", "team", "policy", "score",
+    "catalogue", "title", "position", "year", "round")}
+_HEADER_ONLY = {"_CATALOGUE", "_TITLE", "_POSITION"}
+_INDICATOR_ONLY = {"_LEVEL", "_MEASURE", "_LET", "_WEIGHT", "_STRATEGY", "_TEAM", "_POLICY",
+                   "_SCORE"}
 _OPERANDS = {"NUMBER", "NAME", "LPAR"}
 
 # Characters people type for operators kpirules spells differently.
@@ -465,8 +489,8 @@ _CHARACTER_HINTS = {
 
 
 def _keyword(terminal: str) -> str | None:
-    word = terminal.lower()
-    return word if word in KEYWORDS and terminal.isupper() else None
+    word = terminal.lstrip("_").lower()
+    return word if terminal.startswith("_") and word in THAI else None
 
 
 def _describe(terminal: str) -> str:
@@ -478,9 +502,7 @@ def _describe(terminal: str) -> str:
 
 def _expected_words(expected: set[str]) -> str:
     if expected & set(_STATEMENTS) and len(expected & set(_STATEMENTS)) > 3:
-        others = sorted(
-            (t for t in expected if t not in _STATEMENTS and t != "__ANON_0"), key=_sort_key
-        )
+        others = sorted((t for t in expected if t not in _STATEMENTS), key=_sort_key)
         words = [_describe(t) for t in others] + ["a new statement such as `level`"]
     else:
         words = [_describe(t) for t in sorted(expected, key=_sort_key)]
@@ -530,7 +552,7 @@ def _syntax_error(text: str, source: str, error: UnexpectedInput) -> ParseError:
     line, column = error.line, error.column
     if isinstance(error, UnexpectedToken) and error.token.type == "$END":
         line, column = _end_position(text)
-    message = _message(text, error, line, column)
+    message, line, column = _message(text, error, line, column)
     if isinstance(error, UnexpectedCharacters) or line < 1:
         line, column = max(line, 1), max(column, 1)
     return ParseError(message, source, line, column, source_line(text, line))
@@ -542,70 +564,104 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def _message(text: str, error: UnexpectedInput, line: int, column: int) -> str:
+def _message(text: str, error: UnexpectedInput, line: int, column: int) -> tuple[str, int, int]:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
     at = source_line(text, line) or ""
     rest = at[column - 1 :]
     for mistake, hint in _CHARACTER_HINTS.items():
         if rest.startswith(mistake):
-            return hint
-    expected: set[str] = set()
-    token: Token | None = None
-    previous: Token | None = None
+            return hint, line, column
     if isinstance(error, UnexpectedCharacters):
-        expected = set(error.allowed or ())
         if rest.startswith('"'):
-            return 'this text is not closed: end it with `"` on the same line'
+            return 'this text is not closed: end it with `"` on the same line', line, column
         if rest.startswith("="):
-            return "write `==` to compare for equality (a single `=` only follows `let NAME`)"
+            return _SINGLE_EQUALS, line, column
+        expected = set(error.allowed or ())
         char = rest[:1] or "?"
-        return f"unexpected character `{char}`: expected {_expected_words(expected)}"
-    if isinstance(error, UnexpectedToken):
-        token = error.token
-        expected = set(error.expected or ())
-        history = getattr(error, "token_history", None)
-        previous = history[-1] if history else _tokens_before(text, line, column)
-    return _token_message(token, previous, expected)
+        return f"unexpected character `{char}`: expected {_expected_words(expected)}", line, column
+    assert isinstance(error, UnexpectedToken)
+    token: Token = error.token
+    history = getattr(error, "token_history", None)
+    previous = history[-1] if history else _tokens_before(text, line, column)
+    if previous is not None and previous.type == "NAME" and str(previous) in KEYWORDS:
+        # Where a name may stand, the contextual lexer reads a keyword as a name, so
+        # `level 1 if x >=` followed by `level 2 …` fails one token late: report the keyword.
+        before = _tokens_before(text, previous.line or 0, previous.column or 0)
+        message = (f"expected a number or a name after {_shown(before)}, but found the keyword "
+                   f"`{previous}`")
+        if before is not None and before.type == "COMPARE":
+            message += " (the threshold is missing)"
+        return message, previous.line or 0, previous.column or 0
+    return _token_message(token, previous, set(error.expected or ())), line, column
 
 
-def _token_message(token: Token | None, previous: Token | None, expected: set[str]) -> str:
-    kind = token.type if token is not None else "$END"
-    value = str(token) if token is not None else ""
+def _terminal_of(spelling: str) -> str:
+    word = BY_SPELLING[spelling]
+    for terminal, words in _VALUED.items():
+        if word in words:
+            return terminal
+    return f"_{word.upper()}"
+
+
+_SINGLE_EQUALS = "write `==` to compare for equality (a single `=` only follows `let NAME`)"
+
+
+def _token_message(token: Token, previous: Token | None, expected: set[str]) -> str:
+    kind = token.type
+    value = str(token)
     after = _shown(previous)
     found = "the end of the file" if kind == "$END" else f"`{value}`"
     prev_kind = previous.type if previous is not None else None
+    statement_expected = bool(expected & _STATEMENTS)
 
     if kind == "EQUAL" and "COMPARE" in expected:
-        return "write `==` to compare for equality (a single `=` only follows `let NAME`)"
-    if kind == "NAME" and not ({"NAME"} & expected):
+        return _SINGLE_EQUALS
+    if kind == "NAME" and "NAME" not in expected:
+        thai_keyword = next(
+            (th for th in sorted(THAI.values(), key=len, reverse=True)
+             if value.startswith(th) and _terminal_of(th) in expected),
+            None,
+        )
         guess = difflib.get_close_matches(value.lower(), sorted(KEYWORDS), n=1, cutoff=0.75)
-        if guess and expected & set(_STATEMENTS):
+        if thai_keyword is not None:
+            return (f"`{value}` starts with the keyword `{thai_keyword}`: write a space after a "
+                    f"keyword (`{thai_keyword} {value[len(thai_keyword):]}`)")
+        if guess and statement_expected:
             return f"unknown statement `{value}`: did you mean `{guess[0]}`?"
         if _has_thai(value):
             return (f"Thai text `{value}` is outside double quotes: a description or title goes "
                     f'in double quotes, as in "{value}"')
+        if "KIND" in expected:
+            return (f"`{value}` is not a kind of measure: write `number`, `count` or `flag` "
+                    "(a description goes in double quotes)")
+        if "STRING" in expected and prev_kind in ("NUMBER", "NAME", "RPAR"):
+            return (f"unexpected `{value}` after {after}: a description goes in double quotes, "
+                    f'as in "{value} …"')
+        if statement_expected:
+            return (f"unknown statement `{value}`: a statement starts with a keyword such as "
+                    "`level`, `measure` or `indicator`")
     if kind in _HEADER_ONLY and prev_kind is not None and kind not in expected:
-        return (f"`{value}` belongs in the catalogue header, before the first indicator")
-    if kind in _INDICATOR_ONLY and "INDICATOR" in expected and "LEVEL" not in expected:
-        return (f"`{value}` must be inside an indicator: start one with "
-                '`indicator 1 "title"` first')
-    if prev_kind == "LEVEL" and expected == {"NUMBER"}:
-        return f"write the level number after `level`, as in `level 3 if …`; found {found}"
-    if prev_kind == "NUMBER" and expected == {"IF", "MILESTONE"}:
-        return (f"expected `if` and a condition, or `milestone` and a description, after "
-                f"`level {previous}`; found {found}")
-    if prev_kind == "INDICATOR":
-        return f'expected the indicator\'s id after `indicator`, as in `indicator 1 "title"`; found {found}'
-    if expected == {"STRING"} and prev_kind in ("NUMBER", "NAME", "STRING") and kind != "STRING":
-        hint = " (Thai text too goes in double quotes)" if _has_thai(value) else ""
-        return f"expected {_WORDS['STRING']} after {after}; found {found}{hint}"
+        return f"`{value}` belongs in the catalogue header, before the first indicator"
+    if kind in _INDICATOR_ONLY and "_INDICATOR" in expected and "_LEVEL" not in expected:
+        return f'`{value}` must be inside an indicator: start one with `indicator 1 "title"` first'
+    if prev_kind == "_LEVEL" and expected == {"NUMBER"}:
+        return f"write the level number after `{previous}`, as in `level 3 if …`; found {found}"
+    if prev_kind == "NUMBER" and expected == {"_IF", "_MILESTONE"}:
+        return (f"expected `if` and a condition, or `milestone` and a description, after the "
+                f"level number `{previous}`; found {found}")
+    if prev_kind == "_INDICATOR":
+        return ("expected the indicator's id after `indicator`, as in `indicator 1 \"title\"`; "
+                f"found {found}")
+    if expected == {"STRING"} and kind != "STRING":
+        return f"expected {_WORDS['STRING']} after {after}; found {found}"
     if prev_kind == "COMPARE" and expected & _OPERANDS:
         return f"expected a number or a name after {after} (the threshold is missing); found {found}"
     if "COMPARE" in expected and prev_kind in ("NAME", "NUMBER", "RPAR"):
         return f"expected a comparison such as `>= 55` after {after}; found {found}"
     if kind == "$END":
-        return f"the file ends in the middle of a statement: expected {_expected_words(expected)} after {after}"
+        return ("the file ends in the middle of a statement: expected "
+                f"{_expected_words(expected)} after {after}")
     return f"expected {_expected_words(expected)} after {after}; found {found}"
 
 

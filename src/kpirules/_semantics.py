@@ -277,9 +277,9 @@ class _Checker:
                     "line above this one",
                     node.span,
                 )
-            if node.name not in implicit:
-                implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
-                types[node.name] = "number"
+            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
+            types[node.name] = "number"
+            defined.add(node.name)
         return self.infer(expr, types)
 
     def infer(self, expr: nodes.Expr, types: dict[str, Type]) -> Type:
@@ -314,7 +314,8 @@ class _Checker:
         text = describe_expr(expr)
         if isinstance(expr, nodes.Name):
             return self.error(
-                f"`{text}` is a flag (true or false), but a number is needed here", expr.span
+                f"`{text}` is true or false (a flag or a condition), but a number is needed here",
+                expr.span,
             )
         return self.error(
             f"`{text}` is a condition, but a number is needed here", expr.span

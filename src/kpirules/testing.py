@@ -1,0 +1,386 @@
+"""Hypothesis strategies for rule files and records, and :func:`assert_monotone`.
+
+Install with ``pip install "kpirules[testing]"``. A test of your own rule file is three lines:
+
+>>> import kpirules
+>>> from kpirules.testing import assert_monotone
+>>> assert_monotone(kpirules.parse('indicator 1 "t"\\n level 1 if x >= 5\\n level 2 if x >= 9\\n'))
+
+Strategies:
+
+- :func:`records` — valid records for an indicator (kinds, ranges, milestones, no division by zero);
+- :func:`better_pairs` — pairs ``(worse, better)`` where ``better`` differs from ``worse`` in one
+  measure moved in the direction its comparisons reward (or in more milestones done);
+- :func:`indicator_texts` and :func:`rule_files` — whole generated rule files, laid out at random
+  (line breaks, blank lines, comments), for property tests of the parser, formatter and evaluator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpirules import nodes
+from kpirules._format import quote
+from kpirules._semantics import walk
+from kpirules.errors import EvaluationError
+from kpirules.model import Indicator, RuleSet
+
+__all__ = [
+    "assert_monotone",
+    "better_pairs",
+    "directions",
+    "indicator_texts",
+    "records",
+    "rule_files",
+]
+
+_NAMES = ["x", "y", "rate", "ร้อยละ", "จำนวน_ครัวเรือน", "gvh", "debt_2564", "ค่า"]
+_LET_NAMES = ["p", "share", "สัดส่วน", "diff"]
+_DEFAULT_SPAN = Decimal(1000)
+
+
+# --- records ----------------------------------------------------------------------------------------
+
+
+def _constants(indicator: Indicator) -> list[Decimal]:
+    found = {Decimal(0)}
+    for level in indicator.levels:
+        if level.condition is not None:
+            found.update(n.value for n in walk(level.condition) if isinstance(n, nodes.Number))
+    return sorted(found)
+
+
+def _values(measure: nodes.Measure, constants: list[Decimal]) -> st.SearchStrategy[Any]:
+    if measure.kind == "flag":
+        return st.booleans()
+    low = measure.low if measure.low is not None else (
+        Decimal(0) if measure.kind == "count" else -_DEFAULT_SPAN)
+    high = measure.high if measure.high is not None else max(low, Decimal(0)) + _DEFAULT_SPAN
+    if measure.kind == "count":
+        low = max(low, Decimal(0))
+        ints = st.integers(int(-(-low // 1)), int(high // 1))
+        near = [int(c) + d for c in constants for d in (-1, 0, 1)]
+        near = [n for n in near if low <= n <= high]
+        return st.one_of(ints, st.sampled_from(near)) if near else ints
+    places = st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False)
+    near_dec = [c + d for c in constants for d in (Decimal("-0.01"), Decimal(0), Decimal("0.01"))]
+    near_dec = [n for n in near_dec if low <= n <= high]
+    return st.one_of(places, st.sampled_from(near_dec)) if near_dec else places
+
+
+def _scores(indicator: Indicator, record: dict[str, Any]) -> bool:
+    """True unless the record trips a division by zero (the only way a generated record fails)."""
+    try:
+        indicator.evaluate(record)
+    except EvaluationError:
+        return False
+    return True
+
+
+def records(indicator: Indicator) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid records for ``indicator``: every measure within its kind and range, values near the
+    thresholds the levels compare with, any milestones, and no division by zero.
+
+    >>> import kpirules
+    >>> rules = kpirules.parse('indicator 1 "t"\\n measure n count in 0..10\\n level 1 if n >= 5\\n')
+    >>> records(rules["1"]).example()["n"] in range(11)
+    True
+    """
+    constants = _constants(indicator)
+    fields = {m.name: _values(m, constants) for m in indicator.measures}
+    milestones = sorted(level.number for level in indicator.levels if level.is_milestone)
+    if milestones:
+        fields["milestones"] = st.lists(st.sampled_from(milestones), unique=True)
+    return st.fixed_dictionaries(fields).filter(lambda record: _scores(indicator, record))
+
+
+# --- directions ---------------------------------------------------------------------------------------
+
+Sign = int | None  # +1 rises with the measure, -1 falls, 0 does not depend on it, None unknown
+
+
+def _flip(sign: Sign) -> Sign:
+    return None if sign is None else -sign
+
+
+def _join(a: Sign, b: Sign) -> Sign:
+    if a is None or b is None:
+        return None
+    if a == 0 or b == 0 or a == b:
+        return a or b
+    return None
+
+
+def _nonnegative(expr: nodes.Expr, indicator: Indicator) -> bool:
+    if isinstance(expr, nodes.Number):
+        return expr.value >= 0
+    if isinstance(expr, nodes.Name):
+        measure = next((m for m in indicator.measures if m.name == expr.name), None)
+        return measure is not None and (
+            measure.kind == "count" or (measure.low is not None and measure.low >= 0))
+    return False
+
+
+def _sign(expr: nodes.Expr, name: str, indicator: Indicator, lets: dict[str, nodes.Expr]) -> Sign:
+    if isinstance(expr, nodes.Number):
+        return 0
+    if isinstance(expr, nodes.Name):
+        if expr.name in lets:
+            return _sign(lets[expr.name], name, indicator, lets)
+        return 1 if expr.name == name else 0
+    if isinstance(expr, nodes.Negate):
+        return _flip(_sign(expr.operand, name, indicator, lets))
+    if isinstance(expr, nodes.BinaryOp):
+        left = _sign(expr.left, name, indicator, lets)
+        right = _sign(expr.right, name, indicator, lets)
+        if expr.op == "+":
+            return _join(left, right)
+        if expr.op == "-":
+            return _join(left, _flip(right))
+        if right == 0 and left == 0:
+            return 0
+        if expr.op == "*":
+            for here, other, other_expr in ((left, right, expr.right), (right, left, expr.left)):
+                if other == 0 and _nonnegative(other_expr, indicator):
+                    return here
+            return None
+        if right == 0 and _nonnegative(expr.right, indicator):
+            return left
+        if left == 0 and _nonnegative(expr.left, indicator):
+            return _flip(right)
+        return None
+    return None
+
+
+def _rewards(expr: nodes.Expr, flip: bool, out: list[tuple[nodes.Expr, int]]) -> None:
+    if isinstance(expr, nodes.Not):
+        _rewards(expr.operand, not flip, out)
+    elif isinstance(expr, nodes.BoolOp):
+        for operand in expr.operands:
+            _rewards(operand, flip, out)
+    elif isinstance(expr, nodes.Name):
+        out.append((expr, -1 if flip else 1))
+    elif isinstance(expr, nodes.Compare):
+        for left, op, right in zip(expr.operands, expr.ops, expr.operands[1:]):
+            if op in (">=", ">", "<=", "<"):
+                up = 1 if op in (">=", ">") else -1
+                up = -up if flip else up
+                out += [(left, up), (right, -up)]
+            else:
+                out += [(left, 0), (right, 0)]
+
+
+def directions(indicator: Indicator) -> dict[str, int]:
+    """Each measure's better direction: +1 when the comparisons reward a higher value, -1 lower;
+    measures compared both ways, with ``==``, or through products of measures are left out.
+
+    >>> import kpirules
+    >>> rules = kpirules.parse('indicator 1 "t"\\n measure a count\\n measure b count\\n'
+    ...                        ' let p = a / b * 100\\n level 1 if p >= 25\\n')
+    >>> directions(rules["1"])
+    {'a': 1, 'b': -1}
+    """
+    lets = {let.name: let.expr for let in indicator.lets}
+    rewarded: list[tuple[nodes.Expr, int]] = []
+    for level in indicator.levels:
+        if level.condition is not None:
+            _rewards(level.condition, False, rewarded)
+    result: dict[str, int] = {}
+    for measure in indicator.measures:
+        overall: Sign = 0
+        for expr, up in rewarded:
+            sign = _sign(expr, measure.name, indicator, lets)
+            if sign == 0:
+                continue
+            overall = _join(overall, None if (sign is None or up == 0) else sign * up)
+        if overall:
+            result[measure.name] = overall
+    return result
+
+
+def _moved(measure: nodes.Measure, value: Any, up: int) -> st.SearchStrategy[Any]:
+    if measure.kind == "flag":
+        return st.just(up > 0)
+    bound = measure.high if up > 0 else measure.low
+    if measure.kind == "count" and up < 0:
+        bound = max(bound, Decimal(0)) if bound is not None else Decimal(0)
+    current = Decimal(value)
+    room = _DEFAULT_SPAN if bound is None else abs(bound - current)
+    if measure.kind == "count":
+        return st.integers(0, int(room)).map(lambda step: int(current) + up * step)
+    steps = st.decimals(0, room, places=2, allow_nan=False, allow_infinity=False)
+    return steps.map(lambda step: current + up * step)
+
+
+def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+    """Pairs ``(worse, better)`` of valid records where ``better`` is at least as good: one measure
+    moved in its better direction (see :func:`directions`), or more milestones reported done."""
+    moves = directions(indicator)
+    by_name = {m.name: m for m in indicator.measures}
+    milestones = sorted(level.number for level in indicator.levels if level.is_milestone)
+
+    @st.composite
+    def pair(draw: Callable[[st.SearchStrategy[Any]], Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        worse = draw(records(indicator))
+        better = dict(worse)
+        choices = sorted(moves) + (["milestones"] if milestones else [])
+        if choices:
+            which = draw(st.sampled_from(choices))
+            if which == "milestones":
+                extra = draw(st.lists(st.sampled_from(milestones), unique=True))
+                better["milestones"] = sorted(set(worse.get("milestones", [])) | set(extra))
+            else:
+                better[which] = draw(_moved(by_name[which], worse[which], moves[which]))
+        return worse, better
+
+    return pair().filter(lambda p: _scores(indicator, p[1]))
+
+
+def assert_monotone(target: Indicator | RuleSet, max_examples: int = 200) -> None:
+    """Search for a better record that scores a lower level; raise ``AssertionError`` showing the two
+    records and their levels if one is found. ``target`` is an indicator or a whole rule set."""
+    indicators = list(target) if isinstance(target, RuleSet) else [target]
+    for indicator in indicators:
+
+        @settings(max_examples=max_examples, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(better_pairs(indicator))
+        def check(pair: tuple[dict[str, Any], dict[str, Any]], indicator: Indicator = indicator
+                  ) -> None:
+            worse, better = pair
+            low, high = indicator.evaluate(worse).level, indicator.evaluate(better).level
+            if high < low:
+                raise AssertionError(
+                    f"indicator {indicator.id} is not monotone: the better record {better!r} "
+                    f"scores level {high}, below the worse record {worse!r} at level {low}"
+                )
+
+        check()
+
+
+# --- rule files -------------------------------------------------------------------------------------
+
+
+def _number_text(draw: Callable[[st.SearchStrategy[Any]], Any]) -> str:
+    value = draw(st.decimals(-100, 200, places=draw(st.integers(0, 2)), allow_nan=False,
+                             allow_infinity=False))
+    return f"{value:f}"
+
+
+@st.composite
+def _term(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str]) -> str:
+    if not numeric or draw(st.integers(0, 4)) == 0:
+        text = _number_text(draw)
+        return text if not text.startswith("-") else f"({text})"
+    name = draw(st.sampled_from(numeric))
+    if draw(st.integers(0, 3)) == 0:
+        op = draw(st.sampled_from(["+", "-", "*", "/"]))
+        other = draw(st.sampled_from(numeric)) if draw(st.booleans()) else _number_text(draw)
+        if op == "/" and other not in numeric and Decimal(other) == 0:
+            other = "1"  # a constant zero divisor would make every record fail
+        other = other if not other.startswith("-") else f"({other})"
+        return f"({name} {op} {other})" if draw(st.booleans()) else f"{name} {op} {other}"
+    return name
+
+
+@st.composite
+def _condition(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str],
+               flags: list[str], depth: int = 0) -> str:
+    choice = draw(st.integers(0, 9 if depth < 2 else 5))
+    if choice <= 4 or not numeric and not flags:
+        left = draw(_term(numeric))
+        op = draw(st.sampled_from([">=", ">", "<=", "<", "==", "!="]))
+        right = _number_text(draw)
+        if draw(st.integers(0, 5)) == 0:
+            low = _number_text(draw)
+            return f"{low} <= {left} < {right}"
+        return f"{left} {op} {right}"
+    if choice == 5 and flags:
+        return draw(st.sampled_from(flags))
+    if choice in (6, 7):
+        op = draw(st.sampled_from(["and", "or"]))
+        left = draw(_condition(numeric, flags, depth + 1))
+        right = draw(_condition(numeric, flags, depth + 1))
+        return f"({left} {op} {right})" if draw(st.booleans()) else f"{left} {op} {right}"
+    if choice == 8:
+        return f"not ({draw(_condition(numeric, flags, depth + 1))})"
+    left = draw(_term(numeric))
+    return f"{left} >= {_number_text(draw)}"
+
+
+@st.composite
+def indicator_texts(draw: Callable[[st.SearchStrategy[Any]], Any], ident: str = "1") -> str:
+    """One generated, valid ``indicator`` block (text), with measures of every kind, lets, levels
+    (conditions and milestones), a policy and sometimes ``score interpolate``."""
+    names = draw(st.lists(st.sampled_from(_NAMES), min_size=1, max_size=3, unique=True))
+    lines = [f"indicator {ident} {quote(f'ตัวชี้วัด {ident}')}"]
+    if draw(st.booleans()):
+        lines.append(f"weight {draw(st.integers(0, 40))}")
+    numeric: list[str] = []
+    flags: list[str] = []
+    for name in names:
+        kind = draw(st.sampled_from(["number", "count", "flag", None]))
+        parts = [f"measure {name}"]
+        if draw(st.booleans()):
+            parts.append(quote(f"คำอธิบาย {name}"))
+        if kind is not None:
+            parts.append(kind)
+        if kind != "flag" and draw(st.integers(0, 2)) == 0:
+            parts.append(draw(st.sampled_from(["in 0..100", "in 0..", "in ..500", "in -50..50"])))
+        (flags if kind == "flag" else numeric).append(name)
+        lines.append(" ".join(parts))
+    lets = draw(st.lists(st.sampled_from(_LET_NAMES), max_size=2, unique=True)) if numeric else []
+    for let in lets:
+        lines.append(f"let {let} = {draw(_term(numeric))}")
+        numeric.append(let)
+    count = draw(st.integers(1, 5))
+    ladder = bool(numeric) and draw(st.integers(0, 3)) == 0
+    if ladder:
+        target = draw(st.sampled_from(numeric))
+        start = draw(st.integers(-20, 60))
+        steps = draw(st.lists(st.integers(1, 30), min_size=count, max_size=count))
+        thresholds = [start + sum(steps[:k]) for k in range(count)]
+        if draw(st.booleans()):
+            lines.append("score interpolate")
+        for number, threshold in enumerate(thresholds, start=1):
+            op = draw(st.sampled_from([">=", ">"]))
+            lines.append(f"level {number} if {target} {op} {threshold}")
+    else:
+        for number in range(1, count + 1):
+            if draw(st.integers(0, 3)) == 0:
+                lines.append(f"level {number} milestone {quote(f'ขั้นที่ {number}')}")
+            else:
+                description = f" {quote(f'ระดับ {number}')}" if draw(st.booleans()) else ""
+                lines.append(f"level {number} if {draw(_condition(numeric, flags))}{description}")
+    if draw(st.booleans()):
+        lines.insert(1, f"policy {draw(st.sampled_from(['ordered', 'highest']))}")
+    return _layout(draw, lines)
+
+
+def _layout(draw: Callable[[st.SearchStrategy[Any]], Any], lines: list[str]) -> str:
+    out = [lines[0]]
+    for line in lines[1:]:
+        separator = draw(st.sampled_from(["\n  ", "\n", " ", "\n\n  ", "  # หมายเหตุ\n  ",
+                                          "\n# comment\n  "]))
+        out.append(separator + line)
+    return "".join(out) + "\n"
+
+
+@st.composite
+def rule_files(draw: Callable[[st.SearchStrategy[Any]], Any], max_indicators: int = 3) -> str:
+    """A whole generated rule file: an optional header and 1..``max_indicators`` indicators."""
+    header = []
+    if draw(st.booleans()):
+        header += ['catalogue "generated"', f"year {draw(st.integers(2560, 2570))}",
+                   f"round {draw(st.integers(1, 2))}"]
+    count = draw(st.integers(1, max_indicators))
+    ids = draw(st.lists(st.sampled_from(["1", "2", "3.1", "kpi_07", '"ก"']), min_size=count,
+                        max_size=count, unique=True))
+    blocks = [draw(indicator_texts(ident)) for ident in ids]
+    text = "\n".join(header) + ("\n" if header else "") + "".join(blocks)
+    return text
