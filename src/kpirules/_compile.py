@@ -40,7 +40,9 @@ _OPS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide"}
 def tidy(value: Decimal) -> Decimal:
     """``value`` without trailing zeros and without an exponent (``3.5000`` → ``3.5``, 10 → 10)."""
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+        if value.adjusted() < CONTEXT.prec:
+            return value.quantize(Decimal(1), context=CONTEXT)
+        return value
     return value.normalize(CONTEXT)
 
 

@@ -47,9 +47,9 @@ def format(text: str, keywords: Language | None = None) -> str:  # noqa: A001
     indicator 1 "t"
       weight 20  # the weight
       level 1 if x >= 25
-    >>> print(kpirules.format('indicator 1 "t"\\n  level 1 if x >= 25 and y', keywords="th"), end="")
+    >>> print(kpirules.format('indicator 1 "t"\\n  level 1 if x >= 25 and not y < 2', keywords="th"), end="")
     ตัวชี้วัด 1 "t"
-      ระดับ 1 ถ้า x >= 25 และ y
+      ระดับ 1 ถ้า x >= 25 และ ไม่ y < 2
     """
     if keywords not in (None, "en", "th"):
         raise KpiRulesError(f'keywords must be "en" or "th", not {keywords!r}')

@@ -57,8 +57,10 @@ class Result:
 
     @property
     def values(self) -> dict[str, Decimal | bool]:
-        """Every measure and ``let`` by name, in declaration order."""
-        return dict(zip(self.indicator.value_names, self._values))
+        """Every measure and ``let`` by name, in declaration order, without trailing zeros
+        (``130 / 400 * 100`` is ``Decimal('32.5')``, not ``Decimal('32.500')``)."""
+        return {name: tidy(value) if type(value) is Decimal else value
+                for name, value in zip(self.indicator.value_names, self._values)}
 
     @property
     def points(self) -> Decimal | None:

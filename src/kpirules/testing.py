@@ -88,8 +88,10 @@ def records(indicator: Indicator) -> st.SearchStrategy[dict[str, Any]]:
 
     >>> import kpirules
     >>> rules = kpirules.parse('indicator 1 "t"\\n measure n count in 0..10\\n level 1 if n >= 5\\n')
-    >>> records(rules["1"]).example()["n"] in range(11)
-    True
+    >>> from hypothesis import given
+    >>> @given(records(rules["1"]))
+    ... def test(record): assert record["n"] in range(11)
+    >>> test()
     """
     constants = _constants(indicator)
     fields = {m.name: _values(m, constants) for m in indicator.measures}
@@ -246,21 +248,23 @@ def assert_monotone(target: Indicator | RuleSet, max_examples: int = 200) -> Non
     records and their levels if one is found. ``target`` is an indicator or a whole rule set."""
     indicators = list(target) if isinstance(target, RuleSet) else [target]
     for indicator in indicators:
+        _search(indicator, max_examples)
 
-        @settings(max_examples=max_examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(better_pairs(indicator))
-        def check(pair: tuple[dict[str, Any], dict[str, Any]], indicator: Indicator = indicator
-                  ) -> None:
-            worse, better = pair
-            low, high = indicator.evaluate(worse).level, indicator.evaluate(better).level
-            if high < low:
-                raise AssertionError(
-                    f"indicator {indicator.id} is not monotone: the better record {better!r} "
-                    f"scores level {high}, below the worse record {worse!r} at level {low}"
-                )
 
-        check()
+def _search(indicator: Indicator, max_examples: int) -> None:
+    @settings(max_examples=max_examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(better_pairs(indicator))
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        worse, better = pair
+        low, high = indicator.evaluate(worse).level, indicator.evaluate(better).level
+        if high < low:
+            raise AssertionError(
+                f"indicator {indicator.id} is not monotone: the better record {better!r} "
+                f"scores level {high}, below the worse record {worse!r} at level {low}"
+            )
+
+    check()
 
 
 # --- rule files -------------------------------------------------------------------------------------
