@@ -144,7 +144,7 @@ def compile_indicator(indicator: nodes.IndicatorNode) -> Evaluator:
     conditions = _emit_conditions(writer, indicator, milestones)
     _emit_level(writer, indicator, conditions)
     _emit_score(writer, indicator)
-    values = [writer.names[m.name] for m in measures] + [writer.names[l.name] for l in indicator.lets]
+    values = [writer.names[m.name] for m in measures] + [writer.names[let.name] for let in indicator.lets]
     writer.emit(f"return level, score, ({', '.join(values)}{',' if values else ''}), done")
     writer.emit("except ArithmeticError as error:", 1)
     writer.emit("_arithmetic(error)", 2)
@@ -229,7 +229,10 @@ def interpolate(x: Decimal, thresholds: tuple[Decimal, ...], rising: bool) -> De
     Decimal('2.5')
     """
     top = len(thresholds)
-    beyond = (lambda a, b: a >= b) if rising else (lambda a, b: a <= b)
+
+    def beyond(a: Decimal, b: Decimal) -> bool:
+        return a >= b if rising else a <= b
+
     if beyond(x, thresholds[-1]):
         return Decimal(top)
     if not beyond(x, thresholds[0]):

@@ -145,7 +145,7 @@ class _Builder:
     def error(self, message: str, line: int, column: int) -> ParseError:
         return ParseError(message, self.source, line, column, source_line(self.text, line))
 
-    def build(self, root: Tree) -> nodes.RuleFile:
+    def build(self, root: Tree[Any]) -> nodes.RuleFile:
         from lark import Tree
 
         # Post-order walk with an explicit stack: the parse tree of `-(-(-(…)))` is as deep as the
@@ -177,7 +177,7 @@ class _Builder:
                           token.end_column or 0)
 
     @staticmethod
-    def _tree_span(tree: Tree) -> nodes.Span:
+    def _tree_span(tree: Tree[Any]) -> nodes.Span:
         meta = tree.meta
         if meta.empty:
             return nodes.NOWHERE
@@ -247,21 +247,21 @@ class _Builder:
 
     # expressions
 
-    def _number(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _number(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         token = children[0][0]
         value, text = self._decimal(token)
         return nodes.Number(value, text, self._token_span(token)), 1
 
-    def _name(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _name(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         token = children[0][0]
         return nodes.Name(self._name_token(token), self._token_span(token)), 1
 
-    def _negate(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _negate(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         operand, depth = children[1]
         span = self._tree_span(tree)
         return self._expr(nodes.Negate(operand, span), depth + 1, span)
 
-    def _binary(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _binary(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         left, depth = children[0]
         start = self._tree_span(tree)
         for index in range(1, len(children), 2):
@@ -273,15 +273,15 @@ class _Builder:
             left, depth = self._expr(nodes.BinaryOp(op, left, right, span), depth, span)  # type: ignore[arg-type]
         return left, depth
 
-    def _comparison(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _comparison(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         operands = tuple(child for child, _ in children[0::2])
         ops = tuple(str(op) for op, _ in children[1::2])
         depth = max(d for _, d in children[0::2]) + 1
         span = self._tree_span(tree)
         return self._expr(nodes.Compare(operands, ops, span), depth, span)
 
-    def _bool_op(self, op: str) -> Callable[[Tree, list[_Item]], _Item]:
-        def build(tree: Tree, children: list[_Item]) -> _Item:
+    def _bool_op(self, op: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
+        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
             operands = tuple(child for child, _ in children)
             depth = max(d for _, d in children) + 1
             span = self._tree_span(tree)
@@ -289,7 +289,7 @@ class _Builder:
 
         return build
 
-    def _not(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _not(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         operand, depth = children[0]
         span = self._tree_span(tree)
         return self._expr(nodes.Not(operand, span), depth + 1, span)
@@ -297,17 +297,17 @@ class _Builder:
     # statements
 
     @staticmethod
-    def _keep(tree: Tree, children: list[_Item]) -> _Item:
+    def _keep(tree: Tree[Any], children: list[_Item]) -> _Item:
         return [child for child, _ in children], 0
 
-    def _signed_number(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _signed_number(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         minus, token = children[0][0], children[1][0]
         value, text = self._decimal(token)
         if minus is not None:
             value, text = -value, "-" + text
         return (value, text, self._tree_span(tree)), 0
 
-    def _indicator_id(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _indicator_id(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         token = children[0][0]
         if token.type == "STRING":
             value = self._string(token)
@@ -318,15 +318,15 @@ class _Builder:
             return (self._name_token(token), str(token)), 0
         return (thai_digits_to_ascii(str(token)), str(token)), 0
 
-    def _text_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
-        def build(tree: Tree, children: list[_Item]) -> _Item:
+    def _text_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
+        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
             value = self._string(children[0][0])
             return nodes.Field(keyword, value, self._tree_span(tree)), 0
 
         return build
 
-    def _number_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
-        def build(tree: Tree, children: list[_Item]) -> _Item:
+    def _number_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
+        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
             value, text, span = children[0][0]
             if keyword != "weight" and value != value.to_integral_value():
                 raise self.error(f"`{keyword}` needs a whole number, not `{text}`",
@@ -337,14 +337,14 @@ class _Builder:
 
         return build
 
-    def _token_field(self, keyword: str) -> Callable[[Tree, list[_Item]], _Item]:
-        def build(tree: Tree, children: list[_Item]) -> _Item:
+    def _token_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
+        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
             value = BY_SPELLING[str(children[0][0])]
             return nodes.Field(keyword, value, self._tree_span(tree)), 0
 
         return build
 
-    def _measure(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _measure(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         name_token, description, kind, bounds, unit = (child for child, _ in children)
         low = high = low_text = high_text = None
         if bounds is not None:
@@ -373,7 +373,7 @@ class _Builder:
         )
         return measure, 0
 
-    def _let(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _let(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         name = self._name_token(children[0][0])
         return nodes.Let(name, children[1][0], self._tree_span(tree)), 0
 
@@ -382,11 +382,11 @@ class _Builder:
         if value != value.to_integral_value() or value < 1:
             raise self.error(
                 f"a level number is a whole number from 1 up, not `{text}`",
-                token.line, token.column,
+                token.line or 0, token.column or 0,
             )
         return int(value)
 
-    def _level_if(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _level_if(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         number_token, condition, description = (child for child, _ in children)
         on_next_line = description is not None and description.line != _last_line(condition)
         level = nodes.Level(
@@ -398,7 +398,7 @@ class _Builder:
         )
         return level, 0
 
-    def _level_milestone(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _level_milestone(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         number_token, description = (child for child, _ in children)
         level = nodes.Level(
             number=self._level_number(number_token),
@@ -409,7 +409,7 @@ class _Builder:
         )
         return level, 0
 
-    def _indicator(self, tree: Tree, children: list[_Item]) -> _Item:
+    def _indicator(self, tree: Tree[Any], children: list[_Item]) -> _Item:
         (id_value, id_text), title_token = children[0][0], children[1][0]
         statements = tuple(child for child, _ in children[2:])
         indicator = nodes.IndicatorNode(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import pairwise
 from typing import Literal
 
 import attrs
@@ -139,8 +140,7 @@ def interpolation(indicator: nodes.IndicatorNode) -> Interpolation | None:
         rising = False
     else:
         return None
-    steps = zip(thresholds, thresholds[1:])
-    if not all((a < b) if rising else (a > b) for a, b in steps):
+    if not all((a < b) if rising else (a > b) for a, b in pairwise(thresholds)):
         return None
     return Interpolation(next(iter(exprs)), thresholds, rising)
 
@@ -216,7 +216,8 @@ class _Checker:
             if level.condition is not None and type_of(level.condition, defined) != "condition":
                 raise self.not_a_condition(level.condition)
         self.numbering(raw, levels)
-        policy = fields.get("policy", "ordered")
+        policy: Literal["ordered", "highest"] = (
+            "highest" if fields.get("policy") == "highest" else "ordered")
         interpolate = "score" in fields
         checked = attrs.evolve(
             raw,
@@ -247,7 +248,8 @@ class _Checker:
     ) -> dict[str, Type]:
         types: dict[str, Type] = {}
         where: dict[str, int] = {}
-        for item in (*declared, *lets):
+        items: list[nodes.Measure | nodes.Let] = [*declared, *lets]
+        for item in items:
             if item.name in types:
                 raise self.error(
                     f"`{item.name}` is already declared in indicator `{raw.id}` (line "

@@ -32,7 +32,7 @@ class Indicator:
     def __init__(self, node: nodes.IndicatorNode) -> None:
         self.node = node
         self.top = len(node.levels)
-        self.value_names = tuple(m.name for m in node.measures) + tuple(l.name for l in node.lets)
+        self.value_names = tuple(m.name for m in node.measures) + tuple(let.name for let in node.lets)
         self._evaluate: Evaluator | None = None
         self._lock = threading.Lock()
 
@@ -106,7 +106,8 @@ class Indicator:
         (see :func:`kpirules.sql.indicator_sql` for the options)."""
         from kpirules.sql import indicator_sql
 
-        return indicator_sql(self, **options)
+        query: str = indicator_sql(self, **options)
+        return query
 
     def __repr__(self) -> str:
         return f"<Indicator {self.id} {self.title!r}: {self.top} levels>"
@@ -178,7 +179,8 @@ class RuleSet:
         (see :func:`kpirules.sql.ruleset_sql` for the options)."""
         from kpirules.sql import ruleset_sql
 
-        return ruleset_sql(self, **options)
+        query: str = ruleset_sql(self, **options)
+        return query
 
     def evaluate(self, records: Mapping[Any, Mapping[str, Any]], strict: bool = True) -> Scorecard:
         """Score one subject: ``{"INDICATOR_ID": record, ...}`` for every indicator.

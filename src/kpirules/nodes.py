@@ -7,7 +7,7 @@ same thing, however they were laid out. That is what ``parse(format(t)) == parse
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 import attrs
 
@@ -27,8 +27,8 @@ __all__ = [
     "Not",
     "Number",
     "RuleFile",
-    "Statement",
     "Span",
+    "Statement",
 ]
 
 Kind = Literal["number", "count", "flag"]
@@ -49,7 +49,7 @@ NOWHERE = Span(0, 0, 0, 0)
 
 
 def _span() -> Span:
-    return attrs.field(default=NOWHERE, eq=False, repr=False)  # type: ignore[no-any-return]
+    return attrs.field(default=NOWHERE, eq=False, repr=False)
 
 
 @attrs.frozen(slots=True)
@@ -113,7 +113,7 @@ class Not:
     span: Span = _span()
 
 
-Expr = Union[Number, Name, Negate, BinaryOp, Compare, BoolOp, Not]
+Expr = Number | Name | Negate | BinaryOp | Compare | BoolOp | Not
 
 
 @attrs.frozen(slots=True)
@@ -171,7 +171,7 @@ class Field:
     span: Span = _span()
 
 
-Statement = Union[Field, Measure, Let, Level]
+Statement = Field | Measure | Let | Level
 
 
 @attrs.frozen(slots=True)

@@ -281,7 +281,7 @@ def _term(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str]) -> 
     if not numeric or draw(st.integers(0, 4)) == 0:
         text = _number_text(draw)
         return text if not text.startswith("-") else f"({text})"
-    name = draw(st.sampled_from(numeric))
+    name: str = draw(st.sampled_from(numeric))
     if draw(st.integers(0, 3)) == 0:
         op = draw(st.sampled_from(["+", "-", "*", "/"]))
         other = draw(st.sampled_from(numeric)) if draw(st.booleans()) else _number_text(draw)
@@ -296,7 +296,7 @@ def _term(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str]) -> 
 def _condition(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str],
                flags: list[str], depth: int = 0) -> str:
     choice = draw(st.integers(0, 9 if depth < 2 else 5))
-    if choice <= 4 or not numeric and not flags:
+    if choice <= 4 or (not numeric and not flags):
         left = draw(_term(numeric))
         op = draw(st.sampled_from([">=", ">", "<=", "<", "==", "!="]))
         right = _number_text(draw)
@@ -305,7 +305,8 @@ def _condition(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str]
             return f"{low} <= {left} < {right}"
         return f"{left} {op} {right}"
     if choice == 5 and flags:
-        return draw(st.sampled_from(flags))
+        flag: str = draw(st.sampled_from(flags))
+        return flag
     if choice in (6, 7):
         op = draw(st.sampled_from(["and", "or"]))
         left = draw(_condition(numeric, flags, depth + 1))
@@ -313,8 +314,8 @@ def _condition(draw: Callable[[st.SearchStrategy[Any]], Any], numeric: list[str]
         return f"({left} {op} {right})" if draw(st.booleans()) else f"{left} {op} {right}"
     if choice == 8:
         return f"not ({draw(_condition(numeric, flags, depth + 1))})"
-    left = draw(_term(numeric))
-    return f"{left} >= {_number_text(draw)}"
+    last: str = draw(_term(numeric))
+    return f"{last} >= {_number_text(draw)}"
 
 
 @st.composite
