@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from kpirules._parser import parse_tree
+from kpirules._messages_th import in_thai
+from kpirules._parser import keyword_language, parse_tree
 from kpirules._semantics import analyse
 from kpirules.errors import KpiRulesError, ParseError
 from kpirules.model import RuleSet
@@ -12,11 +13,13 @@ from kpirules.model import RuleSet
 __all__ = ["load", "parse"]
 
 
-def parse(text: str, source: str = "<string>") -> RuleSet:
+def parse(text: str, source: str = "<string>", language: str | None = None) -> RuleSet:
     """Read rule text into a :class:`RuleSet`.
 
     ``source`` names the text in error messages. Raises :class:`~kpirules.ParseError` (with
-    ``source``, ``line`` and ``column``) for anything that is not a valid rule file.
+    ``source``, ``line`` and ``column``) for anything that is not a valid rule file. Messages are
+    in Thai for a file written with Thai keywords, in English otherwise; ``language="th"`` or
+    ``"en"`` chooses.
 
     >>> import kpirules
     >>> rules = kpirules.parse('indicator 6 "Online sales"\\n  level 1 if growth >= 11\\n')
@@ -25,13 +28,22 @@ def parse(text: str, source: str = "<string>") -> RuleSet:
     """
     if not isinstance(text, str):
         raise KpiRulesError(f"parse needs the rule text as str, not {type(text).__name__}")
+    if language not in (None, "en", "th"):
+        raise KpiRulesError(f'language must be "en" or "th", not {language!r}')
     if text.startswith("\ufeff"):
         text = text[1:]
-    return RuleSet(analyse(parse_tree(text, source), text))
+    try:
+        return RuleSet(analyse(parse_tree(text, source), text))
+    except ParseError as error:
+        if (language or keyword_language(text)) != "th":
+            raise
+        raise ParseError(in_thai(error.message), error.source, error.line, error.column,
+                         error.text) from None
 
 
-def load(path: str | os.PathLike[str]) -> RuleSet:
-    """Read a UTF-8 ``.kpi`` file into a :class:`RuleSet` (errors name the file)."""
+def load(path: str | os.PathLike[str], language: str | None = None) -> RuleSet:
+    """Read a UTF-8 ``.kpi`` file into a :class:`RuleSet` (errors name the file; ``language`` as
+    for :func:`parse`)."""
     name = os.fspath(path)
     try:
         with open(name, encoding="utf-8") as handle:
@@ -42,4 +54,4 @@ def load(path: str | os.PathLike[str]) -> RuleSet:
         ) from None
     except OSError as error:
         raise KpiRulesError(f"cannot read {name}: {error.strerror or error}") from None
-    return parse(text, source=name)
+    return parse(text, source=name, language=language)

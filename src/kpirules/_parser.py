@@ -95,6 +95,17 @@ def source_line(text: str, line: int) -> str | None:
     return text[start:] if end < 0 else text[start:end]
 
 
+def keyword_language(text: str) -> str:
+    """"th" when the first keyword of ``text`` is spelt in Thai, else "en" (comments, strings and a
+    byte-order mark are skipped)."""
+    for line in text.split("\n"):
+        code = line.split("#", 1)[0].strip().lstrip("\ufeff")
+        if code:
+            word = code.split(maxsplit=1)[0]
+            return "th" if word in BY_SPELLING and word not in THAI else "en"
+    return "en"
+
+
 def parse_tree(text: str, source: str) -> nodes.RuleFile:
     """Parse ``text`` into a :class:`nodes.RuleFile` (not yet checked for meaning)."""
     from lark.exceptions import UnexpectedInput
