@@ -11,7 +11,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from kpirules import nodes
 from kpirules._semantics import describe_expr, interpolation
@@ -31,8 +31,12 @@ CONTEXT = decimal.Context(
 MILESTONES = "milestones"
 _QUANTUM = Decimal("0.0001")
 
-# (record, strict) -> (level, score, values, milestones done)
-Evaluator = Callable[[Any, bool], tuple[int, Decimal, tuple[Any, ...], frozenset[int]]]
+R = TypeVar("R")
+
+# How the generated function hands back its outcome: make(owner, level, score, values, done).
+Maker = Callable[[Any, int, Decimal, tuple[Any, ...], frozenset[int]], R]
+# The generated function: (record, strict) -> what the maker made.
+Evaluator = Callable[[Any, bool], R]
 
 _OPS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide"}
 
@@ -114,8 +118,12 @@ class _Writer:
                 f"`{describe_expr(expr)}`: `{describe_expr(expr.right)}` is 0")
 
 
-def compile_indicator(indicator: nodes.IndicatorNode) -> Evaluator:
-    """The scoring function of ``indicator`` (which must have passed the load-time checks)."""
+def compile_indicator(
+    indicator: nodes.IndicatorNode, make: Maker[R], owner: Any = None
+) -> Evaluator[R]:
+    """The scoring function of ``indicator`` (which must have passed the load-time checks): it
+    returns ``make(owner, level, score, values, milestones_done)``, built in the generated code so
+    that the hot path makes one call and no intermediate tuple."""
     writer = _Writer(indicator)
     measures = indicator.measures
     milestones = frozenset(level.number for level in indicator.levels if level.is_milestone)
@@ -145,21 +153,23 @@ def compile_indicator(indicator: nodes.IndicatorNode) -> Evaluator:
     _emit_level(writer, indicator, conditions)
     _emit_score(writer, indicator)
     values = [writer.names[m.name] for m in measures] + [writer.names[let.name] for let in indicator.lets]
-    writer.emit(f"return level, score, ({', '.join(values)}{',' if values else ''}), done")
+    writer.emit(f"return _make(_owner, level, score, ({', '.join(values)}{',' if values else ''}), done)")
     writer.emit("except ArithmeticError as error:", 1)
     writer.emit("_arithmetic(error)", 2)
     source = "\n".join(writer.lines) + "\n"
     namespace = _namespace(indicator, milestones, writer.constants)
+    namespace.update(_make=make, _owner=owner)
     code = compile(source, f"<kpirules indicator {indicator.id}>", "exec")
     exec(code, namespace)
-    evaluate: Evaluator = namespace["evaluate"]
+    evaluate: Evaluator[R] = namespace["evaluate"]
     evaluate.__doc__ = source  # the generated code, for anyone debugging a result
     return evaluate
 
 
 def _emit_measure(writer: _Writer, measure: nodes.Measure, local: str, index: int) -> None:
     key = writer.constant(measure.name)
-    writer.emit(f"{local} = record.get({key}, _MISSING)")
+    writer.emit(f"try: {local} = record[{key}]")
+    writer.emit(f"except KeyError: {local} = _MISSING")
     slow = f"_slow[{index}]"
     if measure.kind == "flag":
         writer.emit(f"if {local} is not True and {local} is not False: {slow}({local}, record)")

@@ -33,7 +33,7 @@ class Indicator:
         self.node = node
         self.top = len(node.levels)
         self.value_names = tuple(m.name for m in node.measures) + tuple(let.name for let in node.lets)
-        self._evaluate: Evaluator | None = None
+        self._evaluate: Evaluator[Result] | None = None
         self._lock = threading.Lock()
 
     id = property(lambda self: self.node.id, doc="The id as text (`1`, `2.1`, `kpi_07`).")
@@ -70,11 +70,11 @@ class Indicator:
         """The line of the ``indicator`` statement."""
         return self.node.span.line
 
-    def _compiled(self) -> Evaluator:
+    def _compiled(self) -> Evaluator[Result]:
         if self._evaluate is None:
             with self._lock:
                 if self._evaluate is None:
-                    self._evaluate = compile_indicator(self.node)
+                    self._evaluate = compile_indicator(self.node, Result, self)
         return self._evaluate
 
     def evaluate(self, record: Mapping[str, Any], strict: bool = True) -> Result:
@@ -84,8 +84,7 @@ class Indicator:
         missing or unknown measure, a value of the wrong kind or outside its range, an unknown
         milestone, or a division by zero. ``strict=False`` ignores unknown keys.
         """
-        level, score, values, done = self._compiled()(record, strict)
-        return Result(self, level, score, values, done)
+        return (self._evaluate or self._compiled())(record, strict)
 
     def evaluate_many(
         self, records: Iterable[Mapping[str, Any]], strict: bool = True
@@ -95,11 +94,9 @@ class Indicator:
         evaluate = self._compiled()
         for record in records:
             try:
-                level, score, values, done = evaluate(record, strict)
+                yield evaluate(record, strict)
             except EvaluationError as error:
                 yield error
-            else:
-                yield Result(self, level, score, values, done)
 
     def to_sql(self, **options: Any) -> str:
         """One SQL query that scores a table of records for this indicator
