@@ -404,3 +404,21 @@ def test_indicator_fields() -> None:
             measure.unit) == ("debt", "หนี้", "number", Decimal(0), None, "บาท")
     (level,) = indicator.levels
     assert (level.number, level.description, level.is_milestone) == (1, "ไม่เกิน 5", False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1E+999999999"), Decimal("76065013774104683195592286.4903581"), "1e999999", 1e308],
+)
+def test_huge_values_give_short_messages(value: object) -> None:
+    indicator = one('indicator 1 "t"\n  measure x count in 0..100\n  level 1 if x >= 1\n')
+    with pytest.raises(kpirules.EvaluationError) as caught:
+        indicator.evaluate({"x": value})
+    assert caught.value.measure == "x"
+    assert len(str(caught.value)) < 200
+
+
+def test_arithmetic_overflow_is_an_evaluation_error() -> None:
+    indicator = one('indicator 1 "t"\n  level 1 if x * x >= 1\n')
+    with pytest.raises(kpirules.EvaluationError, match="too large"):
+        indicator.evaluate({"x": Decimal("1E+999990")})

@@ -7,7 +7,7 @@ The compiled evaluator handles the common cases (``int`` and finite ``Decimal``)
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from kpirules.errors import EvaluationError
@@ -76,9 +76,13 @@ def show(value: Decimal | bool | None) -> str:
         return "—"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if not value.is_finite() or not -7 < value.adjusted() < 30:
+        return str(value)  # 1E+999999 stays short rather than a million digits
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
-        value = value.quantize(Decimal("0.000001"))
+        # Rounding to 6 places needs room for every digit before the point too.
+        room = Context(prec=max(value.adjusted(), 0) + 8)
+        value = value.quantize(Decimal("0.000001"), context=room)
     text = f"{value:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
