@@ -26,7 +26,7 @@ def test_golden_message(case: str) -> None:
     text = (ERRORS / f"{case}.kpi").read_text(encoding="utf-8")
     expected = (ERRORS / f"{case}.expected").read_text(encoding="utf-8").rstrip("\n")
     with pytest.raises(kpirules.ParseError) as caught:
-        kpirules.parse(text, source=f"{case}.kpi")
+        kpirules.parse(text, source=f"{case}.kpi", language="en")
     assert str(caught.value) == expected
     head = expected.split(": ", 1)[0]
     _, line, column = head.rsplit(":", 2)
@@ -38,7 +38,7 @@ def test_golden_message(case: str) -> None:
 def test_caret_points_at_the_reported_column(case: str) -> None:
     text = (ERRORS / f"{case}.kpi").read_text(encoding="utf-8")
     with pytest.raises(kpirules.ParseError) as caught:
-        kpirules.parse(text, source=f"{case}.kpi")
+        kpirules.parse(text, source=f"{case}.kpi", language="en")
     error = caught.value
     shown, caret = str(error).split("\n")[1:3]
     assert shown.strip() == text.split("\n")[error.line - 1].strip()

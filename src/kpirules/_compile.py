@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from types import CodeType
 from typing import Any, TypeVar
 
 from kpirules import nodes
@@ -37,6 +38,10 @@ R = TypeVar("R")
 Maker = Callable[[Any, int, Decimal, tuple[Any, ...], frozenset[int]], R]
 # The generated function: (record, strict) -> what the maker made.
 Evaluator = Callable[[Any, bool], R]
+
+# Indicators of the same shape (a ladder of five `>=` thresholds over one ratio, say) generate the
+# same source, their constants living in each function's own globals; compiling it once serves all.
+_CODE: dict[str, CodeType] = {}
 
 _OPS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide"}
 
@@ -159,7 +164,11 @@ def compile_indicator(
     source = "\n".join(writer.lines) + "\n"
     namespace = _namespace(indicator, milestones, writer.constants)
     namespace.update(_make=make, _owner=owner)
-    code = compile(source, f"<kpirules indicator {indicator.id}>", "exec")
+    code = _CODE.get(source)
+    if code is None:
+        code = compile(source, "<kpirules indicator>", "exec")
+        if len(_CODE) < 4096:
+            _CODE[source] = code
     exec(code, namespace)
     evaluate: Evaluator[R] = namespace["evaluate"]
     evaluate.__doc__ = source  # the generated code, for anyone debugging a result

@@ -58,7 +58,9 @@ def _parser() -> Lark:
                     grammar_text() + _keyword_terminals(),
                     parser="lalr",
                     lexer="contextual",
-                    propagate_positions=True,
+                    # Positions come from the tokens (see _Builder.build): cheaper than Lark's
+                    # propagate_positions, which costs a third of the parse.
+                    propagate_positions=False,
                     maybe_placeholders=True,
                 )
     return _lark
@@ -78,7 +80,7 @@ def _keyword_terminals() -> str:
 
     valued = {word for words in _VALUED.values() for word in words}
     lines = [terminal(name, words) for name, words in _VALUED.items()]
-    lines += [terminal(f"_{word.upper()}", (word,)) for word in THAI if word not in valued]
+    lines += [terminal(f"KW_{word.upper()}", (word,)) for word in THAI if word not in valued]
     return "\n" + "".join(lines)
 
 
@@ -126,6 +128,7 @@ class _Builder:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
+        self.spans: dict[int, nodes.Span] = {}
         self.handlers: dict[str, Callable[[Any, list[_Item]], _Item]] = {
             "number": self._number,
             "name": self._name,
@@ -157,16 +160,24 @@ class _Builder:
         return ParseError(message, self.source, line, column, source_line(self.text, line))
 
     def build(self, root: Tree[Any]) -> nodes.RuleFile:
-        from lark import Tree
+        from lark import Token, Tree
 
         # Post-order walk with an explicit stack: the parse tree of `-(-(-(…)))` is as deep as the
-        # input is long, and recursion would overflow on it.
-        results: list[_Item] = []
+        # input is long, and recursion would overflow on it. Each result carries the span of the
+        # text it came from, taken from its first and last token; keyword tokens (KW_…) are in the
+        # tree only for that, and are dropped before the handlers see the children.
+        # Each result is (value, depth, first, last): first and last are the tokens or spans its
+        # text starts and ends with, turned into a Span only for trees (there are fewer of them).
+        results: list[tuple[Any, int, Any, Any]] = []
         stack: list[tuple[Any, bool]] = [(root, False)]
+        spans = self.spans
+        handlers = self.handlers
+        span_class = nodes.Span
         while stack:
             item, expanded = stack.pop()
-            if not isinstance(item, Tree):
-                results.append((item, 0))
+            if type(item) is not Tree:
+                located = item if isinstance(item, Token) else None
+                results.append((item, 0, located, located))
                 continue
             if not expanded:
                 stack.append((item, True))
@@ -175,9 +186,22 @@ class _Builder:
             count = len(item.children)
             children = results[len(results) - count :]
             del results[len(results) - count :]
+            first = next((c[2] for c in children if c[2] is not None), None)
+            last = next((c[3] for c in reversed(children) if c[3] is not None), None)
+            if first is None or last is None:
+                whole = nodes.NOWHERE
+            elif type(last) is span_class:
+                whole = span_class(first.line, first.column, last.end_line, last.end_column)
+            else:
+                whole = span_class(first.line, first.column, last.end_line or 0,
+                                   last.end_column or 0)
+            kept = [(c[0], c[1]) for c in children
+                    if not (type(c[0]) is Token and c[0].type.startswith("KW_"))]
             if item.data == "start":
-                return self._file([child for child, _ in children])
-            results.append(self.handlers[item.data](item, children))
+                return self._file([value for value, _ in kept])
+            spans[id(item)] = whole
+            value, depth = handlers[item.data](item, kept)
+            results.append((value, depth, whole, whole))
         raise AssertionError("the parse tree has no root")  # pragma: no cover
 
     # positions
@@ -187,12 +211,8 @@ class _Builder:
         return nodes.Span(token.line or 0, token.column or 0, token.end_line or 0,
                           token.end_column or 0)
 
-    @staticmethod
-    def _tree_span(tree: Tree[Any]) -> nodes.Span:
-        meta = tree.meta
-        if meta.empty:
-            return nodes.NOWHERE
-        return nodes.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+    def _tree_span(self, tree: Tree[Any]) -> nodes.Span:
+        return self.spans.get(id(tree), nodes.NOWHERE)
 
     def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
         if depth > MAX_DEPTH:
@@ -469,12 +489,12 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-_STATEMENTS = {f"_{word.upper()}" for word in (
+_STATEMENTS = {f"KW_{word.upper()}" for word in (
     "indicator", "level", "measure", "let", "weight", "strategy", "team", "policy", "score",
     "catalogue", "title", "position", "year", "round")}
-_HEADER_ONLY = {"_CATALOGUE", "_TITLE", "_POSITION"}
-_INDICATOR_ONLY = {"_LEVEL", "_MEASURE", "_LET", "_WEIGHT", "_STRATEGY", "_TEAM", "_POLICY",
-                   "_SCORE"}
+_HEADER_ONLY = {"KW_CATALOGUE", "KW_TITLE", "KW_POSITION"}
+_INDICATOR_ONLY = {"KW_LEVEL", "KW_MEASURE", "KW_LET", "KW_WEIGHT", "KW_STRATEGY", "KW_TEAM",
+                   "KW_POLICY", "KW_SCORE"}
 _OPERANDS = {"NUMBER", "NAME", "LPAR"}
 
 # Characters people type for operators kpirules spells differently.
@@ -500,8 +520,8 @@ _CHARACTER_HINTS = {
 
 
 def _keyword(terminal: str) -> str | None:
-    word = terminal.lstrip("_").lower()
-    return word if terminal.startswith("_") and word in THAI else None
+    word = terminal[3:].lower()
+    return word if terminal.startswith("KW_") and word in THAI else None
 
 
 def _describe(terminal: str) -> str:
@@ -523,9 +543,10 @@ def _expected_words(expected: set[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _sort_key(terminal: str) -> tuple[int, str]:
+def _sort_key(terminal: str) -> tuple[int, bool, str]:
     order = ["COMPARE", "NUMBER", "NAME", "STRING", "LPAR", "RPAR"]
-    return (order.index(terminal) if terminal in order else len(order), terminal)
+    rank = order.index(terminal) if terminal in order else len(order)
+    return (rank, terminal.startswith("KW_"), terminal)
 
 
 def _shown(token: Token | None) -> str:
@@ -612,7 +633,7 @@ def _terminal_of(spelling: str) -> str:
     for terminal, words in _VALUED.items():
         if word in words:
             return terminal
-    return f"_{word.upper()}"
+    return f"KW_{word.upper()}"
 
 
 _SINGLE_EQUALS = "write `==` to compare for equality (a single `=` only follows `let NAME`)"
@@ -654,14 +675,14 @@ def _token_message(token: Token, previous: Token | None, expected: set[str]) -> 
                     "`level`, `measure` or `indicator`")
     if kind in _HEADER_ONLY and prev_kind is not None and kind not in expected:
         return f"`{value}` belongs in the catalogue header, before the first indicator"
-    if kind in _INDICATOR_ONLY and "_INDICATOR" in expected and "_LEVEL" not in expected:
+    if kind in _INDICATOR_ONLY and "KW_INDICATOR" in expected and "KW_LEVEL" not in expected:
         return f'`{value}` must be inside an indicator: start one with `indicator 1 "title"` first'
-    if prev_kind == "_LEVEL" and expected == {"NUMBER"}:
+    if prev_kind == "KW_LEVEL" and expected == {"NUMBER"}:
         return f"write the level number after `{previous}`, as in `level 3 if …`; found {found}"
-    if prev_kind == "NUMBER" and expected == {"_IF", "_MILESTONE"}:
+    if prev_kind == "NUMBER" and expected == {"KW_IF", "KW_MILESTONE"}:
         return (f"expected `if` and a condition, or `milestone` and a description, after the "
                 f"level number `{previous}`; found {found}")
-    if prev_kind == "_INDICATOR":
+    if prev_kind == "KW_INDICATOR":
         return ("expected the indicator's id after `indicator`, as in `indicator 1 \"title\"`; "
                 f"found {found}")
     if expected == {"STRING"} and kind != "STRING":
