@@ -17,7 +17,7 @@ from typing import Literal
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, THAI
 from kpirules._parser import iter_comments, parse_tree, source_line
-from kpirules._semantics import _precedence, analyse
+from kpirules._semantics import _precedence
 from kpirules.errors import KpiRulesError
 
 __all__ = ["format", "quote"]
@@ -35,9 +35,10 @@ def quote(text: str) -> str:
     return '"' + escaped.replace("\t", "\\t") + '"'
 
 
-def format(text: str, keywords: Language | None = None) -> str:  # noqa: A001
+def format(text: str, keywords: Language | None = None, source: str = "<string>") -> str:
     """``text`` in the canonical layout; ``keywords="th"`` or ``"en"`` also rewrites every keyword
-    in that language (by default a file keeps its own).
+    in that language (by default a file keeps its own). ``source`` names the text in errors, which
+    are in Thai for a file written with Thai keywords.
 
     ``format(format(t)) == format(t)``, and ``parse(format(t))`` is equal to ``parse(t)``.
     A file that does not parse raises :class:`~kpirules.ParseError`.
@@ -55,8 +56,10 @@ def format(text: str, keywords: Language | None = None) -> str:  # noqa: A001
         raise KpiRulesError(f'keywords must be "en" or "th", not {keywords!r}')
     if text.startswith("\ufeff"):
         text = text[1:]
-    raw = parse_tree(text, "<format>")
-    analyse(raw, text)  # a file that would not load is not formatted
+    from kpirules._load import checked_tree
+
+    checked_tree(text, source)  # a file that would not load is not formatted
+    raw = parse_tree(text, source)
     language: Language = keywords or _language_of(text, raw)
     return _Printer(text, language).file(raw)
 

@@ -9,6 +9,7 @@ from kpirules._parser import keyword_language, parse_tree
 from kpirules._semantics import analyse
 from kpirules.errors import KpiRulesError, ParseError
 from kpirules.model import RuleSet
+from kpirules.nodes import RuleFile
 
 __all__ = ["load", "parse"]
 
@@ -32,8 +33,13 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
         raise KpiRulesError(f'language must be "en" or "th", not {language!r}')
     if text.startswith("\ufeff"):
         text = text[1:]
+    return RuleSet(checked_tree(text, source, language))
+
+
+def checked_tree(text: str, source: str, language: str | None = None) -> RuleFile:
+    """``text`` parsed and checked; a ParseError speaks Thai for a Thai-keyword file."""
     try:
-        return RuleSet(analyse(parse_tree(text, source), text))
+        return analyse(parse_tree(text, source), text)
     except ParseError as error:
         if (language or keyword_language(text)) != "th":
             raise

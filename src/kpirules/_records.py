@@ -1,0 +1,646 @@
+"""Reading the records that ``kpirules eval`` and ``kpirules explain`` score.
+
+Three layouts (SPEC §7):
+
+- JSON: ``{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value, "milestones": [1, 2]}}}``;
+- CSV and XLSX (first sheet): the long layout, a header ``subject,indicator,measure,value`` and
+  one row per value; a done milestone is a row with measure ``milestones`` and the level number
+  as value.
+
+:class:`RecordReader` turns a file into a stream of :class:`Subject` objects, each holding one
+subject's records ready for :meth:`kpirules.Indicator.evaluate`, the file row of every value (so
+that an evaluation error can name its row) and the rows it rejected, with reasons.
+
+Choices made where SPEC is silent:
+
+- A file that cannot be used at all raises :class:`RecordsError` (the command line exits 2): it
+  does not exist or cannot be read, its extension is not ``.json``, ``.csv`` or ``.xlsx``, it is
+  not valid text in the chosen encoding, it is empty, its JSON top level is not an object, or its
+  header lacks one of the four columns. Header names are matched ignoring case and surrounding
+  spaces, in any order; other columns are ignored, so a sheet may carry a ``note`` column.
+- Row numbers count the header as row 1 and count every row, blank ones included, so they match
+  the row numbers a spreadsheet shows. Blank rows are skipped.
+- CSV and XLSX are read as a stream and grouped by subject in bounded memory: a subject's group
+  ends when the subject column changes. The usual file is sorted by subject; a subject whose rows
+  appear again after another subject's is not merged: each of those later rows is rejected ("rows
+  of subject X must be together") and the subject keeps the score of its first group of rows.
+  Memory grows with the rows of one subject and with the number of distinct subject names (one
+  string each), never with the number of rows.
+- JSON is read whole (it cannot be grouped while reading). Numbers with a fraction are read as
+  ``Decimal`` straight from their digits, never through a binary float. Repeated keys (a subject,
+  an indicator or a measure written twice) are rejected rather than letting the last one win.
+- Values are converted by the kind of their measure: ``number`` and ``count`` values stay as they
+  are written (text in CSV) and the library converts them, so its messages (Thai digits, ranges,
+  counts) apply unchanged; ``flag`` values accept true/false, yes/no, 1/0 and ใช่/ไม่ใช่ (any
+  case) and become ``bool``; ``milestones`` values must be a whole number naming a milestone
+  level of the indicator. An empty value is rejected. JSON values are passed on as they are.
+- In the long layout a milestone is reported by its presence, so an indicator that has no
+  measures (only milestones) and no rows for a subject means "no milestone done" (level 0). An
+  indicator that has measures and no rows is rejected ("no rows for indicator 1").
+- With ``strict=False`` rows naming an unknown measure are skipped, as the library's
+  ``strict=False`` ignores unknown keys. An unknown indicator is rejected either way.
+- A rejected row rejects its subject. The subject is still reported (the caller writes it out
+  with its errors); nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import importlib
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+import attrs
+
+from kpirules._values import NUMERIC_TEXT
+from kpirules.errors import KpiRulesError
+from kpirules.model import Indicator, RuleSet
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "MILESTONES",
+    "Problem",
+    "RecordReader",
+    "RecordsError",
+    "StrayRow",
+    "Subject",
+    "flag_value",
+]
+
+FORMATS = (".json", ".csv", ".xlsx")
+COLUMNS = ("subject", "indicator", "measure", "value")
+MILESTONES = "milestones"
+EXCEL_HINT = 'reading .xlsx files needs openpyxl: pip install "kpirules[excel]"'
+
+_TRUE = frozenset({"true", "yes", "1", "ใช่"})
+_FALSE = frozenset({"false", "no", "0", "ไม่ใช่"})
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# How many subject names an error message lists.
+_SHOWN = 5
+
+
+class RecordsError(KpiRulesError):
+    """A records file that cannot be used at all (the command line exits 2)."""
+
+
+@attrs.frozen
+class Problem:
+    """Why a value or a subject was rejected: the file row (None for JSON), the indicator it is
+    about (None when it is about the whole subject) and a message for a person."""
+
+    row: int | None
+    indicator: str | None
+    message: str
+
+
+@attrs.frozen
+class StrayRow:
+    """A rejected row that belongs to no subject being read: it has no subject, or its subject's
+    rows were already read and scored (the file is not grouped by subject)."""
+
+    row: int
+    subject: str | None
+    message: str
+
+
+@attrs.define
+class Subject:
+    """One subject's records, ready to score, and what was wrong with them.
+
+    ``records`` maps every indicator id to its record (long layouts fill in each indicator of the
+    rules; JSON holds what the file holds). ``rows`` gives the row of each (indicator, measure)
+    value, ``first_row`` and ``last_row`` the subject's rows (all None for JSON).
+    """
+
+    name: str
+    records: dict[str, dict[str, Any]]
+    first_row: int | None = None
+    last_row: int | None = None
+    rows: dict[tuple[str, str], int] = attrs.Factory(dict)
+    problems: list[Problem] = attrs.Factory(list)
+
+    def row_of(self, indicator: str | None, measure: str | None) -> int | None:
+        """The row of a value, falling back to the subject's first row."""
+        if indicator is not None and measure is not None:
+            row = self.rows.get((indicator, measure))
+            if row is not None:
+                return row
+        return self.first_row
+
+
+def flag_value(value: Any) -> bool | None:
+    """A spreadsheet cell as a flag, or None when it is not one.
+
+    >>> flag_value(" Yes "), flag_value("ไม่ใช่"), flag_value(1), flag_value("maybe")
+    (True, False, True, None)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return True if value == 1 else False if value == 0 else None
+    if isinstance(value, str):
+        text = value.strip().casefold().translate(_THAI_DIGITS)
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None
+
+
+def _cell_text(value: Any) -> str:
+    """A key cell (subject, indicator, measure) as text; spreadsheets store `1` as a number."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    # A header read with --encoding utf-8 keeps the byte order mark Excel writes.
+    return str(value).strip().lstrip("\ufeff")
+
+
+def _key(value: Any) -> str:
+    """:func:`_cell_text` with the common case (CSV text) first: this runs for every cell."""
+    return value.strip() if type(value) is str else _cell_text(value)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _milestone_number(value: Any) -> int | None:
+    if type(value) is str and value.strip().isdecimal():
+        return int(value)  # int() reads Thai digits and ignores surrounding spaces
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        return int(value) if value == int(value) else None
+    if isinstance(value, str):
+        text = value.strip().translate(_THAI_DIGITS)
+        if NUMERIC_TEXT.fullmatch(text):
+            number = Decimal(text.replace(",", "").replace("_", ""))
+            if number == number.to_integral_value():
+                return int(number)
+    return None
+
+
+def _suggest(word: str, choices: Iterable[str], what: str) -> str:
+    options = list(choices)
+    guess = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    if guess:
+        return f"; did you mean `{guess[0]}`?"
+    return f"; the {what} are {', '.join(f'`{o}`' for o in options) or 'none'}"
+
+
+class RecordReader:
+    """The subjects of one records file, in file order.
+
+    >>> import kpirules, tempfile, os
+    >>> rules = kpirules.parse('indicator 1 "t"\\n  weight 100\\n  level 1 if x >= 5\\n')
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "records.csv")
+    >>> with open(path, "w", encoding="utf-8") as handle:
+    ...     _ = handle.write("subject,indicator,measure,value\\nA,1,x,7\\n")
+    >>> [(s.name, s.records) for s in RecordReader(path, rules) if isinstance(s, Subject)]
+    [('A', {'1': {'x': '7'}})]
+
+    ``only`` reads one subject and skips the rows of every other one without checking them;
+    ``names`` then holds the other subjects' names (for a "did you mean").
+    """
+
+    def __init__(
+        self,
+        path: str,
+        rules: RuleSet,
+        encoding: str = "utf-8-sig",
+        strict: bool = True,
+        only: str | None = None,
+    ) -> None:
+        self.path = path
+        self.rules = rules
+        self.encoding = encoding
+        self.strict = strict
+        self.only = only
+        self.names: list[str] = []
+        self.kind = os.path.splitext(path)[1].lower()
+        self._position: Callable[[], float | None] = lambda: None
+        self._kinds = {ind.id: {m.name: m.kind for m in ind.measures} for ind in rules}
+        if self.kind not in FORMATS:
+            shown = f", not {self.kind}" if self.kind else ""
+            hint = "; save it from Excel as .xlsx or .csv" if self.kind == ".xls" else ""
+            raise RecordsError(
+                f"{path}: records must be a .json, .csv or .xlsx file{shown}{hint}"
+            )
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise RecordsError(f"unknown encoding `{encoding}` (try utf-8 or cp874)") from None
+        if not os.path.exists(path):
+            raise RecordsError(f"{path}: no such file")
+        if os.path.isdir(path):
+            raise RecordsError(f"{path}: is a folder, not a records file")
+
+    def fraction_read(self) -> float | None:
+        """How much of the file has been read (0..1), when that is known."""
+        return self._position()
+
+    def __iter__(self) -> Iterator[Subject | StrayRow]:
+        if self.kind == ".json":
+            return self._json()
+        if self.kind == ".csv":
+            return self._long(self._csv_rows())
+        return self._long(self._xlsx_rows())
+
+    # -- reading files ------------------------------------------------------------------------
+
+    def _open_binary(self) -> IO[bytes]:
+        try:
+            return open(self.path, "rb")
+        except OSError as error:
+            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+
+    def _encoding_error(self, error: UnicodeDecodeError, what: str) -> RecordsError:
+        if self.kind == ".json":
+            hint = "save it as UTF-8"
+        elif _is_utf8(self.encoding):
+            hint = "if Excel saved it as Windows Thai (ANSI), add --encoding cp874"
+        else:
+            hint = "try --encoding utf-8, or the encoding the file was saved in"
+        name = "UTF-8" if _is_utf8(self.encoding) else self.encoding
+        return RecordsError(
+            f"{self.path}: {what} is not valid {name} text ({error.reason}); {hint}"
+        )
+
+    def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        binary = self._open_binary()
+        size = os.fstat(binary.fileno()).st_size
+        self._position = lambda: binary.tell() / size if size else None
+        with binary:
+            self._check_encoding(binary)
+            binary.seek(0)
+            # newline="" hands line endings to the csv module, which needs them for quoted cells.
+            text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
+            number = 0
+            try:
+                for number, row in enumerate(csv.reader(text), start=1):
+                    yield number, row
+            except UnicodeDecodeError as error:  # the file changed after it was checked
+                raise self._encoding_error(error, f"the text after row {number}") from None
+            except csv.Error as error:
+                raise RecordsError(f"{self.path}:{number + 1}: not valid CSV: {error}") from None
+            finally:
+                text.detach()
+
+    def _check_encoding(self, binary: IO[bytes]) -> None:
+        """Decode the whole file once before anything is scored, so that a file saved in another
+        encoding stops the run before any output is written (decoding is fast next to scoring).
+
+        A file read as a legacy encoding that is in fact UTF-8 holding non-ASCII text is refused
+        too: cp874 Thai is never valid UTF-8, so such a file would only be read as garbage.
+        """
+        if not _is_utf8(self.encoding) and self._is_utf8_text(binary):
+            raise RecordsError(
+                f"{self.path}: the file is UTF-8 text, not {self.encoding}; leave out --encoding"
+            )
+        binary.seek(0)
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        line = 1
+        while chunk := binary.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                line += chunk[: max(0, error.start)].count(b"\n")
+                raise self._encoding_error(error, f"line {line}") from None
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise self._encoding_error(error, "the end of the file") from None
+
+    @staticmethod
+    def _is_utf8_text(binary: IO[bytes]) -> bool:
+        """Whether the file is valid UTF-8 with at least one character beyond ASCII."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        ascii_only = True
+        try:
+            while chunk := binary.read(1 << 20):
+                ascii_only = ascii_only and chunk.isascii()
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        return not ascii_only
+
+    def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        try:
+            # Imported by name: openpyxl is an optional extra and ships no type hints.
+            openpyxl = importlib.import_module("openpyxl")
+        except ImportError:
+            raise RecordsError(EXCEL_HINT) from None
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except OSError as error:
+            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+        except Exception as error:  # openpyxl raises zipfile, KeyError, XML errors and more
+            raise RecordsError(
+                f"{self.path}: not a readable .xlsx workbook ({type(error).__name__}: {error})"
+            ) from None
+        try:
+            if not book.worksheets:
+                raise RecordsError(f"{self.path}: the workbook has no sheet")
+            sheet = book.worksheets[0]
+            total = sheet.max_row if isinstance(sheet.max_row, int) else None
+            number = 0
+            self._position = lambda: number / total if total else None
+            # min_row=1 makes the numbering match the sheet's own row numbers even when the data
+            # does not start on row 1.
+            for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+                yield number, list(cells)
+        finally:
+            book.close()
+
+    # -- the long layout ----------------------------------------------------------------------
+
+    def _header(self, rows: Iterator[tuple[int, list[Any]]]) -> dict[str, int] | None:
+        for number, cells in rows:
+            if all(_is_blank(cell) for cell in cells):
+                continue
+            names = [_cell_text(cell).casefold() for cell in cells]
+            columns: dict[str, int] = {}
+            for index, name in enumerate(names):
+                if name in COLUMNS and name in columns:
+                    raise RecordsError(f"{self.path}:{number}: the header has two `{name}` columns")
+                columns.setdefault(name, index)
+            missing = [name for name in COLUMNS if name not in columns]
+            if missing:
+                shown = ",".join(_cell_text(cell) for cell in cells)
+                raise RecordsError(
+                    f"{self.path}:{number}: the header has no "
+                    f"{' or '.join(f'`{m}`' for m in missing)} column; the first row must be "
+                    f"{','.join(COLUMNS)} (it is: {shown})"
+                )
+            return {name: columns[name] for name in COLUMNS}
+        return None
+
+    def _long(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
+        columns = self._header(rows)
+        if columns is None:
+            raise RecordsError(
+                f"{self.path}: the file is empty; it needs the header {','.join(COLUMNS)} "
+                "and one row per value"
+            )
+        at = [columns[name] for name in COLUMNS]
+        width = max(at) + 1
+        group: _Group | None = None
+        ended: dict[str, int] = {}  # subject -> the last row of its (finished) group
+        seen_names: set[str] = set()
+        at_subject, at_indicator, at_measure, at_value = at
+        for number, cells in rows:
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))
+            name = _key(cells[at_subject])
+            indicator_cell, measure_cell, value = cells[at_indicator], cells[at_measure], cells[
+                at_value]
+            if not name and _is_blank(indicator_cell) and _is_blank(measure_cell) and _is_blank(
+                    value):
+                continue
+            if self.only is not None and name != self.only:
+                if not name:
+                    continue
+                if name not in seen_names:
+                    seen_names.add(name)
+                    self.names.append(name)
+                if group is not None:
+                    ended[group.subject.name] = group.subject.last_row or number
+                    yield self._finish(group)
+                    group = None
+                continue
+            if not name:
+                yield StrayRow(number, None, "the row has no subject")
+                continue
+            if group is None or group.subject.name != name:
+                if group is not None:
+                    ended[group.subject.name] = group.subject.last_row or number
+                    yield self._finish(group)
+                    group = None
+                if name in ended:
+                    yield StrayRow(
+                        number, name,
+                        f"this subject's rows must be together, but they ended on row "
+                        f"{ended[name]}; sort the file by subject (this row is not scored)",
+                    )
+                    continue
+                group = _Group(Subject(name, {}, number, number))
+            group.subject.last_row = number
+            self._add(group, number, _key(indicator_cell), _key(measure_cell), value)
+        if group is not None:
+            yield self._finish(group)
+
+    def _add(self, group: _Group, row: int, ident: str, measure: str, value: Any) -> None:
+        subject = group.subject
+
+        def reject(message: str, indicator: str | None) -> None:
+            subject.problems.append(Problem(row, indicator, message))
+
+        if not ident:
+            reject("the row has no indicator", None)
+            return
+        if ident not in self.rules:
+            reject(f"indicator `{ident}` is not in the rules"
+                   f"{_suggest(ident, self.rules.ids(), 'indicators')}", None)
+            return
+        indicator = self.rules[ident]
+        if not measure:
+            reject(f"indicator {ident}: the row has no measure", ident)
+            return
+        if _is_blank(value):
+            reject(f"indicator {ident}: the row has no value for `{measure}`", ident)
+            return
+        record = group.records(ident)
+        if measure == MILESTONES:
+            self._add_milestone(indicator, record, value, reject)
+            subject.rows.setdefault((ident, MILESTONES), row)
+            return
+        kinds = self._kinds[ident]
+        if measure not in kinds:
+            if self.strict:
+                names = [*kinds, MILESTONES] if _milestone_levels(indicator) else list(kinds)
+                reject(f"indicator {ident}: unknown measure `{measure}`"
+                       f"{_suggest(measure, names, 'measures')}", ident)
+            return
+        first = subject.rows.get((ident, measure))
+        if first is not None:
+            reject(f"indicator {ident}: a second value for `{measure}` (the first is on row "
+                   f"{first}); keep one", ident)
+            return
+        subject.rows[(ident, measure)] = row
+        if kinds[measure] == "flag":
+            flag = flag_value(value)
+            if flag is None:
+                reject(f"indicator {ident}: `{measure}` is a flag: write true or false (yes/no, "
+                       f"1/0, ใช่/ไม่ใช่), not {_shown(value)}", ident)
+                return
+            record[measure] = flag
+        else:
+            record[measure] = value
+
+    def _add_milestone(
+        self,
+        indicator: Indicator,
+        record: dict[str, Any],
+        value: Any,
+        reject: Callable[[str, str | None], None],
+    ) -> None:
+        levels = _milestone_levels(indicator)
+        number = _milestone_number(value)
+        if not levels:
+            reject(f"indicator {indicator.id} has no milestone levels, so it takes no "
+                   f"`milestones` rows", indicator.id)
+        elif number is None or number not in levels:
+            allowed = ", ".join(str(level) for level in levels)
+            reject(f"indicator {indicator.id}: `milestones` must be the number of a milestone "
+                   f"level ({allowed}), not {_shown(value)}", indicator.id)
+        else:
+            done = record.setdefault(MILESTONES, [])
+            if number not in done:
+                done.append(number)
+
+    def _finish(self, group: _Group) -> Subject:
+        subject = group.subject
+        for indicator in self.rules:
+            record = group.by_indicator.get(indicator.id)
+            if record is None:
+                if indicator.measures and not any(p.indicator == indicator.id
+                                                  for p in subject.problems):
+                    needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
+                    subject.problems.append(Problem(
+                        subject.first_row, indicator.id,
+                        f"no rows for indicator {indicator.id} (it needs {needs})"))
+                record = {}
+            subject.records[indicator.id] = record
+        return subject
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def _json(self) -> Iterator[Subject | StrayRow]:
+        with self._open_binary() as binary:
+            data = binary.read()
+        try:
+            text = data.decode(self.encoding)
+        except UnicodeDecodeError as error:
+            raise self._encoding_error(error, "the file") from None
+        if not text.strip():
+            raise RecordsError(f"{self.path}: the file is empty; it needs a JSON object "
+                               '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}')
+        try:
+            top = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
+        except json.JSONDecodeError as error:
+            raise RecordsError(f"{self.path}:{error.lineno}:{error.colno}: not valid JSON: "
+                               f"{error.msg}") from None
+        if not isinstance(top, dict):
+            raise RecordsError(
+                f"{self.path}: the top level must be a JSON object of subjects "
+                '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}, not '
+                f"{_json_type(top)}"
+            )
+        repeated = set(top.repeated) if isinstance(top, _Object) else set()
+        for name, value in top.items():
+            if self.only is not None and name != self.only:
+                self.names.append(name)
+                continue
+            subject = Subject(name, {})
+            if name in repeated:
+                subject.problems.append(Problem(
+                    None, None, f'subject "{name}" appears more than once in the file; keep one'))
+            self._json_subject(subject, value)
+            yield subject
+
+    def _json_subject(self, subject: Subject, value: Any) -> None:
+        def reject(message: str, indicator: str | None = None) -> None:
+            subject.problems.append(Problem(None, indicator, message))
+
+        if not isinstance(value, dict):
+            reject("a subject must be an object of indicator ids to records, not "
+                   f"{_json_type(value)}")
+            return
+        for ident in getattr(value, "repeated", ()):
+            reject(f"indicator {ident} appears more than once; keep one", ident)
+        for ident, record in value.items():
+            if ident not in self.rules:
+                reject(f"indicator `{ident}` is not in the rules"
+                       f"{_suggest(ident, self.rules.ids(), 'indicators')}")
+                continue
+            if not isinstance(record, dict):
+                reject(f"indicator {ident}: a record must be an object of measures to values, "
+                       f"not {_json_type(record)}", ident)
+                continue
+            for measure in getattr(record, "repeated", ()):
+                reject(f"indicator {ident}: `{measure}` appears more than once; keep one", ident)
+            subject.records[ident] = {
+                key: dict(item) if isinstance(item, _Object) else item
+                for key, item in record.items()
+            }
+        for indicator in self.rules:
+            if indicator.id not in value and not any(
+                p.indicator == indicator.id for p in subject.problems
+            ):
+                reject(f"no record for indicator {indicator.id}", indicator.id)
+
+
+class _Group:
+    """The subject being read, with its records by indicator."""
+
+    __slots__ = ("by_indicator", "subject")
+
+    def __init__(self, subject: Subject) -> None:
+        self.subject = subject
+        self.by_indicator: dict[str, dict[str, Any]] = {}
+
+    def records(self, ident: str) -> dict[str, Any]:
+        return self.by_indicator.setdefault(ident, {})
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers which keys it saw more than once."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.repeated: list[str] = []
+        if len(self) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen and key not in self.repeated:
+                    self.repeated.append(key)
+                seen.add(key)
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _milestone_levels(indicator: Indicator) -> list[int]:
+    return [level.number for level in indicator.levels if level.is_milestone]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    return "a number" if isinstance(value, (int, Decimal, float)) else type(value).__name__

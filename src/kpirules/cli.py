@@ -1,0 +1,809 @@
+"""The ``kpirules`` command line (also ``python -m kpirules``).
+
+Commands (SPEC §7): ``check``, ``fmt``, ``eval``, ``explain``, ``table`` and ``catalogues``. Exit
+codes: 0 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records
+``eval`` rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever
+reaches the user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line
+"internal error" with a request to report it (set ``KPIRULES_DEBUG=1`` to see the traceback).
+
+Choices made where SPEC is silent:
+
+- RULES is read as a file when a file of that name exists, otherwise as a shipped catalogue name.
+- ``eval`` and whole-subject ``explain`` need a weight on every indicator (a scorecard total
+  cannot be computed otherwise); a rule file without them exits 2 before any record is read.
+  ``explain --indicator`` scores one indicator and needs no weights.
+- ``eval`` output is written as each subject is scored. With ``-o OUT`` it goes to a temporary file
+  beside OUT that replaces OUT only at the end, so a run that stops with exit 2 (a file that turns
+  out not to be valid text halfway) leaves OUT as it was; on exit 1 OUT is written with the
+  rejected subjects marked. Without ``--format`` the format follows OUT's extension (``.json``,
+  ``.csv``, anything else text). A CSV written to a file starts with a UTF-8 byte order mark so
+  that Excel shows Thai text; CSV on standard output has none.
+- JSON output puts one subject per line inside one object, so it can be read as it grows and
+  diffed line by line; numbers are written with their exact decimal digits.
+- Rejected records are reported on standard error as ``FILE:ROW: subject "S": reason`` (JSON
+  records: ``FILE: subject "S": reason``), at most 100 lines, then a count of the rest; a summary
+  line says how many subjects were rejected. The output carries every subject's reasons.
+- ``explain`` of a subject that is not in RECORDS exits 2, naming the closest subject and the first
+  few; an unknown ``--indicator`` exits 2 naming the indicators.
+- ``fmt`` keeps a file's line endings (CRLF stays CRLF) and a leading byte order mark. A file that
+  does not parse is reported and exits 2 (so 1 always means "would reformat"); ``--diff`` prints
+  the changes, changes nothing and, like ``--check``, exits 1 when a file would change.
+- ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
+  worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
+  finding with code ``syntax``.
+- Long runs show progress on standard error after two seconds, and only when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import csv
+import difflib
+import io
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import IO, Any, Protocol
+
+import kpirules
+from kpirules import catalogue
+from kpirules._records import (
+    Problem,
+    RecordReader,
+    StrayRow,
+    Subject,
+)
+from kpirules._values import show
+from kpirules._width import display_width, pad
+from kpirules.errors import EvaluationError, KpiRulesError, ParseError
+from kpirules.model import Indicator, RuleSet
+from kpirules.result import Result, Scorecard
+
+__all__ = ["main"]
+
+PROG = "kpirules"
+# stderr lines about rejected records before the rest are only counted
+_MAX_MESSAGES = 100
+_TITLE_WIDTH = 40
+_PROGRESS_AFTER = 2.0
+
+
+class Usage(KpiRulesError):
+    """Arguments or files the command cannot work with (exit 2)."""
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _utf8_when_redirected()
+    try:
+        code: int = args.run(args)
+        sys.stdout.flush()
+        return code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`kpirules eval ... | head`): stop quietly, and point
+        # stdout at /dev/null so that the interpreter's final flush does not complain again.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except ParseError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except KpiRulesError as error:
+        _say(str(error))
+        return 2
+    except OSError as error:  # a file that cannot be written: a full disk, a read-only folder
+        where = f"{error.filename}: " if error.filename else ""
+        _say(f"{where}{error.strerror or error}")
+        return 2
+    except UnicodeEncodeError as error:
+        _say(f"the output cannot hold the character {error.object[error.start:error.end]!r} "
+             "in this terminal's encoding; write to a file with -o, or set PYTHONIOENCODING=utf-8")
+        return 2
+    except Exception as error:  # the last line of defence: a policy officer never sees a traceback
+        if os.environ.get("KPIRULES_DEBUG"):
+            raise
+        _say(f"internal error ({type(error).__name__}: {error}); this is a bug in kpirules "
+             f"{kpirules.__version__}: please report it to its maintainers with the command you "
+             "ran (KPIRULES_DEBUG=1 shows the details)")
+        return 2
+
+
+def _utf8_when_redirected() -> None:
+    """Output that goes to a file or a pipe is UTF-8 whatever the system's code page (a Thai
+    Windows would otherwise write cp874 JSON); a terminal keeps its own encoding."""
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and not _is_terminal(stdout):
+        with contextlib.suppress(ValueError, OSError):
+            if codecs.lookup(stdout.encoding).name != "utf-8":
+                stdout.reconfigure(encoding="utf-8")
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check, format and evaluate KPI rule files (.kpi).",
+        epilog="Run `kpirules COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {kpirules.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="find mistakes in rule files",
+        description="Report problems in rule files as FILE:LINE:COL: severity[code]: message. "
+                    "Exit 0 when there are no errors (warnings allowed), 1 when there are.")
+    check.add_argument("files", nargs="+", metavar="FILE", help="a .kpi rule file")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text lines (default) or one JSON list")
+    check.set_defaults(run=_check)
+
+    fmt = commands.add_parser(
+        "fmt", help="rewrite rule files in the canonical layout",
+        description="Rewrite rule files in place in the canonical layout. With --check or "
+                    "--diff nothing is changed and the exit code is 1 if a file would change.")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="a .kpi rule file")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file "
+                     "would be reformatted")
+    fmt.add_argument("--diff", action="store_true", help="print the changes as a unified diff "
+                     "and change nothing")
+    fmt.set_defaults(run=_fmt)
+
+    evaluate = commands.add_parser(
+        "eval", help="score every subject in a records file",
+        description="Score every subject in RECORDS. Exit 0 when all are scored, 1 when any "
+                    "record is rejected (the others are still scored and written), 2 when the "
+                    "arguments, the rules or the records file cannot be used.",
+        epilog="RECORDS layouts: JSON {\"SUBJECT\": {\"INDICATOR\": {\"MEASURE\": value, "
+               "\"milestones\": [1, 2]}}}; CSV or XLSX with the header "
+               "subject,indicator,measure,value and one row per value.")
+    _records_arguments(evaluate)
+    evaluate.add_argument("--format", choices=("text", "json", "csv"),
+                          help="output format (default: from OUT's extension, else text)")
+    evaluate.add_argument("-o", "--output", metavar="OUT",
+                          help="write the results to OUT instead of standard output")
+    evaluate.set_defaults(run=_eval)
+
+    explain = commands.add_parser(
+        "explain", help="explain one subject's levels",
+        description="Show which conditions held for one subject, with the numbers, and what the "
+                    "next level needs. Exit codes as for eval.")
+    _records_arguments(explain)
+    explain.add_argument("--subject", required=True, metavar="S", help="the subject to explain")
+    explain.add_argument("--indicator", metavar="ID", help="explain this indicator only")
+    explain.set_defaults(run=_explain)
+
+    table = commands.add_parser(
+        "table", help="print the rules as the source page's table",
+        description="The catalogue as the source page shows it: #, strategy, indicator, team, "
+                    "criteria 1-5, weight, year, round, and the weight total.")
+    table.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
+    table.add_argument("--format", choices=("markdown", "html", "csv"), default="markdown",
+                       help="markdown (default), html or csv")
+    table.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT")
+    table.set_defaults(run=_table)
+
+    listing = commands.add_parser("catalogues", help="list the shipped catalogues",
+                                  description="List the shipped catalogues and their titles.")
+    listing.set_defaults(run=_catalogues)
+    return parser
+
+
+def _records_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
+    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv or .xlsx file")
+    parser.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
+                        help="the text encoding of a CSV or JSON file (default UTF-8 with or "
+                             "without a byte order mark; cp874 for Excel's Windows Thai)")
+    parser.add_argument("--no-strict", dest="strict", action="store_false",
+                        help="ignore measures the rules do not know instead of rejecting them")
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+def _rules(spec: str) -> RuleSet:
+    """RULES as given on the command line: a file, else a shipped catalogue name."""
+    if os.path.exists(spec):
+        return kpirules.load(spec)
+    names = catalogue.names()
+    if spec in names:
+        return catalogue.load(spec)
+    if spec.endswith(".kpi") or os.sep in spec or "/" in spec:
+        raise Usage(f"{spec}: no such file")
+    guess = difflib.get_close_matches(spec, names, n=1)
+    hint = f"; did you mean `{guess[0]}`?" if guess else (
+        f"; the shipped catalogues are {', '.join(names)}" if names else "")
+    raise Usage(f"`{spec}` is neither a rule file nor a shipped catalogue{hint}")
+
+
+def _require_weights(rules: RuleSet) -> None:
+    unweighted = [indicator.id for indicator in rules if indicator.weight is None]
+    if unweighted:
+        raise Usage(
+            f"{rules.source}: indicator {', '.join(unweighted)} has no weight, so no scorecard "
+            "total can be computed; add `weight N` to every indicator")
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    worst = 0
+    findings: list[dict[str, Any]] = []
+    as_json = args.format == "json"
+    for path in args.files:
+        if not os.path.isfile(path):
+            _say(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+            worst = 2
+            continue
+        try:
+            rules = kpirules.load(path)
+        except ParseError as error:
+            worst = max(worst, 1)
+            if as_json:
+                findings.append(_finding(path, error.line, error.column, "error", "syntax",
+                                         error.message, None))
+            else:
+                print(str(error))
+            continue
+        except KpiRulesError as error:
+            _say(str(error))
+            worst = 2
+            continue
+        for diagnostic in kpirules.check(rules):
+            if diagnostic.severity == "error":
+                worst = max(worst, 1)
+            if as_json:
+                findings.append(_finding(path, diagnostic.line, diagnostic.column,
+                                         diagnostic.severity, diagnostic.code,
+                                         diagnostic.message, diagnostic.indicator))
+            else:
+                print(f"{path}:{diagnostic.line}:{diagnostic.column}: "
+                      f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
+    if as_json:
+        print(json.dumps(findings, ensure_ascii=False, indent=2))
+    return worst
+
+
+def _finding(path: str, line: int, column: int, severity: str, code: str, message: str,
+             indicator: str | None) -> dict[str, Any]:
+    return {"file": path, "line": line, "column": column, "severity": severity, "code": code,
+            "message": message, "indicator": indicator}
+
+
+# -- fmt -----------------------------------------------------------------------------------------
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    worst = 0
+    for path in args.files:
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                original = handle.read()
+        except FileNotFoundError:
+            _say(f"{path}: no such file")
+            worst = 2
+            continue
+        except UnicodeDecodeError:
+            _say(f"{path}: not UTF-8 text; save it as UTF-8")
+            worst = 2
+            continue
+        except OSError as error:
+            _say(f"{path}: cannot read: {error.strerror or error}")
+            worst = 2
+            continue
+        try:
+            formatted = _canonical(original)
+        except ParseError as error:
+            # kpirules.format does not know the file's name; the message must carry it.
+            named = ParseError(error.message, path, error.line, error.column, error.text)
+            print(str(named), file=sys.stderr)
+            worst = 2
+            continue
+        if formatted == original:
+            continue
+        if args.diff:
+            _print_diff(path, original, formatted)
+        if args.check or args.diff:
+            print(f"would reformat {path}", file=sys.stderr)
+            worst = max(worst, 1)
+            continue
+        _replace(path, formatted)
+        print(f"reformatted {path}", file=sys.stderr)
+    return worst
+
+
+def _canonical(original: str) -> str:
+    """``kpirules.format`` of a file's text, keeping its byte order mark and line endings."""
+    bom = "\ufeff" if original.startswith("\ufeff") else ""
+    text = original[len(bom):]
+    first_end = text.find("\n")
+    crlf = first_end > 0 and text[first_end - 1] == "\r"
+    formatted = kpirules.format(text.replace("\r\n", "\n"))
+    if crlf:
+        formatted = formatted.replace("\n", "\r\n")
+    return bom + formatted
+
+
+def _print_diff(path: str, original: str, formatted: str) -> None:
+    lines = difflib.unified_diff(original.splitlines(keepends=True),
+                                 formatted.splitlines(keepends=True),
+                                 path, f"{path} (formatted)")
+    for line in lines:
+        sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+
+
+def _replace(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temporary file beside it, then ``os.replace``."""
+    target = os.path.realpath(path)
+    mode = os.stat(target).st_mode & 0o7777
+    with _atomic(target, mode) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``target`` when the block ends without an exception."""
+    folder = os.path.dirname(os.path.abspath(target))
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+        if mode is None:
+            mode = _default_mode(target)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _default_mode(target: str) -> int:
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        # mkstemp makes files readable by their owner only; a new output should follow the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]]:
+    """Standard output, or a text file that replaces ``path`` only when the block succeeds."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    if os.path.isdir(path):
+        raise Usage(f"{path}: is a folder; give a file name for -o")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Usage(f"{path}: the folder {folder} does not exist")
+    encoding = "utf-8-sig" if byte_order_mark else "utf-8"
+    # Through a link, the file it points to is replaced, not the link.
+    with _atomic(os.path.realpath(path)) as binary, open(binary.fileno(), "w", encoding=encoding, newline="",
+                                       closefd=False) as text:
+        yield text
+
+
+def _format_for(output: str | None, chosen: str | None) -> str:
+    if chosen is not None:
+        return chosen
+    extension = os.path.splitext(output or "")[1].lower()
+    return {".json": "json", ".csv": "csv"}.get(extension, "text")
+
+
+def _plain(value: Decimal) -> str:
+    """``value`` with its exact digits, no exponent, no trailing fractional zeros."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _error_text(problems: Sequence[Problem]) -> str:
+    return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
+                     for p in problems)
+
+
+class Writer(Protocol):
+    """Writes scored and rejected subjects as they come."""
+
+    def subject(self, name: str, card: Scorecard) -> None: ...
+    def rejected(self, name: str, problems: Sequence[Problem]) -> None: ...
+    def finish(self) -> None: ...
+
+
+class TextWriter:
+    """A small table per subject, aligned by display width so Thai titles line up."""
+
+    def __init__(self, out: IO[str], rules: RuleSet) -> None:
+        self.out = out
+        titles = {indicator.id: _clip(indicator.title, _TITLE_WIDTH) for indicator in rules}
+        id_width = max([1, *(display_width(ident) for ident in titles)])
+        title_width = max([len("indicator"), *(display_width(title) for title in titles.values())])
+
+        def left(ident: str, title: str) -> str:
+            return f"  {pad(ident, id_width)}  {pad(title, title_width)}"
+
+        # The Thai-aware padding of the left columns is done once here, not once per subject.
+        self.left = {ident: left(ident, title) for ident, title in titles.items()}
+        self.header = left("#", "indicator")
+        self.total = left("", "total")
+        self.first = True
+
+    def _start(self, name: str) -> None:
+        if not self.first:
+            self.out.write("\n")
+        self.first = False
+        self.out.write(f"{name}\n")
+
+    def subject(self, name: str, card: Scorecard) -> None:
+        self._start(name)
+        headers = ("level", "score", "points")
+        cells = [(str(r.level), show(r.score), show(r.points)) for r in card]
+        total = show(card.total)
+        widths = [max([len(header), *(len(row[k]) for row in cells)])
+                  for k, header in enumerate(headers)]
+        widths[2] = max(widths[2], len(total))
+        lines = [_row(self.header, headers, widths)]
+        lines += [_row(self.left[result.indicator.id], row, widths)
+                  for result, row in zip(card, cells, strict=True)]
+        lines.append(_row(self.total, ("", "", total), widths))
+        self.out.write("\n".join(lines) + "\n")
+
+    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
+        self._start(name)
+        for problem in problems:
+            where = f"row {problem.row}: " if problem.row is not None else ""
+            self.out.write(f"  error: {where}{problem.message}\n")
+
+    def finish(self) -> None:
+        pass
+
+
+def _row(left: str, numbers: Sequence[str], widths: list[int]) -> str:
+    # The numbers are ASCII, so str.rjust aligns them.
+    right = "  ".join(cell.rjust(width) for cell, width in zip(numbers, widths, strict=True))
+    return f"{left}  {right}"
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, never between a Thai letter and its marks."""
+    if display_width(text) <= width:
+        return text
+    kept = ""
+    for char in text:
+        if display_width(kept + char) > width - 1:
+            break
+        kept += char
+    # A vowel or tone mark belongs to the letter before it: drop a letter whose marks were cut.
+    while kept and len(text) > len(kept) and display_width(text[len(kept)]) == 0:
+        kept = kept[:-1]
+    return kept + "…"
+
+
+class JsonWriter:
+    """``{"SUBJECT": {"total": …, "indicators": {…}}}``, one subject per line, exact digits."""
+
+    def __init__(self, out: IO[str], rules: RuleSet) -> None:
+        self.out = out
+        self.count = 0
+
+    def _entry(self, name: str, body: str) -> None:
+        self.out.write("{\n  " if self.count == 0 else ",\n  ")
+        self.out.write(f"{_json_string(name)}: {body}")
+        self.count += 1
+
+    def subject(self, name: str, card: Scorecard) -> None:
+        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
+        self._entry(name, f'{{"total": {_plain(card.total)}, "indicators": {{{indicators}}}}}')
+
+    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
+        self._entry(name, f'{{"error": {_json_string(_error_text(problems))}}}')
+
+    def finish(self) -> None:
+        self.out.write("{}\n" if self.count == 0 else "\n}\n")
+
+
+def _json_string(text: str) -> str:
+    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
+    return json.encoder.encode_basestring(text)
+
+
+def _json_result(result: Result) -> str:
+    points = result.points
+    shown = "null" if points is None else _plain(points)
+    return f'{{"level": {result.level}, "score": {_plain(result.score)}, "points": {shown}}}'
+
+
+class CsvWriter:
+    """One row per subject and indicator; a rejected subject is one row with its error."""
+
+    HEADER = ("subject", "indicator", "level", "score", "points", "total", "error")
+
+    def __init__(self, out: IO[str], rules: RuleSet) -> None:
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.writer.writerow(self.HEADER)
+
+    def subject(self, name: str, card: Scorecard) -> None:
+        total = _plain(card.total)
+        for result in card:
+            points = result.points
+            self.writer.writerow((name, result.indicator.id, result.level, _plain(result.score),
+                                  "" if points is None else _plain(points), total, ""))
+
+    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
+        self.writer.writerow((name, "", "", "", "", "", _error_text(problems)))
+
+    def finish(self) -> None:
+        pass
+
+
+WRITERS: dict[str, type[TextWriter] | type[JsonWriter] | type[CsvWriter]] = {
+    "text": TextWriter, "json": JsonWriter, "csv": CsvWriter,
+}
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line count on standard error, for runs longer than a couple of seconds, and only
+    when standard error is a terminal (a log file should not fill with carriage returns)."""
+
+    def __init__(self, reader: RecordReader, stream: IO[str] | None = None,
+                 clock: Any = time.monotonic, after: float = _PROGRESS_AFTER) -> None:
+        self.reader = reader
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.enabled = _is_terminal(self.stream)
+        self.start = clock()
+        self.after = after
+        self.next = 0.0
+        self.count = 0
+        self.width = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        # Reading the clock for every subject would cost more than the rest of this method.
+        if not self.enabled or self.count % 64:
+            return
+        now = self.clock()
+        if now - self.start < self.after or now < self.next:
+            return
+        self.next = now + 0.25
+        fraction = self.reader.fraction_read()
+        share = f", {fraction:.0%} of the file" if fraction is not None else ""
+        text = f"{PROG}: {self.count:,} subjects scored{share}"
+        self.stream.write("\r" + pad(text, self.width))
+        self.stream.flush()
+        self.width = max(self.width, display_width(text))
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number:,} {thing}" + ("" if number == 1 else "s")
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Report:
+    """The messages about rejected records on standard error, and their counts."""
+
+    def __init__(self, source: str, progress: Progress | None = None) -> None:
+        self.source = source
+        self.progress = progress
+        self.subjects = 0
+        self.rejected = 0
+        self.stray = 0
+        self.shown = 0
+        self.hidden = 0
+
+    def _line(self, row: int | None, subject: str | None, message: str) -> None:
+        if self.shown >= _MAX_MESSAGES:
+            self.hidden += 1
+            return
+        self.shown += 1
+        if self.progress is not None:
+            self.progress.clear()
+        where = self.source if row is None else f"{self.source}:{row}"
+        who = f'subject "{subject}": ' if subject is not None else ""
+        print(f"{where}: {who}{message}", file=sys.stderr)
+
+    def scored(self) -> None:
+        self.subjects += 1
+
+    def subject(self, subject: Subject, problems: Sequence[Problem]) -> None:
+        self.subjects += 1
+        self.rejected += 1
+        for problem in problems:
+            self._line(problem.row, subject.name, problem.message)
+
+    def row(self, stray: StrayRow) -> None:
+        self.stray += 1
+        self._line(stray.row, stray.subject, stray.message)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.rejected or self.stray)
+
+    def summary(self) -> None:
+        if self.hidden:
+            _say(f"{self.hidden} more problems not shown (each rejected subject carries its "
+                 "reasons in the output)")
+        if self.rejected:
+            _say(f"{self.rejected} of {_count(self.subjects, 'subject')} rejected, "
+                 f"{self.subjects - self.rejected} scored")
+        if self.stray:
+            _say(f"{_count(self.stray, 'row')} not scored (see above)")
+
+
+# -- eval and explain ----------------------------------------------------------------------------
+
+
+def score(rules: RuleSet, subject: Subject, strict: bool) -> Scorecard | list[Problem]:
+    """The subject's scorecard, or every reason it cannot have one (row problems first)."""
+    problems = list(subject.problems)
+    rejected = {problem.indicator for problem in problems}
+    results = []
+    for indicator in rules:
+        if indicator.id in rejected or indicator.id not in subject.records:
+            continue
+        outcome = _evaluate(indicator, subject, strict)
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        else:
+            results.append(outcome)
+    if problems:
+        return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
+    return Scorecard(tuple(results))
+
+
+def _evaluate(indicator: Indicator, subject: Subject, strict: bool) -> Result | Problem:
+    try:
+        return indicator.evaluate(subject.records[indicator.id], strict)
+    except EvaluationError as error:
+        row = subject.row_of(error.indicator or indicator.id, error.measure)
+        return Problem(row, indicator.id, str(error))
+
+
+def _eval(args: argparse.Namespace) -> int:
+    rules = _rules(args.rules)
+    _require_weights(rules)
+    reader = RecordReader(args.records, rules, args.encoding, args.strict)
+    chosen = _format_for(args.output, args.format)
+    progress = Progress(reader)
+    report = Report(args.records, progress)
+    items = iter(reader)
+    # The first subject is read before any output is opened, so that a file that cannot be used
+    # at all (a wrong encoding, a bad header) stops the run before a single byte is written.
+    first = next(items, None)
+    try:
+        with _output(args.output, byte_order_mark=chosen == "csv") as out:
+            writer: Writer = WRITERS[chosen](out, rules)
+            for item in itertools.chain(() if first is None else (first,), items):
+                if isinstance(item, StrayRow):
+                    report.row(item)
+                    continue
+                outcome = score(rules, item, args.strict)
+                if isinstance(outcome, Scorecard):
+                    report.scored()
+                    writer.subject(item.name, outcome)
+                else:
+                    report.subject(item, outcome)
+                    writer.rejected(item.name, outcome)
+                progress.tick()
+            writer.finish()
+    finally:
+        progress.clear()
+    report.summary()
+    return 1 if report.failed else 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    rules = _rules(args.rules)
+    wanted = args.subject.strip()
+    if args.indicator is not None and args.indicator not in rules:
+        raise Usage(f"{rules.source}: there is no indicator `{args.indicator}`; the indicators "
+                    f"are {', '.join(rules.ids())}")
+    if args.indicator is None:
+        _require_weights(rules)
+    reader = RecordReader(args.records, rules, args.encoding, args.strict, only=wanted)
+    report = Report(args.records)
+    found: Subject | None = None
+    for item in reader:
+        if isinstance(item, StrayRow):
+            report.row(item)
+        elif found is None:
+            found = item
+    if found is None:
+        raise Usage(_no_subject(args.records, wanted, reader.names))
+    explained = _explained(rules, found, args.indicator, args.strict)
+    if isinstance(explained, list):
+        report.subject(found, explained)
+        return 1
+    print(explained)
+    return 1 if report.failed else 0
+
+
+def _explained(rules: RuleSet, subject: Subject, ident: str | None,
+               strict: bool) -> str | list[Problem]:
+    """The explanation of one indicator (``ident``) or of the whole scorecard, or why there is
+    none. Only the indicator's own rows matter when one is asked for."""
+    if ident is None:
+        card = score(rules, subject, strict)
+        return card if isinstance(card, list) else card.explain()
+    problems = [p for p in subject.problems if p.indicator == ident]
+    if problems:
+        return problems
+    outcome = _evaluate(rules[ident], subject, strict)
+    return [outcome] if isinstance(outcome, Problem) else outcome.explain()
+
+
+def _no_subject(source: str, wanted: str, names: list[str]) -> str:
+    if not names:
+        return f'{source}: no subject "{wanted}"; the file has no subjects'
+    guess = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
+    hint = f'; did you mean "{guess[0]}"?' if guess else ""
+    shown = ", ".join(f'"{name}"' for name in names[:5])
+    more = ", …" if len(names) > 5 else ""
+    return (f'{source}: no subject "{wanted}"{hint} (the file has {len(names)} subjects: '
+            f"{shown}{more})")
+
+
+# -- table and catalogues ------------------------------------------------------------------------
+
+
+def _table(args: argparse.Namespace) -> int:
+    rules = _rules(args.rules)
+    text = kpirules.table(rules, format=args.format)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    with _output(args.output, byte_order_mark=args.format == "csv") as out:
+        out.write(text)
+    return 0
+
+
+def _catalogues(args: argparse.Namespace) -> int:
+    names = catalogue.names()
+    width = max([0, *(display_width(name) for name in names)])
+    for name in names:
+        title = catalogue.load(name).title or ""
+        print(f"{pad(name, width)}  {title}".rstrip())
+    return 0
+
