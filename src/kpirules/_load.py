@@ -55,9 +55,8 @@ def load(path: str | os.PathLike[str], language: str | None = None) -> RuleSet:
         with open(name, encoding="utf-8") as handle:
             text = handle.read()
     except UnicodeDecodeError as error:
-        raise ParseError(
-            f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8", name, 1, 1
-        ) from None
+        message = f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        raise ParseError(in_thai(message) if language == "th" else message, name, 1, 1) from None
     except OSError as error:
         raise KpiRulesError(f"cannot read {name}: {error.strerror or error}") from None
     return parse(text, source=name, language=language)

@@ -661,7 +661,7 @@ def _token_message(token: Token, previous: Token | None, expected: set[str]) -> 
                     f"keyword (`{thai_keyword} {value[len(thai_keyword):]}`)")
         if guess and statement_expected:
             return f"unknown statement `{value}`: did you mean `{guess[0]}`?"
-        if _has_thai(value):
+        if _has_thai(value) and "STRING" in expected:
             return (f"Thai text `{value}` is outside double quotes: a description or title goes "
                     f'in double quotes, as in "{value}"')
         if "KIND" in expected:
