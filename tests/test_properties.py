@@ -109,3 +109,31 @@ def test_evaluators_agree_on_bad_input(case: tuple[kpirules.Indicator, dict[str,
         result = indicator.evaluate(record, strict)
         assert (result.level, result.score) == expected[:2]
     assert repr(record) == snapshot  # evaluation never changes the record
+
+
+@st.composite
+def damaged_rule_files(draw: Any) -> str:
+    """A generated rule file with a few characters cut, doubled or replaced."""
+    text: str = draw(rule_files())
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, max(len(text) - 1, 0)))
+        action = draw(st.sampled_from(["cut", "double", "replace"]))
+        if action == "cut":
+            text = text[:at] + text[at + 1 :]
+        elif action == "double":
+            text = text[:at] + text[at : at + 1] * 2 + text[at + 1 :]
+        else:
+            char = draw(st.sampled_from(list('"()#=<>!-+*/.,%\\\n ถ้าระดับ0๕') + ["\x00", "≥"]))
+            text = text[:at] + char + text[at + 1 :]
+    return text
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(damaged_rule_files(), st.text(max_size=200)))
+def test_parse_only_ever_raises_parse_errors(text: str) -> None:
+    try:
+        kpirules.parse(text, source="fuzz.kpi")
+    except kpirules.ParseError as error:
+        assert str(error).startswith(f"fuzz.kpi:{error.line}:{error.column}: ")
+        assert error.line >= 1 and error.column >= 1
+        assert "Traceback" not in str(error) and "lark" not in str(error).lower()
