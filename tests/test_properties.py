@@ -123,7 +123,7 @@ def damaged_rule_files(draw: Any) -> str:
         elif action == "double":
             text = text[:at] + text[at : at + 1] * 2 + text[at + 1 :]
         else:
-            char = draw(st.sampled_from(list('"()#=<>!-+*/.,%\\\n ถ้าระดับ0๕') + ["\x00", "≥"]))
+            char = draw(st.sampled_from([*'"()#=<>!-+*/.,%\\\n ถ้าระดับ0๕', "\x00", "≥"]))
             text = text[:at] + char + text[at + 1 :]
     return text
 

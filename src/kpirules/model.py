@@ -36,14 +36,14 @@ class Indicator:
         self._evaluate: Evaluator[Result] | None = None
         self._lock = threading.Lock()
 
-    id = property(lambda self: self.node.id, doc="The id as text (`1`, `2.1`, `kpi_07`).")
+    id = property(lambda self: self.node.id, doc="The id as text (``1``, ``2.1``, ``kpi_07``).")
     title = property(lambda self: self.node.title, doc="The indicator's title.")
     strategy = property(lambda self: self.node.strategy, doc="The strategy (ยุทธศาสตร์) or None.")
     team = property(lambda self: self.node.team, doc="The team (ทีม) or None.")
     year = property(lambda self: self.node.year, doc="The indicator's own year, or None.")
     round = property(lambda self: self.node.round, doc="The indicator's own round, or None.")
     policy = property(lambda self: self.node.policy, doc='"ordered" or "highest".')
-    interpolate = property(lambda self: self.node.interpolate, doc="True with `score interpolate`.")
+    interpolate = property(lambda self: self.node.interpolate, doc="True with ``score interpolate``.")
 
     @property
     def weight(self) -> Decimal | None:
@@ -158,7 +158,8 @@ class RuleSet:
         return list(self._indicators)
 
     def __repr__(self) -> str:
-        return f"<RuleSet {self.id or self.source!r}: {len(self)} indicators>"
+        count = len(self)
+        return f"<RuleSet {self.id or self.source!r}: {count} indicator{'' if count == 1 else 's'}>"
 
     @property
     def period(self) -> tuple[date, date] | None:

@@ -378,7 +378,7 @@ def _layout(draw: Callable[[st.SearchStrategy[Any]], Any], lines: list[str]) -> 
 
 @st.composite
 def rule_files(draw: Callable[[st.SearchStrategy[Any]], Any], max_indicators: int = 3) -> str:
-    """A whole generated rule file: an optional header and 1..``max_indicators`` indicators."""
+    """A whole generated rule file: an optional header and 1 to ``max_indicators`` indicators."""
     header = []
     if draw(st.booleans()):
         header += ['catalogue "generated"', f"year {draw(st.integers(2560, 2570))}",
