@@ -208,7 +208,7 @@ def test_only_reads_one_subject_and_remembers_the_others(tmp_path: Path) -> None
 
 
 def test_xlsx_first_sheet_with_numbers_in_cells(tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     book = openpyxl.Workbook()
     sheet = book.active
     for row in [("subject", "indicator", "measure", "value"), (101, 1, "target", 400),

@@ -1,0 +1,713 @@
+"""The SQL backend against the Python evaluator, on DuckDB and on SQLite.
+
+The property tests generate small rule files and records, score the records with
+:meth:`kpirules.Indicator.evaluate` and with the generated SQL in both dialects and both table forms,
+and check that they give the same levels, scores, points and errors.
+
+The SQL is exact rational arithmetic; the Python evaluator rounds each operation to 28 significant
+digits. Where that rounding decides a result (``x / 3 * 3 >= x``), the SQL gives the exact answer,
+so the oracle for the SQL is an exact evaluation with :class:`fractions.Fraction`, and the Python
+evaluator must agree with that oracle except where its own rounding was involved.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+import sqlite3
+from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import kpirules
+from kpirules import nodes, sql
+from kpirules._compile import CONTEXT
+from kpirules._semantics import describe_expr, interpolation
+from kpirules.model import Indicator, RuleSet
+
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("KPI_EXAMPLES", "40")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DIALECTS = ("duckdb", "sqlite")
+FORMS = ("wide", "long")
+TOO_LARGE = "too large for exact"
+
+# ------------------------------------------------------------------------------------------------
+# Running the SQL
+
+
+def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
+        query: Callable[..., str], columns: dict[str, str] | None = None,
+        **options: Any) -> dict[str, dict[str, Any]]:
+    """Load ``rows`` (dicts of column → value, in the given form) into a fresh database, run
+    ``query(dialect=..., form=..., table="records")`` and return the rows by subject."""
+    columns = columns or _columns(rules, form)
+    text = query(dialect=dialect, form=form, table="records", **options)
+    if dialect == "duckdb":
+        con: Any = _duckdb()
+        con.execute("CREATE OR REPLACE TABLE records (" + ", ".join(
+            f"{sql.quote(name)} {kind}" for name, kind in columns.items()) + ")")
+        marks = ", ".join("?" for _ in columns)
+        data = [tuple(row.get(name) for name in columns) for row in rows]
+        if data:
+            con.executemany(f"INSERT INTO records VALUES ({marks})", data)
+        cursor = con.execute(text)
+    else:
+        con = sqlite3.connect(":memory:")
+        con.execute("CREATE TABLE records (" + ", ".join(sql.quote(name) for name in columns) + ")")
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO records VALUES ({marks})",
+                        [tuple(_sqlite_value(row.get(name)) for name in columns) for row in rows])
+        cursor = con.execute(text)
+    names = [d[0] for d in cursor.description]
+    result = {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+    if dialect == "sqlite":
+        con.close()
+    return result
+
+
+_CONNECTION: list[Any] = []
+
+
+def _duckdb() -> Any:
+    """One in-memory DuckDB for the whole module: connecting costs more than a small query."""
+    if not _CONNECTION:
+        _CONNECTION.append(duckdb.connect())
+    return _CONNECTION[0]
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _columns(rules: RuleSet, form: str) -> dict[str, str]:
+    if form == "long":
+        return {"subject": "VARCHAR", "indicator": "VARCHAR", "measure": "VARCHAR",
+                "value": "VARCHAR"}
+    columns = {"subject": "VARCHAR"}
+    for indicator in rules:
+        for index, measure in enumerate(indicator.measures):
+            name = sql.column_name(indicator.id, measure.name)
+            if measure.kind == "flag":
+                columns[name] = "BOOLEAN"
+            elif measure.kind == "count":
+                columns[name] = ("BIGINT", "VARCHAR")[index % 2]
+            else:
+                columns[name] = ("DECIMAL(18, 4)", "VARCHAR", "DOUBLE")[index % 3]
+        for level in indicator.levels:
+            if level.is_milestone:
+                columns[sql.milestone_column(indicator.id, level.number)] = "BOOLEAN"
+    return columns
+
+
+def wide_rows(rules: RuleSet, records: dict[str, dict[str, dict[str, Any]]]
+              ) -> list[dict[str, Any]]:
+    rows = []
+    for subject, by_indicator in records.items():
+        row: dict[str, Any] = {"subject": subject}
+        for indicator in rules:
+            record = by_indicator.get(indicator.id, {})
+            for measure in indicator.measures:
+                value = record.get(measure.name)
+                kind = _columns(rules, "wide")[sql.column_name(indicator.id, measure.name)]
+                if value is not None and kind == "VARCHAR":
+                    value = str(value)
+                elif value is not None and kind == "DOUBLE":
+                    value = float(value)
+                row[sql.column_name(indicator.id, measure.name)] = value
+            for level in record.get("milestones", ()):
+                row[sql.milestone_column(indicator.id, level)] = True
+        rows.append(row)
+    return rows
+
+
+def long_rows(records: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for subject, by_indicator in records.items():
+        for indicator_id, record in by_indicator.items():
+            for name, value in record.items():
+                values = value if name == "milestones" else [value]
+                for item in values:
+                    text = ("true" if item else "false") if isinstance(item, bool) else str(item)
+                    rows.append({"subject": subject, "indicator": indicator_id, "measure": name,
+                                 "value": text})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# The exact oracle
+
+
+class Division(Exception):
+    """A division by zero, with the Python evaluator's message."""
+
+
+def exact_value(expr: nodes.Expr, env: dict[str, Any], indicator: str) -> Any:
+    if isinstance(expr, nodes.Number):
+        return Fraction(expr.value)
+    if isinstance(expr, nodes.Name):
+        return env[expr.name]
+    if isinstance(expr, nodes.Negate):
+        return -exact_value(expr.operand, env, indicator)
+    if isinstance(expr, nodes.Not):
+        return not exact_value(expr.operand, env, indicator)
+    if isinstance(expr, nodes.BinaryOp):
+        left = exact_value(expr.left, env, indicator)
+        right = exact_value(expr.right, env, indicator)
+        if expr.op == "/" and right == 0:
+            raise Division(f"indicator {indicator}: division by zero in `{describe_expr(expr)}`: "
+                           f"`{describe_expr(expr.right)}` is 0")
+        return {"+": left + right, "-": left - right, "*": left * right,
+                "/": left / right if right else None}[expr.op]
+    if isinstance(expr, nodes.Compare):
+        values = [exact_value(operand, env, indicator) for operand in expr.operands]
+        checks = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+                  ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+                  "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+        return all(checks[op](a, b) for a, op, b in zip(values, expr.ops, values[1:]))
+    assert isinstance(expr, nodes.BoolOp)
+    results = [exact_value(operand, env, indicator) for operand in expr.operands]
+    return all(results) if expr.op == "and" else any(results)
+
+
+def exact_result(indicator: Indicator, record: Mapping[str, Any]) -> tuple[int, Decimal]:
+    """(level, score) by exact rational arithmetic; raises :class:`Division`. The record must be
+    one that the Python evaluator accepts."""
+    node = indicator.node
+    env: dict[str, Any] = {}
+    for measure in node.measures:
+        value = record[measure.name]
+        env[measure.name] = value if measure.kind == "flag" else Fraction(Decimal(str(value)))
+    for let in node.lets:
+        env[let.name] = exact_value(let.expr, env, node.id)
+    done = set(record.get("milestones", ()))
+    milestones = [level.number for level in node.levels if level.is_milestone]
+    holds = []
+    for level in node.levels:
+        if level.is_milestone:
+            needed = [level.number]
+            if node.policy == "highest":
+                needed = [m for m in milestones if m <= level.number]
+            holds.append(all(m in done for m in needed))
+        else:
+            assert level.condition is not None
+            holds.append(bool(exact_value(level.condition, env, node.id)))
+    if node.policy == "highest":
+        level_number = max((k for k, held in enumerate(holds, 1) if held), default=0)
+    else:
+        level_number = next((k for k, held in enumerate(holds) if not held), len(holds))
+    shape = interpolation(node) if node.interpolate else None
+    if shape is None:
+        return level_number, Decimal(level_number)
+    x = exact_value(shape.expr, env, node.id)
+    thresholds = [Fraction(t) for t in shape.thresholds]
+
+    def beyond(a: Fraction, b: Fraction) -> bool:
+        return a >= b if shape.rising else a <= b
+
+    if beyond(x, thresholds[-1]):
+        return level_number, Decimal(len(thresholds))
+    if not beyond(x, thresholds[0]):
+        return level_number, Decimal(0)
+    k = max(k for k in range(1, len(thresholds) + 1) if beyond(x, thresholds[k - 1]))
+    fraction = (x - thresholds[k - 1]) / (thresholds[k] - thresholds[k - 1])
+    score = k + fraction
+    scaled = (2 * score.numerator * 10**4 + score.denominator) // (2 * score.denominator)
+    return level_number, Decimal(scaled).scaleb(-4)
+
+
+def integer_bound(indicator: Indicator, record: Mapping[str, Any], scale: int = 4) -> int:
+    """An upper bound on the integers the SQL computes for ``record``: it keeps fractions
+    unreduced (``a/b + c/d = (ad + cb) / bd``) and cross-multiplies comparisons, and cancels
+    constant factors, which only makes its integers smaller than these."""
+    node = indicator.node
+    env: dict[str, tuple[int, int]] = {}
+    largest = [0]
+
+    def seen(*numbers: int) -> None:
+        largest[0] = max(largest[0], *numbers)
+
+    def bound(expr: nodes.Expr) -> tuple[int, int]:
+        if isinstance(expr, nodes.Number):
+            value = Fraction(expr.value)
+            return abs(value.numerator), value.denominator
+        if isinstance(expr, nodes.Name):
+            return env[expr.name]
+        if isinstance(expr, nodes.Negate):
+            return bound(expr.operand)
+        assert isinstance(expr, nodes.BinaryOp)
+        (a, b), (c, d) = bound(expr.left), bound(expr.right)
+        result = {"+": (a * d + c * b, b * d), "-": (a * d + c * b, b * d),
+                  "*": (a * c, b * d), "/": (a * d, b * c)}[expr.op]
+        seen(*result)
+        return result
+
+    def condition(expr: nodes.Expr) -> None:
+        if isinstance(expr, nodes.Compare):
+            sides = [bound(operand) for operand in expr.operands]
+            for (a, b), (c, d) in itertools.pairwise(sides):
+                seen(a * d, c * b)
+        elif isinstance(expr, nodes.Not):
+            condition(expr.operand)
+        elif isinstance(expr, nodes.BoolOp):
+            for operand in expr.operands:
+                condition(operand)
+
+    for measure in node.measures:
+        if measure.kind != "flag" and measure.name in record:
+            places = 0 if measure.kind == "count" else scale
+            scaled = Fraction(Decimal(str(record[measure.name]))) * 10**places
+            env[measure.name] = (abs(int(scaled)), 10**places)
+            seen(*env[measure.name])
+    for let in node.lets:
+        env[let.name] = bound(let.expr)
+    for level in node.levels:
+        if level.condition is not None:
+            condition(level.condition)
+    shape = interpolation(node) if node.interpolate else None
+    if shape is not None:
+        x, xd = bound(shape.expr)
+        for low, high in zip(shape.thresholds, shape.thresholds[1:]):
+            t, step = Fraction(low), abs(Fraction(high - low))
+            seen(x * t.denominator, abs(t.numerator) * xd)
+            p = (x * t.denominator + abs(t.numerator) * xd) * step.denominator
+            q = xd * t.denominator * step.numerator
+            seen(2 * 10**4 * p + q, 2 * q)
+    return largest[0]
+
+
+LIMITS = {"duckdb": 2**127, "sqlite": 2**63}
+
+
+def python_result(indicator: Indicator, record: Mapping[str, Any]
+                  ) -> tuple[tuple[int, Decimal] | str, bool]:
+    """((level, score) or the error message, whether the Python evaluator rounded)."""
+    CONTEXT.clear_flags()
+    try:
+        result = indicator.evaluate(record)
+    except kpirules.EvaluationError as error:
+        return str(error), bool(CONTEXT.flags[decimal.Inexact])
+    rounded = bool(CONTEXT.flags[decimal.Inexact])
+    return (result.level, result.score), rounded
+
+
+Want = tuple[tuple[int, Decimal] | str, int]
+
+
+def expected(indicator: Indicator, record: Mapping[str, Any]
+             ) -> tuple[Want, tuple[int, Decimal] | str]:
+    """((what the SQL must give, the bound on its integers), what Python gives); results are a
+    (level, score) pair or an error message."""
+    python, rounded = python_result(indicator, record)
+    if isinstance(python, str) and "division by zero" not in python:
+        return (python, 0), python
+    try:
+        exact: tuple[int, Decimal] | str = exact_result(indicator, record)
+    except Division as error:
+        exact = str(error)
+    if python != exact:
+        # Only the Python evaluator's 28-digit rounding may part it from exact arithmetic.
+        assert rounded, (python, exact)
+        event("Python's rounding decided a result; SQL gave the exact one")
+    return (exact, integer_bound(indicator, record)), python
+
+
+def check_row(row: Mapping[str, Any], wanted: Want, dialect: str, prefix: str = "") -> None:
+    want, bound = wanted
+    error = row[prefix + "error"]
+    event("error" if isinstance(want, str) else f"level {want[0]}, score {want[1] % 1 != 0}")
+    if isinstance(want, str):
+        assert error is not None, (row, want)
+        if "division by zero" in want or "no value for measure" in want:
+            assert error == want
+        return
+    if error is not None and TOO_LARGE in error:
+        assert bound >= LIMITS[dialect], (row, want, bound)
+        event(f"{dialect}: too large for exact arithmetic")
+        return
+    assert error is None, (row, want)
+    level, score = want
+    assert row[prefix + "level"] == level, (row, want)
+    assert _decimal(row[prefix + "score"]) == score, (row, want)
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Generated rules and records
+
+NAMES = ("m0", "m1", "m2")
+OPS = (">=", ">", "<=", "<", "==")
+constants = st.one_of(
+    st.integers(-5, 100).map(str),
+    st.decimals(min_value=-10, max_value=100, places=2).map(lambda d: f"{d.normalize():f}"),
+)
+
+
+def number_expr(names: list[str], depth: int = 2) -> st.SearchStrategy[str]:
+    leaf = st.one_of(st.sampled_from(names), constants) if names else constants
+    if depth == 0:
+        return leaf
+    sub = number_expr(names, depth - 1)
+    return st.one_of(
+        leaf,
+        st.tuples(sub, st.sampled_from("+-*/"), sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+    )
+
+
+@st.composite
+def conditions(draw: st.DrawFn, numbers: list[str], flags: list[str], depth: int = 1) -> str:
+    choice = draw(st.integers(0, 5 if depth else 2))
+    if choice == 0 and flags:
+        return draw(st.sampled_from(flags))
+    if choice == 1:
+        low, high = sorted(draw(st.tuples(st.integers(-5, 60), st.integers(-5, 60))))
+        return f"{low} <= {draw(number_expr(numbers, 1))} < {high}"
+    if choice >= 3 and depth:
+        kind = draw(st.sampled_from(("and", "or", "not")))
+        if kind == "not":
+            return f"not ({draw(conditions(numbers, flags, depth - 1))})"
+        parts = draw(st.lists(conditions(numbers, flags, depth - 1), min_size=2, max_size=3))
+        return "(" + f" {kind} ".join(parts) + ")"
+    left = draw(number_expr(numbers))
+    right = draw(st.one_of(constants, number_expr(numbers, 1)))
+    return f"{left} {draw(st.sampled_from(OPS))} {right}"
+
+
+@st.composite
+def indicators(draw: st.DrawFn, ident: str) -> str:
+    lines = [f'indicator {ident} "Indicator {ident}"']
+    if draw(st.booleans()):
+        lines.append(f"  weight {draw(st.integers(1, 40))}")
+    count = draw(st.integers(1, 3))
+    numbers, flags = [], []
+    for name in NAMES[:count]:
+        kind = draw(st.sampled_from(("number", "number", "count", "flag")))
+        bounds = draw(st.sampled_from(("", "", " in 0..", " in -50..100")))
+        if kind == "flag":
+            lines.append(f"  measure {name} flag")
+            flags.append(name)
+        else:
+            lines.append(f"  measure {name} {kind}{bounds if kind == 'number' else ''}")
+            numbers.append(name)
+    for index in range(draw(st.integers(0, 2))):
+        if not numbers:
+            break
+        lines.append(f"  let l{index} = {draw(number_expr(numbers, 1))}")
+        numbers.append(f"l{index}")
+    interpolate = bool(numbers) and draw(st.integers(0, 3)) == 0
+    top = draw(st.integers(1, 4))
+    if interpolate:
+        name = draw(st.sampled_from(numbers))
+        expr = draw(st.one_of(
+            st.just(name),
+            st.tuples(st.sampled_from("+-*/"), number_expr(numbers, 0)).map(
+                lambda t: f"{name} {t[0]} {t[1]}"),
+        ))
+        thresholds = sorted(draw(st.sets(st.integers(-5, 120), min_size=top, max_size=top)))
+        rising = draw(st.booleans())
+        if not rising:
+            thresholds.reverse()
+        ops = (">=", ">") if rising else ("<=", "<")
+        for number, threshold in enumerate(thresholds, 1):
+            lines.append(f"  level {number} if {expr} {draw(st.sampled_from(ops))} {threshold}")
+        lines.append("  score interpolate")
+    else:
+        for number in range(1, top + 1):
+            if (not numbers and not flags) or draw(st.integers(0, 3)) == 0:
+                lines.append(f'  level {number} milestone "step {number}"')
+            else:
+                lines.append(f"  level {number} if {draw(conditions(numbers, flags))}")
+    if draw(st.booleans()):
+        lines.append("  policy highest")
+    return "\n".join(lines)
+
+
+RARELY = st.sampled_from([False] * 20 + [True])
+values = st.one_of(
+    st.sampled_from([0, 1, 2, 3, 5, 10, 100]),
+    st.integers(-20, 200),
+    st.decimals(min_value=-100, max_value=100, places=4),
+    st.decimals(min_value=0, max_value=100, places=1),
+)
+
+
+@st.composite
+def records(draw: st.DrawFn, indicator: Indicator) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for measure in indicator.measures:
+        if draw(RARELY):
+            continue  # missing
+        if measure.kind == "flag":
+            record[measure.name] = draw(st.booleans())
+        elif measure.kind == "count":
+            record[measure.name] = draw(st.one_of(st.integers(0, 200), st.just(0)))
+        else:
+            value = Decimal(draw(values))
+            if measure.low is not None and not draw(RARELY):
+                value = max(value, measure.low)  # mostly inside the range
+            if measure.high is not None and not draw(RARELY):
+                value = min(value, measure.high)
+            record[measure.name] = value
+    milestones = [level.number for level in indicator.levels if level.is_milestone]
+    if milestones:
+        record["milestones"] = sorted(draw(st.sets(st.sampled_from(milestones))))
+    return record
+
+
+@st.composite
+def cases(draw: st.DrawFn, size: int) -> tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]]:
+    text = "\n".join(draw(indicators(str(i))) for i in range(1, size + 1))
+    rules = kpirules.parse(text)
+    subjects = draw(st.integers(1, 6))
+    data = {f"s{n}": {ind.id: draw(records(ind)) for ind in rules} for n in range(subjects)}
+    return rules, data
+
+
+# ------------------------------------------------------------------------------------------------
+# Properties
+
+
+@SETTINGS
+@given(cases(1))
+def test_indicator_query_gives_the_python_evaluators_levels(
+    case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
+) -> None:
+    rules, data = case
+    indicator = next(iter(rules))
+    wants = {subject: expected(indicator, by_id[indicator.id])[0]
+             for subject, by_id in data.items()}
+    for dialect in DIALECTS:
+        for form in FORMS:
+            rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
+            got = run(dialect, form, rules, rows, indicator.to_sql)
+            assert set(got) == {row["subject"] for row in rows}
+            for subject, wanted in wants.items():
+                if subject not in got:
+                    continue
+                check_row(got[subject], wanted, dialect)
+                want = wanted[0]
+                if isinstance(want, tuple) and got[subject]["error"] is None and \
+                        indicator.weight is not None:
+                    points = Decimal(indicator.weight) * want[1] / indicator.top
+                    assert _decimal(got[subject]["points"]) == _round10(points)
+
+
+@SETTINGS
+@given(cases(2))
+def test_ruleset_query_gives_the_python_scorecard(
+    case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
+) -> None:
+    rules, data = case
+    for dialect in DIALECTS:
+        for form in FORMS:
+            rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
+            got = run(dialect, form, rules, rows, rules.to_sql)
+            assert set(got) == {row["subject"] for row in rows}
+            for subject, by_id in data.items():
+                if subject not in got:
+                    continue
+                row = got[subject]
+                if form == "long":  # no rows, no record
+                    by_id = {key: record for key, record in by_id.items()
+                             if any(name != "milestones" or value
+                                    for name, value in record.items())}
+                wants = []
+                for indicator in rules:
+                    if indicator.id in by_id:
+                        wanted = expected(indicator, by_id[indicator.id])[0]
+                    else:
+                        wanted = (f"no record for indicator {indicator.id}", 0)
+                    wants.append(wanted[0])
+                    check_row(row, wanted, dialect, prefix=f"{indicator.id}.")
+                if row["error"] is not None and TOO_LARGE in row["error"]:
+                    continue
+                first_error = _first_error(rules, wants)
+                if first_error is not None:
+                    assert row["error"] is not None and row["total"] is None
+                    if "division by zero" in first_error or "no record" in first_error:
+                        assert row["error"] == first_error
+                    continue
+                assert row["error"] is None, row
+                total = sum((Decimal(ind.weight or 0) * want[1] / ind.top
+                             for ind, want in zip(rules, wants) if isinstance(want, tuple)),
+                            Decimal(0))
+                assert _decimal(row["total"]) == _round10(total)
+
+
+def _first_error(rules: RuleSet, wants: list[tuple[int, Decimal] | str]) -> str | None:
+    for indicator, want in zip(rules, wants):
+        if indicator.weight is None:
+            return f"indicator {indicator.id} has no weight"
+        if isinstance(want, str):
+            return want
+    return None
+
+
+def _round10(value: Decimal) -> Decimal:
+    with decimal.localcontext() as context:
+        context.prec = 60
+        return value.quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------------------------------------
+# Examples
+
+
+CATALOGUE_1 = """
+indicator 1 "ร้อยละของครัวเรือนยากจนเป้าหมายที่มีรายได้ต่ำกว่าเกณฑ์ จปฐ. ได้รับการพัฒนา"
+  weight 20
+  measure target_households "ครัวเรือนยากจนเป้าหมาย" count
+  measure developed_households "ครัวเรือนเป้าหมายที่ได้รับการพัฒนา" count
+  let developed_percent = developed_households / target_households * 100
+  level 1 if developed_percent >= 25
+  level 2 if developed_percent >= 40
+  level 3 if developed_percent >= 55
+  level 4 if developed_percent >= 70
+  level 5 if developed_percent >= 85
+"""
+
+
+def one(dialect: str, rules_text: str, row: dict[str, Any], **options: Any) -> dict[str, Any]:
+    rules = kpirules.parse(rules_text)
+    indicator = next(iter(rules))
+    types = {int: "BIGINT", float: "DOUBLE", str: "VARCHAR", type(None): "BIGINT"}
+    columns = {"subject": "VARCHAR", **{name: types[type(v)] for name, v in row.items()}}
+    got = run(dialect, "wide", rules, [{"subject": "s", **row}], indicator.to_sql, columns,
+              **options)
+    return got["s"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_percentages_are_exact_where_binary_floats_are_not(dialect: str) -> None:
+    # 57 / 100 * 100 is 56.99999999999999 in binary floating point.
+    row = one(dialect, CATALOGUE_1, {"1.target_households": 100, "1.developed_households": 57})
+    assert (row["level"], row["error"]) == (3, None)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_large_counts_stay_exact(dialect: str) -> None:
+    big = 10**12
+    row = one(dialect, CATALOGUE_1, {"1.target_households": big,
+                                     "1.developed_households": big * 85 // 100 - 1})
+    assert (row["level"], row["error"]) == (4, None)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_missing_values_and_zero_divisors_are_errors_not_levels(dialect: str) -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    missing = one(dialect, CATALOGUE_1, {"1.target_households": 10,
+                                         "1.developed_households": None})
+    with pytest.raises(kpirules.EvaluationError) as python:
+        rules["1"].evaluate({"target_households": 10})
+    assert missing["level"] is None and missing["error"] == str(python.value)
+    zero = one(dialect, CATALOGUE_1, {"1.target_households": 0, "1.developed_households": 0})
+    with pytest.raises(kpirules.EvaluationError) as python:
+        rules["1"].evaluate({"target_households": 0, "developed_households": 0})
+    assert zero["level"] is None and zero["error"] == str(python.value)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("value", ["12.34567", "1e3", "1,000", "abc", "", "5.", "--1"])
+def test_text_sql_cannot_read_exactly_is_an_error(dialect: str, value: str) -> None:
+    rules = 'indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n'
+    row = one(dialect, rules, {"1.x": value})
+    assert row["level"] is None and "`x`" in row["error"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize(("value", "level"), [(" ๑๒.๕ ", 1), ("+5", 1), ("-.5", 0), ("4.9999", 0),
+                                              ("5.00000", 1), (5, 1), (4.9999, 0)])
+def test_plain_decimals_thai_digits_and_floats_are_read_exactly(
+    dialect: str, value: Any, level: int
+) -> None:
+    rules = 'indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n'
+    row = one(dialect, rules, {"1.x": value})
+    assert (row["level"], row["error"]) == (level, None)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_rounding_in_python_is_exact_in_sql(dialect: str) -> None:
+    # Python: 1 / 3 = 0.333…3 (28 digits), × 3 = 0.999…9 < 1, so level 0. Exactly, 1 / 3 × 3 = 1.
+    rules = 'indicator 1 "t"\n  measure x\n  level 1 if x / 3 * 3 >= x\n'
+    assert kpirules.parse(rules)["1"].evaluate({"x": 1}).level == 0
+    assert one(dialect, rules, {"1.x": 1})["level"] == 1
+
+
+def test_sqlite_overflow_is_reported_not_scored() -> None:
+    rules = 'indicator 1 "t"\n  measure x\n  level 1 if x * x * x >= 5\n'
+    row = one("sqlite", rules, {"1.x": 10**6})
+    assert row["level"] is None and TOO_LARGE in row["error"]
+    assert one("duckdb", rules, {"1.x": 10**6})["level"] == 1
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_interpolated_scores_round_half_up_to_four_places(dialect: str) -> None:
+    rules = ('indicator 1 "t"\n  weight 10\n  measure x\n  level 1 if x >= 0\n'
+             "  level 2 if x >= 3\n  level 3 if x >= 6\n  score interpolate\n")
+    row = one(dialect, rules, {"1.x": "1.0001"})
+    assert _decimal(row["score"]) == Decimal("1.3334")
+    # 1 + 1.00035 / 3 = 1.33345: half up gives 1.3335 (half even would give 1.3334).
+    python = kpirules.parse(rules)["1"].evaluate({"x": Decimal("1.00035")})
+    row = one(dialect, rules, {"1.x": "1.00035"}, scale=5)
+    assert _decimal(row["score"]) == python.score == Decimal("1.3335")
+    assert _decimal(row["points"]) == _round10(python.points or Decimal(0))
+
+
+def test_long_form_rejects_unknown_measures_and_repeated_values() -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    rows = [
+        {"subject": "a", "indicator": "1", "measure": "target_households", "value": "10"},
+        {"subject": "a", "indicator": "1", "measure": "developed", "value": "5"},
+        {"subject": "b", "indicator": "1", "measure": "target_households", "value": "10"},
+        {"subject": "b", "indicator": "1", "measure": "target_households", "value": "11"},
+        {"subject": "b", "indicator": "1", "measure": "developed_households", "value": "5"},
+        {"subject": "c", "indicator": "9", "measure": "x", "value": "5"},
+    ]
+    for dialect in DIALECTS:
+        got = run(dialect, "long", rules, rows, rules.to_sql)
+        assert "unknown measure `developed`" in got["a"]["error"]
+        assert "given more than once" in got["b"]["error"]
+        assert got["c"]["error"] == "unknown indicator `9`"
+        lenient = run(dialect, "long", rules, rows, rules["1"].to_sql, strict=False)
+        assert "no value for measure `developed_households`" in lenient["a"]["error"]
+
+
+@pytest.mark.parametrize("dialect", sql.DIALECTS)
+def test_every_dialect_writes_a_query(dialect: str) -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    for form in FORMS:
+        text = rules.to_sql(dialect=dialect, form=form)
+        assert text.startswith("WITH ") and '"1.level"' in text and '"total"' in text
+
+
+@pytest.mark.parametrize(("option", "value"), [("dialect", "oracle"), ("form", "tall"),
+                                               ("scale", -1), ("scale", 1.5), ("table", "")])
+def test_bad_options_are_refused(option: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=option):
+        kpirules.parse(CATALOGUE_1).to_sql(**{option: value})
+
+
+
+@pytest.mark.parametrize(("kind", "value", "level"), [
+    ("DECIMAL(18, 6)", Decimal("5.000000"), 1), ("DECIMAL(18, 6)", Decimal("4.999999"), None),
+    ("DECIMAL(4, 1)", Decimal("4.9"), 0), ("UBIGINT", 7, 1), ("TINYINT", -3, 0),
+    ("HUGEINT", 10**30, None), ("REAL", 4.5, 0), ("BOOLEAN", True, None),
+])
+def test_duckdb_column_types(kind: str, value: Any, level: int | None) -> None:
+    rules = kpirules.parse('indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n')
+    got = run("duckdb", "wide", rules, [{"subject": "s", "1.x": value}], rules["1"].to_sql,
+              {"subject": "VARCHAR", "1.x": kind})["s"]
+    assert got["level"] == level
+    assert (got["error"] is None) == (level is not None)
