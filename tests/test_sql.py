@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import decimal
 import itertools
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,7 +32,8 @@ from kpirules._compile import CONTEXT
 from kpirules._semantics import describe_expr, interpolation
 from kpirules.model import Indicator, RuleSet
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("KPI_EXAMPLES", "40")), deadline=None,
+# KPI_SQL_EXAMPLES raises the number of generated cases for a long run (CI keeps the default).
+SETTINGS = settings(max_examples=int(os.environ.get("KPI_SQL_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 DIALECTS = ("duckdb", "sqlite")
 FORMS = ("wide", "long")
@@ -703,7 +705,8 @@ def test_bad_options_are_refused(option: str, value: Any) -> None:
 @pytest.mark.parametrize(("kind", "value", "level"), [
     ("DECIMAL(18, 6)", Decimal("5.000000"), 1), ("DECIMAL(18, 6)", Decimal("4.999999"), None),
     ("DECIMAL(4, 1)", Decimal("4.9"), 0), ("UBIGINT", 7, 1), ("TINYINT", -3, 0),
-    ("HUGEINT", 10**30, None), ("REAL", 4.5, 0), ("BOOLEAN", True, None),
+    ("HUGEINT", 10**30, 1), ("HUGEINT", 10**36, None), ("DECIMAL(38, 2)", Decimal(10**25), 1),
+    ("REAL", 4.5, 0), ("BOOLEAN", True, None),
 ])
 def test_duckdb_column_types(kind: str, value: Any, level: int | None) -> None:
     rules = kpirules.parse('indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n')

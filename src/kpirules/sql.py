@@ -1,0 +1,1250 @@
+"""An indicator or a whole rule set → one SQL query that scores a table of records.
+
+The query is generated from the same syntax tree as the Python evaluator and gives the same levels,
+scores and points, or an explicit ``error`` text where the Python evaluator raises
+:class:`~kpirules.EvaluationError`. It runs on DuckDB, SQLite (from the standard library) and
+PostgreSQL.
+
+>>> import sqlite3, kpirules
+>>> rules = kpirules.parse('''
+... indicator 1 "Poor households developed"
+...   weight 20
+...   measure target count
+...   measure developed count
+...   let percent = developed / target * 100
+...   level 1 if percent >= 25
+...   level 2 if percent >= 40
+... ''')
+>>> db = sqlite3.connect(":memory:")
+>>> _ = db.execute('CREATE TABLE records (subject TEXT, "1.target" INT, "1.developed" INT)')
+>>> _ = db.executemany("INSERT INTO records VALUES (?, ?, ?)",
+...                    [("north", 400, 130), ("south", 400, 180), ("east", 0, 5)])
+>>> for row in db.execute(rules["1"].to_sql(dialect="sqlite") + " ORDER BY 1"):
+...     print(row)
+('east', None, None, None, 'indicator 1: division by zero in `developed / target`: `target` is 0')
+('north', 1, 1.0, 10.0, None)
+('south', 2, 2.0, 20.0, None)
+
+**Exact arithmetic without DECIMAL division.** No dialect divides decimals exactly: DuckDB's
+``DECIMAL / DECIMAL`` gives a ``DOUBLE``, PostgreSQL's ``NUMERIC`` division rounds to a scale of its
+choosing and SQLite has no decimal type at all. So the query never divides. Every number is an exact
+fraction ``numerator / denominator`` of two integers (the denominator kept positive); ``+ - *``
+combine fractions, ``a / b`` swaps ``b``'s numerator and denominator, and a comparison
+cross-multiplies: ``developed / target * 100 >= 25`` becomes ``developed * 4 >= target`` (constant
+factors are cancelled when the query is written). Measures are read as scaled integers: a ``count``
+as an integer, a ``number`` as ``value × 10**scale`` (``scale=4`` by default, so ``12.5`` is the
+integer 125000 over 10000). A value with more decimal places than ``scale`` is an error, not a
+rounded number. The integers are ``HUGEINT`` (38 digits) in DuckDB, ``INTEGER`` (64 bits) in SQLite
+and ``NUMERIC`` (unbounded) in PostgreSQL; where DuckDB or SQLite would overflow (DuckDB raises,
+SQLite silently switches to floating point), the query says so in ``error`` instead.
+
+This is exact rational arithmetic, which is at least as exact as the Python evaluator: Python rounds
+every operation to 28 significant digits, and where that rounding decides a comparison
+(``x / 3 * 3 >= x`` with ``x = 1`` is false in Python, as 0.333…3 × 3 = 0.999…9) the query gives the
+mathematically exact answer. Everywhere else the two agree exactly, which the property tests in
+``tests/test_sql.py`` check on generated rule sets and records.
+
+**Input tables.** ``form="wide"``: one row per subject, a ``subject`` column (see ``subject=``),
+one column per measure named ``"INDICATOR_ID.MEASURE"`` (see :func:`column_name`) and one column
+per milestone level named ``"INDICATOR_ID.milestones.K"`` (see :func:`milestone_column`), holding
+true when milestone K is done (NULL or false when not). ``form="long"``: the columns ``subject,
+indicator, measure, value`` of the CSV records file (one row per value; a done milestone is a row
+with measure ``milestones`` and the level number as value), pivoted inside the query.
+
+Values may be numbers of any type or text: plain decimals with an optional sign and surrounding
+spaces, Thai digits allowed. Text with exponents (``1e3``), digit grouping (``1,234``) or
+underscores is an error in SQL although Python reads it, as is a ``DOUBLE`` that prints with an
+exponent. Flags and milestone columns accept booleans and the texts true/false, yes/no, 1/0,
+ใช่/ไม่ใช่. NULL is a missing value.
+
+**Output.** :func:`indicator_sql`: ``subject, level, score, points, error``;
+:func:`ruleset_sql`: ``subject``, then ``"ID.level"``, ``"ID.score"``, ``"ID.points"``,
+``"ID.error"`` per indicator, then ``total, error``. A row with an ``error`` has NULL levels,
+scores and total. ``score`` is exact (interpolated scores are rounded half up to 4 places, as in
+Python); ``points`` and ``total`` are rounded half up to 10 places, where Python keeps 28 significant
+digits. DuckDB returns ``DECIMAL(38, 4)`` scores and ``DECIMAL(38, 10)`` points; PostgreSQL
+``NUMERIC``; SQLite ``REAL``: the nearest double to the exact decimal, so that
+``Decimal(repr(value))`` gives the decimal back. Rows come in no particular order.
+
+**The dialects.** What differs is kept in one small class per dialect:
+
+========================  =================  ======================  ====================
+                          DuckDB (≥ 1.3)     SQLite (≥ 3.35)         PostgreSQL (≥ 12)
+========================  =================  ======================  ====================
+exact integers            ``HUGEINT``        ``INTEGER`` (64 bits)   ``NUMERIC``
+overflow becomes          ``TRY()`` → NULL   REAL, caught by typeof  cannot happen
+integer division          ``a // b``         ``a / b``               ``div(a, b)``
+text checks               regexp             GLOB and substr         ``~``
+Thai digits               ``translate``      ten ``replace`` calls   ``translate``
+stages (CTEs)             inlined            ``MATERIALIZED``        ``MATERIALIZED``
+typed columns             fast path          integers: fast path     read as text
+========================  =================  ======================  ====================
+
+DuckDB folds ``typeof(column)`` into a constant when it plans the query, so an integer, DECIMAL or
+BOOLEAN column skips the text parser at no cost. In DuckDB a number must stay below
+``10**(38 - 2 * scale)`` (10**30 with ``scale=4``), in SQLite below ``10**(18 - scale)``; larger ones
+are reported as too large. SQLite reads a REAL by the 15 digits it prints and refuses one that needs
+more (``0.1 + 0.2``). Beware that SQLite takes a double-quoted name that is not a column for a
+string: a missing wide-form column gives an error about its value, not "no such column".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from kpirules import nodes
+from kpirules._semantics import describe_expr, interpolation
+
+if TYPE_CHECKING:
+    from kpirules.model import Indicator, RuleSet
+
+__all__ = [
+    "DEFAULT_SCALE",
+    "DIALECTS",
+    "column_name",
+    "indicator_sql",
+    "milestone_column",
+    "ruleset_sql",
+]
+
+Dialect = Literal["duckdb", "sqlite", "postgres"]
+Form = Literal["wide", "long"]
+
+DIALECTS: tuple[str, ...] = ("duckdb", "sqlite", "postgres")
+DEFAULT_SCALE = 4
+"""Decimal places a ``number`` measure may have in SQL (a count has none)."""
+
+_SCORE_PLACES = 4
+_POINT_PLACES = 10
+_TRUE_WORDS = ("true", "t", "yes", "y", "1", "ใช่")
+_FALSE_WORDS = ("false", "f", "no", "n", "0", "ไม่ใช่")
+_THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+
+
+def column_name(indicator_id: str, measure: str) -> str:
+    """The wide-form column of a measure: ``"INDICATOR_ID.MEASURE"``.
+
+    >>> column_name("1", "target_households")
+    '1.target_households'
+    """
+    return f"{indicator_id}.{measure}"
+
+
+def milestone_column(indicator_id: str, level: int) -> str:
+    """The wide-form column that is true when milestone ``level`` is done.
+
+    >>> milestone_column("4", 2)
+    '4.milestones.2'
+    """
+    return f"{indicator_id}.milestones.{level}"
+
+
+def quote(name: str) -> str:
+    """``name`` as a quoted SQL identifier.
+
+    >>> quote('1.level')
+    '"1.level"'
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def string(text: str) -> str:
+    """``text`` as an SQL string literal.
+
+    >>> string("it's")
+    "'it''s'"
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------------------------
+# Dialects: what differs between the databases, and nothing else.
+
+
+@attrs.frozen
+class _Parsed:
+    """A measure's value read from its column: conditions that the value is well written and that
+    it is too large, the value times ``10**scale`` as an integer, and the value as text for
+    messages."""
+
+    valid: str
+    too_large: str
+    value: _Int
+    shown: str
+
+
+class _Dialect:
+    name = "standard"
+    text = "TEXT"
+    integer = "BIGINT"
+    max_literal: int | None = 2**63 - 1
+    true = "TRUE"
+    false = "FALSE"
+    guards_overflow = False  # whether exact() is needed beside NULL
+    # Whether each stage must be computed once and stored. SQLite and PostgreSQL otherwise inline
+    # the stages into one another, copying every column's expression into each use of it: the
+    # query's size grows exponentially with the number of stages.
+    materialize = False
+
+    def literal(self, value: int) -> str:
+        if self.max_literal is not None and abs(value) > self.max_literal:
+            # Too large for the integer type: NULL turns into the "too large" error.
+            return f"CAST(NULL AS {self.integer})"
+        return str(value) if value >= 0 else f"({value})"
+
+    def arithmetic(self, sql: str) -> str:
+        """``sql`` made to give NULL instead of failing on overflow."""
+        return sql
+
+    def exact(self, column: str) -> str:
+        """A condition that holds when ``column`` was computed without overflow (only where
+        ``guards_overflow``: elsewhere an overflow gives NULL or cannot happen)."""
+        return "TRUE"
+
+    def floor_div(self, left: str, right: str) -> str:
+        return f"({left} / {right})"
+
+    def digits(self, sql: str) -> str:
+        """Thai digits in ``sql`` (a text) replaced by ASCII ones."""
+        return f"translate({sql}, '{_THAI_DIGITS}', '0123456789')"
+
+    def matches(self, sql: str, pattern: str) -> str:
+        raise NotImplementedError
+
+    def shown(self, raw: str) -> str:
+        """``raw`` as text for a message."""
+        return f"CAST({raw} AS {self.text})"
+
+    # The typed fast paths: conditions on a column's type, False where the dialect cannot tell.
+    def is_integer(self, raw: str) -> str:
+        return self.false
+
+    def is_decimal(self, raw: str, scale: int) -> str:
+        return self.false
+
+    def is_boolean(self, raw: str) -> str:
+        return self.false
+
+    def typed_value(self, raw: str, scale: int) -> str:
+        """An integer or decimal column (with at most ``scale`` places) times ``10**scale``."""
+        return "NULL"
+
+    def text_number(self, stages: _Stages, raw: _Column, typed: str, scale: int
+                    ) -> tuple[str, str, _Column]:
+        """``(valid, too_large, value)`` for a column read as text: a plain decimal with an
+        optional sign, at most ``scale`` places and perhaps Thai digits."""
+        pattern = _number_pattern(scale)
+        text = stages.add(f"CASE WHEN {typed} THEN NULL ELSE trim({self.shown(raw.sql)}) END",
+                          raw.depth)
+        ascii_valid = stages.add(self.matches(text.sql, pattern), text.depth)
+        # Thai digits are rare: translate only the texts that are not already valid.
+        normal = stages.add(f"CASE WHEN {typed} THEN NULL WHEN {ascii_valid.sql} THEN {text.sql} "
+                            f"ELSE {self.digits(text.sql)} END", ascii_valid.depth)
+        valid = stages.add(f"({ascii_valid.sql} OR {self.matches(normal.sql, pattern)})",
+                           normal.depth)
+        value = stages.add(self.scaled(normal.sql, scale), valid.depth, when=valid.sql)
+        return valid.sql, f"({valid.sql} AND {value.sql} IS NULL)", value
+
+    def parse_number(self, stages: _Stages, raw: _Column, scale: int) -> _Parsed:
+        integer, decimal = self.is_integer(raw.sql), self.is_decimal(raw.sql, scale)
+        typed = f"({integer} OR {decimal})"
+        valid, too_large, text_value = self.text_number(stages, raw, typed, scale)
+        value = stages.add(
+            f"CASE WHEN {typed} THEN {self.typed_value(raw.sql, scale)} "
+            f"ELSE {text_value.sql} END", text_value.depth)
+        too_large = f"({typed} AND {raw.sql} IS NOT NULL AND {value.sql} IS NULL) OR {too_large}"
+        return _Parsed(f"({typed} OR {valid})", too_large, _Int(1, value.sql, value.depth),
+                       self.shown(raw.sql))
+
+    def scaled(self, text: str, scale: int) -> str:
+        raise NotImplementedError
+
+    def flag(self, stages: _Stages, raw: _Column, missing: bool) -> _Column:
+        """true/false from a flag column; NULL when it holds something else (or, unless
+        ``missing``, when it is NULL)."""
+        words = [", ".join(string(w) for w in group) for group in (_TRUE_WORDS, _FALSE_WORDS)]
+        lowered = f"lower(trim({self.shown(raw.sql)}))"
+        null = f"{raw.sql} IS NULL OR " if missing else ""
+        boolean = self.is_boolean(raw.sql)
+        typed = f"CAST({raw.sql} AS BOOLEAN)"
+        typed = f"COALESCE({typed}, FALSE)" if missing else typed
+        return stages.add(
+            f"CASE WHEN {boolean} THEN {typed} WHEN {null}{lowered} IN ({words[1]}) "
+            f"THEN {self.false} WHEN {lowered} IN ({words[0]}) THEN {self.true} END", raw.depth)
+
+    def decimal(self, scaled: str, places: int) -> str:
+        """The integer ``scaled`` × 10**-places as the dialect's exact decimal."""
+        raise NotImplementedError
+
+    def whole(self, integer: str, places: int) -> str:
+        """The integer ``integer`` as the same decimal type as :meth:`decimal` gives."""
+        return f"CAST({integer} AS DECIMAL(38, {places}))"
+
+
+_DUCKDB_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                    "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+
+
+class _DuckDB(_Dialect):
+    """DuckDB: HUGEINT (38 digits), TRY() for overflow, and the column type read with typeof(),
+    which DuckDB folds into a constant when it plans the query, so the text path costs nothing
+    for integer, DECIMAL and BOOLEAN columns."""
+
+    name = "duckdb"
+    text = "VARCHAR"
+    integer = "HUGEINT"
+    max_literal = 2**127 - 1
+
+    def literal(self, value: int) -> str:
+        if abs(value) >= 2**63 and abs(value) <= 2**127 - 1:
+            return f"CAST('{value}' AS HUGEINT)"
+        return super().literal(value)
+
+    def arithmetic(self, sql: str) -> str:
+        return f"TRY({sql})"
+
+    def floor_div(self, left: str, right: str) -> str:
+        return f"({left} // {right})"
+
+    def matches(self, sql: str, pattern: str) -> str:
+        return f"regexp_full_match({sql}, {string(pattern)})"
+
+    def is_integer(self, raw: str) -> str:
+        return f"regexp_full_match(typeof({raw}), 'U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?')"
+
+    def is_decimal(self, raw: str, scale: int) -> str:
+        places = "|".join(str(k) for k in range(scale + 1))
+        return f"regexp_full_match(typeof({raw}), 'DECIMAL\\(\\d+,({places})\\)')"
+
+    def is_boolean(self, raw: str) -> str:
+        return f"typeof({raw}) = 'BOOLEAN'"
+
+    def typed_value(self, raw: str, scale: int) -> str:
+        # Only the branch for the column's type survives planning. A DECIMAL(38, s) → HUGEINT
+        # cast is 8 times slower than one from DECIMAL(18, s), so 18 digits are tried first.
+        def times(sql: str, factor: int) -> str:
+            return sql if factor == 1 else f"{sql} * {factor}"
+
+        whole = f"TRY({times(f'TRY_CAST({raw} AS HUGEINT)', 10**scale)})"
+        wide = f"TRY(CAST({times(f'TRY_CAST({raw} AS DECIMAL(38, {scale}))', 10**scale)} " \
+               "AS HUGEINT))"
+        branches = [f"WHEN {self.is_integer(raw)} THEN {whole}"]
+        for places in range(scale + 1):
+            narrow = times(f"TRY_CAST({raw} AS DECIMAL(18, {places}))", 10**places)
+            narrow = f"TRY({times(f'CAST({narrow} AS HUGEINT)', 10**(scale - places))})"
+            branches.append(f"WHEN regexp_full_match(typeof({raw}), 'DECIMAL\\(\\d+,{places}\\)') "
+                            f"THEN COALESCE({narrow}, {wide})")
+        return f"CASE {' '.join(branches)} END"
+
+    def scaled(self, text: str, scale: int) -> str:
+        # A valid text has at most `scale` places, so the DECIMAL cast is exact; TRY turns a value
+        # beyond 38 digits into NULL (reported as too large).
+        decimal = f"TRY_CAST({text} AS DECIMAL(38, {scale}))"
+        if scale == 0:
+            return f"CAST({decimal} AS HUGEINT)"
+        return f"TRY(CAST({decimal} * {10**scale} AS HUGEINT))"
+
+    def decimal(self, scaled: str, places: int) -> str:
+        unit = "0." + "0" * (places - 1) + "1"
+        return f"CAST(CAST({scaled} AS DECIMAL(38, 0)) * {unit} AS DECIMAL(38, {places}))"
+
+
+class _SQLite(_Dialect):
+    """SQLite: 64-bit INTEGER, which silently turns into REAL on overflow (caught with typeof),
+    no regular expressions (GLOB instead), no translate(), and booleans that are 0 and 1."""
+
+    name = "sqlite"
+    text = "TEXT"
+    integer = "INTEGER"
+    max_literal = 2**63 - 1
+    true = "1"
+    false = "0"
+    guards_overflow = True
+    materialize = True
+
+    def exact(self, column: str) -> str:
+        return f"typeof({column}) = 'integer'"
+
+    def digits(self, sql: str) -> str:
+        for thai, ascii_digit in zip(_THAI_DIGITS, "0123456789"):
+            sql = f"replace({sql}, '{thai}', '{ascii_digit}')"
+        return sql
+
+    def is_integer(self, raw: str) -> str:
+        return f"typeof({raw}) = 'integer'"
+
+    def typed_value(self, raw: str, scale: int) -> str:
+        # Beyond 18 - scale digits the product would not fit 64 bits: NULL, reported as too large.
+        return f"CASE WHEN abs({raw}) < {10**(18 - scale)} THEN {raw} * {10**scale} END"
+
+    def text_number(self, stages: _Stages, raw: _Column, typed: str, scale: int
+                    ) -> tuple[str, str, _Column]:
+        # Split the text at the sign and the point and check each part with GLOB.
+        text = stages.add(
+            f"CASE WHEN {typed} THEN NULL ELSE trim({self.digits(self.shown(raw.sql))}) END",
+            raw.depth)
+        t = text.sql
+        sign = stages.add(f"(substr({t}, 1, 1) = '-')", text.depth)
+        unsigned = stages.add(
+            f"CASE WHEN substr({t}, 1, 1) IN ('+', '-') THEN substr({t}, 2) ELSE {t} END",
+            text.depth)
+        u = unsigned.sql
+        point = f"instr({u}, '.')"
+        whole = stages.add(f"CASE WHEN {point} = 0 THEN {u} ELSE substr({u}, 1, {point} - 1) END",
+                           unsigned.depth)
+        fraction = stages.add(f"CASE WHEN {point} = 0 THEN '' ELSE substr({u}, {point} + 1) END",
+                              unsigned.depth)
+        w, f = whole.sql, fraction.sql
+        valid = stages.add(
+            f"({u} NOT GLOB '*[^0-9.]*' AND {u} NOT GLOB '*.*.*' AND {u} NOT GLOB '*.' "
+            f"AND {u} <> '' AND length(rtrim({f}, '0')) <= {scale}"
+            # A REAL is read as the text SQLite prints, 15 digits: refuse one that needs more.
+            f" AND NOT (typeof({raw.sql}) = 'real' AND CAST({t} AS REAL) <> {raw.sql}))",
+            whole.depth)
+        too_large = f"({valid.sql} AND length(ltrim({w}, '0')) > {18 - scale})"
+        digits = f"CAST({w} AS INTEGER)"
+        if scale:
+            padded = f"substr({f} || '{'0' * scale}', 1, {scale})"
+            digits = f"({digits} * {10**scale} + CAST({padded} AS INTEGER))"
+        value = stages.add(
+            f"CASE WHEN {sign.sql} THEN -{digits} ELSE {digits} END",
+            max(valid.depth, sign.depth), when=f"{valid.sql} AND NOT {too_large}")
+        return valid.sql, too_large, value
+
+    def decimal(self, scaled: str, places: int) -> str:
+        return f"({scaled} / {10**places}.0)"
+
+    def whole(self, integer: str, places: int) -> str:
+        return f"CAST({integer} AS REAL)"
+
+
+class _Postgres(_Dialect):
+    """PostgreSQL: NUMERIC integers, which do not overflow, and div() for integer division."""
+
+    name = "postgres"
+    text = "TEXT"
+    integer = "NUMERIC"
+    max_literal = None
+    materialize = True
+
+    def floor_div(self, left: str, right: str) -> str:
+        return f"div({left}, {right})"
+
+    def matches(self, sql: str, pattern: str) -> str:
+        return f"({sql} ~ {string('^' + pattern + '$')})"
+
+    def scaled(self, text: str, scale: int) -> str:
+        return f"(CAST({text} AS NUMERIC) * {10**scale})"
+
+    def decimal(self, scaled: str, places: int) -> str:
+        unit = "0." + "0" * (places - 1) + "1"
+        return f"({scaled} * {unit})"
+
+    def whole(self, integer: str, places: int) -> str:
+        return f"CAST({integer} AS NUMERIC)"
+
+
+_DIALECTS: dict[str, _Dialect] = {"duckdb": _DuckDB(), "sqlite": _SQLite(),
+                                  "postgres": _Postgres()}
+
+
+def _number_pattern(scale: int) -> str:
+    places = r"\.0+" if scale == 0 else rf"\.\d{{1,{scale}}}0*"
+    return rf"[+-]?(\d+({places})?|{places})"
+
+
+# --------------------------------------------------------------------------------------------
+# The query as a chain of stages: each stage is a CTE that adds columns computed from the columns
+# of the stages before it, so that a value used many times is computed once.
+
+
+@attrs.frozen
+class _Column:
+    sql: str
+    depth: int
+
+
+class _Stages:
+    def __init__(self, dialect: _Dialect) -> None:
+        self.dialect = dialect
+        self.stages: list[list[tuple[str, str]]] = []
+        self.counter = itertools.count(1)
+
+    def add(self, sql: str, depth: int, when: str | None = None,
+            arithmetic: bool = False) -> _Column:
+        """A new column computing ``sql`` from columns of stage ``depth`` or earlier."""
+        if arithmetic:
+            sql = self.dialect.arithmetic(sql)
+        if when is not None:
+            sql = f"CASE WHEN {when} THEN {sql} END"
+        alias = f"_c{next(self.counter)}"
+        stage = depth + 1
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append((alias, sql))
+        return _Column(quote(alias), stage)
+
+    def render(self, source: str, final: Sequence[str]) -> str:
+        stored = "MATERIALIZED " if self.dialect.materialize else ""
+        ctes = [f'"_input" AS {stored}(\n  {source}\n)']
+        previous = '"_input"'
+        for number, columns in enumerate(self.stages):
+            name = f'"_s{number}"'
+            selected = ",\n    ".join(f"{sql} AS {quote(alias)}" for alias, sql in columns)
+            selected = f"*,\n    {selected}" if columns else "*"
+            ctes.append(f"{name} AS {stored}(\n  SELECT {selected}\n  FROM {previous}\n)")
+            previous = name
+        body = ",\n  ".join(final)
+        return "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+
+
+def _is_simple(sql: str) -> bool:
+    return sql.startswith('"') and sql.endswith('"') and " " not in sql
+
+
+@attrs.frozen
+class _Int:
+    """An integer-valued expression ``coef × sql`` (just ``coef`` when ``sql`` is None).
+
+    Keeping the constant factor apart lets a comparison cancel it: ``100 × a >= 25 × b`` is
+    written ``4 * a >= b``."""
+
+    coef: int
+    sql: str | None = None
+    depth: int = -1
+    nonnegative: bool = False  # sql is known to be >= 0
+
+    @property
+    def static(self) -> bool:
+        return self.sql is None
+
+    @property
+    def known_nonnegative(self) -> bool:
+        return self.coef >= 0 if self.sql is None else (self.nonnegative and self.coef >= 0)
+
+
+def _times(a: _Int, b: _Int) -> _Int:
+    coef = a.coef * b.coef
+    if coef == 0:
+        return _Int(0)
+    if a.sql is None:
+        return _Int(coef, b.sql, b.depth, b.nonnegative)
+    if b.sql is None:
+        return _Int(coef, a.sql, a.depth, a.nonnegative)
+    return _Int(coef, f"({a.sql} * {b.sql})", max(a.depth, b.depth),
+                a.nonnegative and b.nonnegative)
+
+
+def _scale(a: _Int, factor: int) -> _Int:
+    return _times(a, _Int(factor))
+
+
+@attrs.frozen
+class _Ratio:
+    """An exact number ``num / den`` with ``den > 0``."""
+
+    num: _Int
+    den: _Int
+
+    @property
+    def depth(self) -> int:
+        return max(self.num.depth, self.den.depth)
+
+
+class _Writer:
+    """Writes the columns of one indicator into the shared stages."""
+
+    def __init__(self, node: nodes.IndicatorNode, stages: _Stages, inputs: _Inputs,
+                 scale: int) -> None:
+        self.node = node
+        self.stages = stages
+        self.dialect = stages.dialect
+        self.inputs = inputs
+        self.scale = scale
+        self.names: dict[str, _Ratio | str] = {}
+        self.memo: dict[nodes.Expr, _Ratio] = {}
+        self.errors: list[tuple[str, str]] = []  # (condition, message text SQL), in order
+        self.atoms: list[str] = []
+        self.numeric_checks: list[str] = []
+        self.done: dict[int, str] = {}
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def render(self, value: _Int) -> str:
+        literal = self.dialect.literal
+        if value.sql is None:
+            return literal(value.coef)
+        if value.coef == 1:
+            return value.sql
+        if value.coef == -1:
+            return f"(-{value.sql})"
+        return f"({literal(value.coef)} * {value.sql})"
+
+    def plus(self, a: _Int, b: _Int) -> _Int:
+        if a.sql is None and b.sql is None:
+            return _Int(a.coef + b.coef)
+        if a.sql is None and a.coef == 0:
+            return b
+        if b.sql is None and b.coef == 0:
+            return a
+        if a.sql == b.sql:
+            return _Int(a.coef + b.coef, a.sql, a.depth, a.nonnegative) if a.coef + b.coef else _Int(0)
+        if b.coef < 0:
+            sql = f"({self.render(a)} - {self.render(_Int(-b.coef, b.sql, b.depth))})"
+        else:
+            sql = f"({self.render(a)} + {self.render(b)})"
+        both = a.known_nonnegative and b.known_nonnegative
+        return _Int(1, sql, max(a.depth, b.depth), both)
+
+    def keep(self, value: _Int) -> _Int:
+        """``value`` computed once into a column, when it is more than a column or a constant."""
+        if value.sql is None or _is_simple(value.sql):
+            return value
+        column = self.stages.add(value.sql, value.depth, arithmetic=True)
+        return _Int(value.coef, column.sql, column.depth, value.nonnegative)
+
+    # -- measures and milestones -------------------------------------------------------------
+
+    def fail(self, text: str) -> str:
+        return string(f"indicator {self.node.id}: {text}")
+
+    def measures(self) -> None:
+        unknown = self.inputs.unknown_measure(self)
+        if unknown is not None:
+            self.errors.append(unknown)
+        for measure in self.node.measures:
+            self.measure(measure)
+        levels = [level.number for level in self.node.levels if level.is_milestone]
+        self.done, error = self.inputs.milestones(self, levels)
+        if error is not None:
+            self.errors.append(error)
+
+    def measure(self, measure: nodes.Measure) -> None:
+        raw, count = self.inputs.value(self.node, measure.name)
+        name = measure.name
+        if count is not None:
+            self.errors.append((f"{count} > 1", self.fail(f"`{name}` is given more than once")))
+        described = f" ({measure.description})" if measure.description else ""
+        self.errors.append((f"{raw} IS NULL",
+                            self.fail(f"the record has no value for measure `{name}`{described}")))
+        column = _Column(raw, self.inputs.depth)
+        shown = f" || '`' || {self.dialect.shown(raw)} || '`'"
+        if measure.kind == "flag":
+            flag = self.dialect.flag(self.stages, column, missing=False)
+            self.errors.append((f"{flag.sql} IS NULL", self.fail(
+                f"`{name}` is a flag and must be true or false, not ") + shown))
+            self.names[name] = f"({flag.sql} = {self.dialect.true})"
+            return
+        scale = 0 if measure.kind == "count" else self.scale
+        parsed = self.dialect.parse_number(self.stages, column, scale)
+        valid, too_large, value = parsed.valid, parsed.too_large, parsed.value
+        if measure.kind == "count":
+            wanted = "a whole number 0 or more"
+        else:
+            wanted = f"a number with at most {scale} decimal places, written with plain digits"
+        self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ") + shown))
+        self.errors.append((too_large, self.fail(
+            f"`{name}` is too large for exact {self.dialect.name} arithmetic: ") + shown))
+        if measure.kind == "count":
+            self.errors.append((f"{value.sql} < 0", self.fail(
+                f"`{name}` is a count and must be a whole number 0 or more, not ") + shown))
+        nonnegative = measure.kind == "count" or (measure.low is not None and measure.low >= 0)
+        ratio = _Ratio(attrs.evolve(value, nonnegative=nonnegative), _Int(10**scale))
+        self.range_checks(measure, ratio, shown)
+        self.names[name] = ratio
+
+    def range_checks(self, measure: nodes.Measure, value: _Ratio, shown: str) -> None:
+        outside = []
+        if measure.low is not None:
+            outside.append(self.compare(value, "<", self.constant(measure.low), inline=True))
+        if measure.high is not None:
+            outside.append(self.compare(value, ">", self.constant(measure.high), inline=True))
+        if outside:
+            low = "" if measure.low is None else _show(measure.low)
+            high = "" if measure.high is None else _show(measure.high)
+            self.errors.append((" OR ".join(outside), self.fail(
+                f"`{measure.name}` must be in {low}..{high}, not ") + shown))
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def constant(self, value: Decimal) -> _Ratio:
+        fraction = Fraction(value)
+        return _Ratio(_Int(fraction.numerator), _Int(fraction.denominator))
+
+    def lets(self) -> None:
+        for let in self.node.lets:
+            ratio = self.number(let.expr)
+            self.names[let.name] = _Ratio(self.keep(ratio.num), self.keep(ratio.den))
+
+    def number(self, expr: nodes.Expr) -> _Ratio:
+        known = self.memo.get(expr)
+        if known is not None:
+            return known
+        result = self.operation(expr)
+        self.memo[expr] = result
+        return result
+
+    def operation(self, expr: nodes.Expr) -> _Ratio:
+        if isinstance(expr, nodes.Number):
+            return self.constant(expr.value)
+        if isinstance(expr, nodes.Name):
+            named = self.names[expr.name]
+            assert isinstance(named, _Ratio)
+            return named
+        if isinstance(expr, nodes.Negate):
+            value = self.number(expr.operand)
+            return _Ratio(_scale(value.num, -1), value.den)
+        assert isinstance(expr, nodes.BinaryOp), expr
+        left, right = self.number(expr.left), self.number(expr.right)
+        if expr.op in "+-":
+            if expr.op == "-":
+                right = _Ratio(_scale(right.num, -1), right.den)
+            if right.den.static and left.den.static:
+                common = math.lcm(left.den.coef, right.den.coef)
+                num = self.plus(_scale(left.num, common // left.den.coef),
+                                _scale(right.num, common // right.den.coef))
+                return _Ratio(num, _Int(common))
+            num = self.plus(_times(left.num, right.den), _times(right.num, left.den))
+            return _Ratio(num, _times(left.den, right.den))
+        if expr.op == "*":
+            return self.product(left.num, left.den, right.num, right.den)
+        return self.divide(expr, left, right)
+
+    def product(self, a: _Int, b: _Int, c: _Int, d: _Int) -> _Ratio:
+        """``(a × c) / (b × d)`` with constant factors cancelled."""
+        g = math.gcd(a.coef, d.coef)
+        a, d = _Int(a.coef // g, a.sql, a.depth, a.nonnegative), _Int(d.coef // g, d.sql, d.depth,
+                                                                      d.nonnegative)
+        g = math.gcd(c.coef, b.coef)
+        c, b = _Int(c.coef // g, c.sql, c.depth, c.nonnegative), _Int(b.coef // g, b.sql, b.depth,
+                                                                      b.nonnegative)
+        return _Ratio(_times(a, c), _times(b, d))
+
+    def divide(self, expr: nodes.BinaryOp, left: _Ratio, right: _Ratio) -> _Ratio:
+        message = string(f"indicator {self.node.id}: division by zero in `{describe_expr(expr)}`: "
+                         f"`{describe_expr(expr.right)}` is 0")
+        divisor = right.num
+        if divisor.static:
+            self.errors.append(("1 = 1" if divisor.coef == 0 else "1 = 0", message))
+            if divisor.coef == 0:
+                return _Ratio(_Int(0), _Int(1))
+            sign = -1 if divisor.coef < 0 else 1
+            return self.product(_scale(left.num, sign), left.den, right.den,
+                                _Int(abs(divisor.coef)))
+        divisor = self.keep(divisor)
+        assert divisor.sql is not None
+        self.errors.append((f"{divisor.sql} = 0", message))
+        sign = -1 if divisor.coef < 0 else 1
+        magnitude = _Int(abs(divisor.coef), divisor.sql, divisor.depth, divisor.nonnegative)
+        numerator = _scale(left.num, sign)
+        if not divisor.nonnegative:
+            # Keep the denominator positive: move the divisor's sign to the numerator.
+            numerator = self.keep(numerator)
+            flipped = f"CASE WHEN {divisor.sql} < 0 THEN -{self.render(numerator)} " \
+                      f"ELSE {self.render(numerator)} END"
+            if numerator.static:  # constants alone would be small integers in DuckDB
+                flipped = f"CAST({flipped} AS {self.dialect.integer})"
+            numerator = _Int(1, flipped, max(numerator.depth, divisor.depth))
+            magnitude = _Int(abs(divisor.coef), f"abs({divisor.sql})", divisor.depth, True)
+        return self.product(numerator, left.den, right.den, magnitude)
+
+    # -- conditions --------------------------------------------------------------------------
+
+    def compare(self, left: _Ratio, op: str, right: _Ratio, inline: bool = False) -> str:
+        """``left op right`` by cross-multiplying; a column that is NULL on overflow unless
+        ``inline``."""
+        lhs = _times(left.num, right.den)
+        rhs = _times(right.num, left.den)
+        if lhs.coef and rhs.coef:
+            g = math.gcd(lhs.coef, rhs.coef)
+            lhs, rhs = _scale_down(lhs, g), _scale_down(rhs, g)
+        sql_op = {"==": "=", "!=": "<>"}.get(op, op)
+        if lhs.static and rhs.static:
+            holds = _python_compare(lhs.coef, op, rhs.coef)
+            return self.dialect.true if holds else self.dialect.false
+        if inline or (_plain(lhs) and _plain(rhs)):
+            # No arithmetic, so nothing can overflow: compare in place.
+            return f"({self.render(lhs)} {sql_op} {self.render(rhs)})"
+        if self.dialect.guards_overflow:
+            lhs, rhs = self.keep(lhs), self.keep(rhs)
+            guards = [self.dialect.exact(side.sql) for side in (lhs, rhs) if side.sql is not None]
+            sql = f"CASE WHEN {' AND '.join(guards)} THEN " \
+                  f"{self.render(lhs)} {sql_op} {self.render(rhs)} END"
+        else:
+            sql = self.dialect.arithmetic(f"{self.render(lhs)} {sql_op} {self.render(rhs)}")
+        atom = self.stages.add(sql, max(lhs.depth, rhs.depth))
+        self.atoms.append(atom.sql)
+        return atom.sql
+
+    def condition(self, expr: nodes.Expr) -> str:
+        if isinstance(expr, nodes.Name):
+            named = self.names[expr.name]
+            assert isinstance(named, str)
+            return named
+        if isinstance(expr, nodes.Not):
+            return f"(NOT {self.condition(expr.operand)})"
+        if isinstance(expr, nodes.BoolOp):
+            parts = [self.condition(operand) for operand in expr.operands]
+            return "(" + f" {expr.op.upper()} ".join(parts) + ")"
+        assert isinstance(expr, nodes.Compare), expr
+        values = [self.number(operand) for operand in expr.operands]
+        parts = [self.compare(a, op, b) for a, op, b in zip(values, expr.ops, values[1:])]
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    # -- level, score, errors ----------------------------------------------------------------
+
+    def level_columns(self) -> tuple[_Column, _Column, _Column]:
+        """The columns ``level``, ``score × 10**4`` (or the level) and ``error``."""
+        self.measures()
+        self.lets()
+        level_sql = self.level_sql()
+        score = self.score()
+        overflow = [f"{atom} IS NULL" for atom in self.atoms]
+        if score is not None:
+            overflow.append(f"{score.sql} IS NULL")
+        if overflow:
+            self.errors.append((" OR ".join(overflow), self.fail(
+                f"a number is too large for exact {self.dialect.name} arithmetic")))
+        depth = max([self.stages_depth(), score.depth if score else -1])
+        level = self.stages.add(level_sql, depth)
+        if self.errors:
+            branches = " ".join(f"WHEN {when} THEN {text}" for when, text in self.errors)
+            error_sql = f"CASE {branches} END"
+        else:
+            error_sql = f"CAST(NULL AS {self.dialect.text})"
+        error = self.stages.add(error_sql, depth)
+        return level, score if score is not None else level, error
+
+    def level_sql(self) -> str:
+        """The level as a CASE over the levels' conditions, by the indicator's policy."""
+        conditions = []
+        milestones = sorted(self.done)
+        for level in self.node.levels:
+            if level.is_milestone:
+                needed = [level.number]
+                if self.node.policy == "highest":
+                    needed = [m for m in milestones if m <= level.number]
+                conditions.append("(" + " AND ".join(self.done[m] for m in needed) + ")")
+            else:
+                assert level.condition is not None
+                conditions.append(self.condition(level.condition))
+        top = len(conditions)
+        if self.node.policy == "highest":
+            branches = [f"WHEN {conditions[k - 1]} THEN {k}" for k in range(top, 0, -1)]
+            return f"CASE {' '.join(branches)} ELSE 0 END"
+        branches = [f"WHEN NOT {condition} THEN {k}" for k, condition in enumerate(conditions)]
+        return f"CASE {' '.join(branches)} ELSE {top} END"
+
+    def stages_depth(self) -> int:
+        return len(self.stages.stages) - 1
+
+    def score(self) -> _Column | None:
+        """``score × 10**4`` as an integer column, for ``score interpolate``."""
+        shape = interpolation(self.node) if self.node.interpolate else None
+        if shape is None:
+            return None
+        x = self.number(shape.expr)
+        x = _Ratio(self.keep(x.num), self.keep(x.den))
+        op = ">=" if shape.rising else "<="
+        unit = 10**_SCORE_PLACES
+        thresholds = [self.constant(t) for t in shape.thresholds]
+        beyond = [self.compare(x, op, t) for t in thresholds]
+        top = len(thresholds)
+        branches = [f"WHEN {beyond[-1]} THEN {top * unit}"]
+        for k in range(top - 1, 0, -1):
+            low, high = shape.thresholds[k - 1], shape.thresholds[k]
+            step = Fraction(high - low) if shape.rising else Fraction(low - high)
+            # (x - t_k) / (t_k+1 - t_k), both sides >= 0 here, rounded half up to 4 places:
+            # floor((2 * 10**4 * p + q) / (2 * q)) for the fraction p / q.
+            sign = 1 if shape.rising else -1
+            t = self.constant(low)
+            diff_num = self.plus(_scale(_times(x.num, t.den), sign),
+                                 _scale(_times(t.num, x.den), -sign))
+            p = _scale(diff_num, step.denominator)
+            q = _scale(_times(x.den, t.den), step.numerator)
+            top_sql = self.render(self.plus(_scale(p, 2 * unit), q))
+            bottom_sql = self.render(_scale(q, 2))
+            rounded = self.dialect.floor_div(top_sql, bottom_sql)
+            branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + {rounded}")
+        sql = f"CASE {' '.join(branches)} ELSE 0 END"
+        depth = self.stages_depth()
+        if not self.dialect.guards_overflow:
+            return self.stages.add(sql, depth, arithmetic=True)
+        raw = self.stages.add(sql, depth)
+        guard = self.dialect.exact(raw.sql)
+        return self.stages.add(f"CASE WHEN {guard} THEN {raw.sql} END", raw.depth)
+
+
+def _plain(value: _Int) -> bool:
+    """Whether ``value`` is a constant or a column as it is, with no arithmetic."""
+    return value.sql is None or (value.coef == 1 and _is_simple(value.sql))
+
+
+def _scale_down(value: _Int, factor: int) -> _Int:
+    return _Int(value.coef // factor, value.sql, value.depth, value.nonnegative)
+
+
+def _python_compare(left: int, op: str, right: int) -> bool:
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
+            "==": left == right, "!=": left != right}[op]
+
+
+def _show(value: Decimal) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Input forms: where a measure's value and the milestones come from.
+
+
+class _Inputs:
+    depth = -1
+
+    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool) -> None:
+        self.stages = stages
+        self.dialect = stages.dialect
+        self.subject = subject
+        self.table = table
+        self.strict = strict
+        self.columns: list[tuple[str, str]] = []
+        self.counter = itertools.count(1)
+
+    def column(self, sql: str) -> str:
+        alias = f"_i{next(self.counter)}"
+        self.columns.append((alias, sql))
+        return quote(alias)
+
+    def value(self, node: nodes.IndicatorNode, measure: str) -> tuple[str, str | None]:
+        raise NotImplementedError
+
+    def milestones(self, writer: _Writer, levels: list[int]
+                   ) -> tuple[dict[int, str], tuple[str, str] | None]:
+        raise NotImplementedError
+
+    def unknown_measure(self, writer: _Writer) -> tuple[str, str] | None:
+        return None
+
+    def record_missing(self, node: nodes.IndicatorNode) -> str | None:
+        return None
+
+    def unknown_indicator(self, ids: Iterable[str]) -> str | None:
+        return None
+
+    def source(self) -> str:
+        raise NotImplementedError
+
+
+class _Wide(_Inputs):
+    def value(self, node: nodes.IndicatorNode, measure: str) -> tuple[str, str | None]:
+        return self.column(quote(column_name(node.id, measure))), None
+
+    def milestones(self, writer: _Writer, levels: list[int]
+                   ) -> tuple[dict[int, str], tuple[str, str] | None]:
+        done: dict[int, str] = {}
+        messages: list[tuple[str, str]] = []
+        for level in levels:
+            name = milestone_column(writer.node.id, level)
+            raw = self.column(quote(name))
+            flag = self.dialect.flag(self.stages, _Column(raw, self.depth), missing=True)
+            done[level] = f"({flag.sql} = {self.dialect.true})"
+            messages.append((f"{flag.sql} IS NULL", writer.fail(
+                f"`{name}` must be true or false (milestone {level} done or not), not ")
+                + f" || '`' || {self.dialect.shown(raw)} || '`'"))
+        if not messages:
+            return done, None
+        when = " OR ".join(w for w, _ in messages)
+        text = "CASE " + " ".join(f"WHEN {w} THEN {m}" for w, m in messages) + " END"
+        return done, (when, text)
+
+    def source(self) -> str:
+        selected = [f"{quote(self.subject)} AS \"_subject\""]
+        selected += [f"{sql} AS {quote(alias)}" for alias, sql in self.columns]
+        return "SELECT " + ",\n    ".join(selected) + f"\n  FROM {self.table}"
+
+
+class _Long(_Inputs):
+    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool) -> None:
+        super().__init__(stages, subject, table, strict)
+        self.normal = f"trim({self.dialect.digits('_v')})"
+
+    def rows_of(self, node: nodes.IndicatorNode) -> str:
+        return f"_k = {string(node.id)}"
+
+    def value(self, node: nodes.IndicatorNode, measure: str) -> tuple[str, str | None]:
+        where = f"{self.rows_of(node)} AND _m = {string(measure)}"
+        value = self.column(f"MAX(CASE WHEN {where} THEN _v END)")
+        count = self.column(f"SUM(CASE WHEN {where} THEN 1 ELSE 0 END)")
+        return value, count
+
+    def unknown_measure(self, writer: _Writer) -> tuple[str, str] | None:
+        if not self.strict:
+            return None
+        node = writer.node
+        known = ", ".join([*(string(m.name) for m in node.measures), "'milestones'"])
+        unknown = self.column(
+            f"MIN(CASE WHEN {self.rows_of(node)} AND _m NOT IN ({known}) THEN _m END)")
+        return (f"{unknown} IS NOT NULL",
+                writer.fail("unknown measure `") + f" || {unknown} || '`'")
+
+    def milestones(self, writer: _Writer, levels: list[int]
+                   ) -> tuple[dict[int, str], tuple[str, str] | None]:
+        node = writer.node
+        where = f"{self.rows_of(node)} AND _m = 'milestones'"
+        done = {}
+        for level in levels:
+            column = self.column(
+                f"MAX(CASE WHEN {where} AND {self.normal} = '{level}' THEN 1 ELSE 0 END)")
+            done[level] = f"({column} = 1)"
+        allowed = ", ".join(f"'{level}'" for level in levels)
+        odd = f"{self.normal} IS NULL" if not levels else \
+            f"({self.normal} IS NULL OR {self.normal} NOT IN ({allowed}))"
+        bad = self.column(f"MIN(CASE WHEN {where} AND {odd} THEN COALESCE(_v, 'NULL') END)")
+        shown = ", ".join(str(level) for level in levels) or "none"
+        return done, (f"{bad} IS NOT NULL", writer.fail("`milestones` holds ") + f" || {bad} || "
+                      + string(", which is not a milestone level of this indicator "
+                               f"(its milestone levels: {shown})"))
+
+    def record_missing(self, node: nodes.IndicatorNode) -> str | None:
+        rows = self.column(f"SUM(CASE WHEN {self.rows_of(node)} THEN 1 ELSE 0 END)")
+        return f"{rows} = 0"
+
+    def unknown_indicator(self, ids: Iterable[str]) -> str | None:
+        if not self.strict:
+            return None
+        known = ", ".join(string(i) for i in ids)
+        return self.column(f"MIN(CASE WHEN _k NOT IN ({known}) THEN _k END)")
+
+    def source(self) -> str:
+        text = self.dialect.text
+        rows = (f"SELECT {quote(self.subject)} AS \"_subject\", CAST(\"indicator\" AS {text}) "
+                f"AS _k, CAST(\"measure\" AS {text}) AS _m, CAST(\"value\" AS {text}) AS _v "
+                f"FROM {self.table}")
+        selected = ['"_subject"'] + [f"{sql} AS {quote(alias)}" for alias, sql in self.columns]
+        return ("SELECT " + ",\n    ".join(selected)
+                + f"\n  FROM ({rows}) AS _rows\n  GROUP BY \"_subject\"")
+
+
+# --------------------------------------------------------------------------------------------
+# The public functions.
+
+
+@attrs.frozen
+class _Options:
+    dialect: _Dialect
+    form: str
+    table: str
+    subject: str
+    scale: int
+    strict: bool
+
+
+def _options(table: str, form: str, dialect: str, subject: str, scale: int,
+             strict: bool) -> _Options:
+    if dialect not in _DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+    if form not in ("wide", "long"):
+        raise ValueError(f"unknown table form {form!r}; use 'wide' or 'long'")
+    if isinstance(scale, bool) or not isinstance(scale, int) or not 0 <= scale <= 12:
+        raise ValueError(f"scale must be a whole number from 0 to 12, not {scale!r}")
+    if not table:
+        raise ValueError("table must name a table or view")
+    qualified = ".".join(quote(part) for part in table.split("."))
+    return _Options(_DIALECTS[dialect], form, qualified, subject, scale, strict)
+
+
+def _inputs(options: _Options, stages: _Stages) -> _Inputs:
+    kind = _Wide if options.form == "wide" else _Long
+    return kind(stages, options.subject, options.table, options.strict)
+
+
+def _points(node: nodes.IndicatorNode, score: str, interpolated: bool
+            ) -> tuple[Fraction, str] | None:
+    """The exact points ``weight × score / N`` as (constant factor, integer score column)."""
+    if node.weight is None:
+        return None
+    unit = 10**_SCORE_PLACES if interpolated else 1
+    return Fraction(node.weight) / (unit * len(node.levels)), score
+
+
+def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect) -> str:
+    """``Σ factor × column`` (columns are integers >= 0) rounded half up to 10 places, as an
+    integer count of 10**-10."""
+    unit = 10**_POINT_PLACES
+    if all((factor * unit).denominator == 1 for factor, _ in terms):
+        exact = [(int(factor * unit), f"CAST({column} AS {dialect.integer})")
+                 for factor, column in terms]
+        return "(" + " + ".join(column if coef == 1 else f"{dialect.literal(coef)} * {column}"
+                                for coef, column in exact) + ")" if exact else "0"
+    common = math.lcm(*(factor.denominator for factor, _ in terms))
+    parts = []
+    for factor, column in terms:
+        coef = int(factor * common)
+        column = f"CAST({column} AS {dialect.integer})"
+        parts.append(column if coef == 1 else f"{dialect.literal(coef)} * {column}")
+    total = " + ".join(parts)
+    # floor((2 * 10**10 * P + L) / (2 * L)) for P / L, with the constants cancelled.
+    a, b, c = 2 * unit, common, 2 * common
+    g = math.gcd(math.gcd(a, b), c)
+    a, b, c = a // g, b // g, c // g
+    negative = any(factor < 0 for factor, _ in terms)
+    positive = dialect.floor_div(f"({a} * ({total}) + {b})", str(c))
+    if not negative:
+        return positive
+    flipped = dialect.floor_div(f"({a} * (-({total})) + {b})", str(c))
+    return f"CASE WHEN ({total}) < 0 THEN -{flipped} ELSE {positive} END"
+
+
+def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = "wide",
+                  dialect: Dialect = "duckdb", subject: str = "subject",
+                  scale: int = DEFAULT_SCALE, strict: bool = True) -> str:
+    """One query scoring every subject of ``table`` on ``indicator``.
+
+    Columns: ``subject`` (named as in the table), ``level``, ``score``, ``points`` (NULL without a
+    weight) and ``error`` (NULL, or why the record cannot be scored, as
+    :class:`~kpirules.EvaluationError` would say). ``form`` is ``"wide"`` (one row per subject,
+    columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"`` (rows of ``subject,
+    indicator, measure, value``); ``dialect`` is ``"duckdb"``, ``"sqlite"`` or ``"postgres"``;
+    ``scale`` is how many decimal places a ``number`` measure may have; ``strict=False`` ignores
+    unknown measures in the long form.
+
+    >>> import sqlite3, kpirules
+    >>> rules = kpirules.parse('''
+    ... indicator 6 "Online sales growth"
+    ...   measure growth "percent"
+    ...   level 1 if growth >= 11
+    ...   level 2 if growth >= 12
+    ...   score interpolate
+    ... ''')
+    >>> db = sqlite3.connect(":memory:")
+    >>> _ = db.execute("CREATE TABLE kpi (subject, indicator, measure, value)")
+    >>> _ = db.executemany("INSERT INTO kpi VALUES (?, '6', 'growth', ?)",
+    ...                    [("a", "11.5"), ("b", "๑๒"), ("c", "lots")])
+    >>> query = rules["6"].to_sql(table="kpi", form="long", dialect="sqlite")
+    >>> for subject, level, score, points, error in db.execute(query + " ORDER BY 1"):
+    ...     print(subject, level, score, error)  # doctest: +ELLIPSIS
+    a 1 1.5 None
+    b 2 2.0 None
+    c None None indicator 6: `growth` must be a number with at most 4 decimal places, ...
+    """
+    options = _options(table, form, dialect, subject, scale, strict)
+    stages = _Stages(options.dialect)
+    inputs = _inputs(options, stages)
+    node = indicator.node
+    writer = _Writer(node, stages, inputs, options.scale)
+    level, score, error = writer.level_columns()
+    d = options.dialect
+    interpolated = score is not level
+    ok = f"{error.sql} IS NULL"
+    points = _points(node, score.sql, interpolated)
+    points_sql = f"CAST(NULL AS {d.integer})" if points is None else \
+        f"CASE WHEN {ok} THEN {d.decimal(_rounded([points], d), _POINT_PLACES)} END"
+    final = [
+        f'"_subject" AS {quote(subject)}',
+        f"CASE WHEN {ok} THEN {level.sql} END AS \"level\"",
+        f"CASE WHEN {ok} THEN {_score(score.sql, interpolated, d)} END AS \"score\"",
+        f"{points_sql} AS \"points\"",
+        f"{error.sql} AS \"error\"",
+    ]
+    return stages.render(inputs.source(), final)
+
+
+def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
+    if interpolated:
+        return dialect.decimal(column, _SCORE_PLACES)
+    return dialect.whole(column, _SCORE_PLACES)
+
+
+def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
+                dialect: Dialect = "duckdb", subject: str = "subject",
+                scale: int = DEFAULT_SCALE, strict: bool = True) -> str:
+    """One query scoring every subject of ``table`` on every indicator of ``rules``: the
+    scorecard.
+
+    Columns: ``subject``, then ``"ID.level"``, ``"ID.score"``, ``"ID.points"`` and ``"ID.error"``
+    for each indicator in file order, then ``total`` (``Σ weight × score / N``, rounded half up to
+    10 places) and ``error``: the first problem, in the order :meth:`~kpirules.RuleSet.evaluate`
+    finds them (an unknown indicator, an indicator without a weight, no record for an indicator,
+    then each indicator's own errors). The options are those of :func:`indicator_sql`.
+
+    >>> import sqlite3, kpirules
+    >>> rules = kpirules.parse('''
+    ... indicator 1 "Plan"
+    ...   weight 40
+    ...   level 1 milestone "drafted"
+    ...   level 2 milestone "approved"
+    ... indicator 2 "Coverage"
+    ...   weight 60
+    ...   measure covered "percent" number in 0..100
+    ...   level 1 if covered >= 50
+    ...   level 2 if covered >= 80
+    ...   level 3 if covered >= 95
+    ... ''')
+    >>> db = sqlite3.connect(":memory:")
+    >>> _ = db.execute('CREATE TABLE records (subject, "1.milestones.1", "1.milestones.2", '
+    ...                '"2.covered")')
+    >>> _ = db.executemany("INSERT INTO records VALUES (?, ?, ?, ?)",
+    ...                    [("a", 1, 0, 85.5), ("b", 1, 1, 100), ("c", 1, 1, 120)])
+    >>> for row in db.execute(rules.to_sql(dialect="sqlite") + " ORDER BY 1"):
+    ...     print(row[0], row[1], row[5], row[-2], row[-1])
+    a 1 2 60.0 None
+    b 2 3 100.0 None
+    c 2 None None indicator 2: `covered` must be in 0..100, not `120`
+    """
+    options = _options(table, form, dialect, subject, scale, strict)
+    d = options.dialect
+    stages = _Stages(d)
+    inputs = _inputs(options, stages)
+    indicators = list(rules)
+    columns = []
+    for indicator in indicators:
+        writer = _Writer(indicator.node, stages, inputs, options.scale)
+        level, score, error = writer.level_columns()
+        missing = inputs.record_missing(indicator.node)
+        if missing is not None:
+            text = string(f"no record for indicator {indicator.id}")
+            error = _Column(f"CASE WHEN {missing} THEN {text} ELSE {error.sql} END", error.depth)
+        columns.append((indicator, level, score, error))
+    unknown = inputs.unknown_indicator(ind.id for ind in indicators)
+    final = [f'"_subject" AS {quote(subject)}']
+    firsts = []
+    if unknown is not None:
+        firsts.append(f"CASE WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
+                      f"|| '`' END")
+    terms: list[tuple[Fraction, str]] = []
+    for indicator, level, score, error in columns:
+        node = indicator.node
+        interpolated = score is not level
+        ok = f"{error.sql} IS NULL"
+        prefix = node.id
+        points = _points(node, score.sql, interpolated)
+        final.append(f"CASE WHEN {ok} THEN {level.sql} END AS {quote(prefix + '.level')}")
+        final.append(f"CASE WHEN {ok} THEN {_score(score.sql, interpolated, d)} END "
+                     f"AS {quote(prefix + '.score')}")
+        if points is None:
+            final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
+            firsts.append(string(
+                f"indicator {node.id} has no weight, so it cannot be part of a scorecard total; "
+                "add `weight N` to it"))
+        else:
+            final.append(f"CASE WHEN {ok} THEN "
+                         f"{d.decimal(_rounded([points], d), _POINT_PLACES)} END "
+                         f"AS {quote(prefix + '.points')}")
+            terms.append(points)
+        final.append(f"{error.sql} AS {quote(prefix + '.error')}")
+        firsts.append(error.sql)
+    first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else (
+        firsts[0] if firsts else f"CAST(NULL AS {d.text})")
+    total = d.decimal(_rounded(terms, d), _POINT_PLACES) if terms else d.decimal("0", 10)
+    final.append(f"CASE WHEN {first} IS NULL THEN {total} END AS \"total\"")
+    final.append(f"{first} AS \"error\"")
+    return stages.render(inputs.source(), final)
