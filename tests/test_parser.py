@@ -179,3 +179,14 @@ def test_import_does_not_load_lark() -> None:
 def test_an_undeclared_name_is_a_number_so_it_cannot_stand_alone() -> None:
     with pytest.raises(kpirules.ParseError, match="a condition is needed"):
         indicator("  level 1 if late")
+
+
+def test_import_leaves_the_authoring_tools_for_later() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, kpirules; print(sorted(m for m in ('kpirules._check', 'kpirules._format',"
+            " 'kpirules._messages_th', 'difflib') if m in sys.modules)); "
+            "print(kpirules.check.__module__, kpirules.catalogue.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "kpirules._check kpirules.catalogue"]

@@ -16,14 +16,21 @@
 (3, Decimal('100'))
 """
 
-from kpirules import catalogue
-from kpirules._check import Diagnostic, check
-from kpirules._format import format
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from kpirules._load import load, parse
-from kpirules._table import table
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError
 from kpirules.model import Indicator, Level, Measure, RuleSet
 from kpirules.result import Result, Scorecard
+
+if TYPE_CHECKING:
+    from kpirules import catalogue
+    from kpirules._check import Diagnostic, check
+    from kpirules._format import format
+    from kpirules._table import table
 
 __all__ = [
     "Diagnostic",
@@ -45,3 +52,26 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# The authoring tools load on first use, so that `import kpirules` for scoring stays fast.
+_LAZY = {
+    "catalogue": ("kpirules.catalogue", None),
+    "check": ("kpirules._check", "check"),
+    "Diagnostic": ("kpirules._check", "Diagnostic"),
+    "format": ("kpirules._format", "format"),
+    "table": ("kpirules._table", "table"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kpirules' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

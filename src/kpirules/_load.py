@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from kpirules._messages_th import in_thai
 from kpirules._parser import keyword_language, parse_tree
 from kpirules._semantics import analyse
 from kpirules.errors import KpiRulesError, ParseError
@@ -43,6 +42,8 @@ def checked_tree(text: str, source: str, language: str | None = None) -> RuleFil
     except ParseError as error:
         if (language or keyword_language(text)) != "th":
             raise
+        from kpirules._messages_th import in_thai
+
         raise ParseError(in_thai(error.message), error.source, error.line, error.column,
                          error.text) from None
 
@@ -56,7 +57,11 @@ def load(path: str | os.PathLike[str], language: str | None = None) -> RuleSet:
             text = handle.read()
     except UnicodeDecodeError as error:
         message = f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8"
-        raise ParseError(in_thai(message) if language == "th" else message, name, 1, 1) from None
+        if language == "th":
+            from kpirules._messages_th import in_thai
+
+            message = in_thai(message)
+        raise ParseError(message, name, 1, 1) from None
     except OSError as error:
         raise KpiRulesError(f"cannot read {name}: {error.strerror or error}") from None
     return parse(text, source=name, language=language)

@@ -8,7 +8,6 @@ expected, at the line and column of the offending token.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -655,6 +654,8 @@ def _token_message(token: Token, previous: Token | None, expected: set[str]) -> 
              if value.startswith(th) and _terminal_of(th) in expected),
             None,
         )
+        import difflib
+
         guess = difflib.get_close_matches(value.lower(), sorted(KEYWORDS), n=1, cutoff=0.75)
         if thai_keyword is not None:
             return (f"`{value}` starts with the keyword `{thai_keyword}`: write a space after a "

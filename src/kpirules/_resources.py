@@ -3,7 +3,6 @@ them to ``kpirules/_data``) or, in a source checkout, at the top of the reposito
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["catalogue_dir", "grammar_text"]
@@ -12,6 +11,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _data(name: str) -> Path:
+    from importlib import resources
+
     packaged = Path(str(resources.files("kpirules"))) / "_data" / name
     if packaged.exists():
         return packaged

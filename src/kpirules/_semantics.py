@@ -7,7 +7,6 @@ condition is needed and the reverse) and the shape `score interpolate` needs. Ea
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import pairwise
@@ -361,6 +360,8 @@ def _decimal(text: str) -> Decimal:
 
 def close_names(name: str, candidates: list[str]) -> list[str]:
     """The candidates that look like a misspelling of ``name``."""
+    import difflib
+
     return difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
 
 

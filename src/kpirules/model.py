@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
@@ -195,6 +194,8 @@ class RuleSet:
                  for key, value in records.items()}
         for key in by_id:
             if key not in self._indicators:
+                import difflib
+
                 guess = difflib.get_close_matches(str(key), list(self._indicators), n=1)
                 hint = f"; did you mean `{guess[0]}`?" if guess else (
                     f"; the indicators are {', '.join(self._indicators)}")
