@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import nodes
-from kpirules._compile import Evaluator, compile_indicator
+from kpirules._compile import CONTEXT, Evaluator, compile_indicator, tidy
 from kpirules.errors import EvaluationError
 from kpirules.nodes import Level, Measure
 from kpirules.result import Result, Scorecard
@@ -26,11 +26,17 @@ class Indicator:
     The scoring function is generated and compiled on first use, then reused for every record.
     """
 
-    __slots__ = ("_evaluate", "_lock", "node", "top", "value_names")
+    __slots__ = ("_evaluate", "_lock", "node", "points_by_level", "top", "value_names")
 
     def __init__(self, node: nodes.IndicatorNode) -> None:
         self.node = node
         self.top = len(node.levels)
+        # weight × level / N for each level, worked out once: a scorecard adds these up.
+        self.points_by_level: tuple[Decimal, ...] | None = None
+        if node.weight is not None and not node.interpolate:
+            self.points_by_level = tuple(
+                tidy(CONTEXT.divide(CONTEXT.multiply(node.weight, Decimal(level)), self.top))
+                for level in range(self.top + 1))
         self.value_names = tuple(m.name for m in node.measures) + tuple(let.name for let in node.lets)
         self._evaluate: Evaluator[Result] | None = None
         self._lock = threading.Lock()
@@ -129,6 +135,7 @@ class RuleSet:
     def __init__(self, node: nodes.RuleFile) -> None:
         self.node = node
         self._indicators = {ind.id: Indicator(ind) for ind in node.indicators}
+        self._unweighted = [ind for ind in self._indicators.values() if ind.weight is None]
 
     id = property(lambda self: self.node.id, doc="The catalogue id, or None.")
     title = property(lambda self: self.node.title, doc="The catalogue title, or None.")
@@ -185,6 +192,17 @@ class RuleSet:
         A missing or unknown indicator id, or an indicator without a weight, raises
         :class:`~kpirules.EvaluationError`.
         """
+        if self._unweighted:
+            indicator = self._unweighted[0]
+            raise EvaluationError(
+                f"indicator {indicator.id} has no weight, so it cannot be part of a "
+                "scorecard total; add `weight N` to it",
+                indicator.id,
+            )
+        if type(records) is dict and records.keys() == self._indicators.keys():
+            # The usual call: exactly the ids, as text. Nothing to look up or report.
+            return Scorecard(tuple(indicator.evaluate(records[key], strict)
+                                   for key, indicator in self._indicators.items()))
         if not isinstance(records, Mapping):
             raise EvaluationError(
                 "a scorecard needs a mapping of indicator ids to records, not "
@@ -202,12 +220,6 @@ class RuleSet:
                 raise EvaluationError(f"unknown indicator `{key}`{hint}", str(key))
         results = []
         for indicator in self:
-            if indicator.weight is None:
-                raise EvaluationError(
-                    f"indicator {indicator.id} has no weight, so it cannot be part of a "
-                    "scorecard total; add `weight N` to it",
-                    indicator.id,
-                )
             if indicator.id not in by_id:
                 raise EvaluationError(f"no record for indicator {indicator.id}", indicator.id)
             results.append(indicator.evaluate(by_id[indicator.id], strict))

@@ -65,10 +65,14 @@ class Result:
     @property
     def points(self) -> Decimal | None:
         """``weight × score / N`` (None when the indicator has no weight)."""
-        weight = self.indicator.weight
+        indicator = self.indicator
+        table = indicator.points_by_level
+        if table is not None:
+            return table[self.level]
+        weight = indicator.weight
         if weight is None:
             return None
-        return tidy(CONTEXT.divide(CONTEXT.multiply(weight, self.score), self.indicator.top))
+        return tidy(CONTEXT.divide(CONTEXT.multiply(weight, self.score), indicator.top))
 
     def __repr__(self) -> str:
         return (f"Result(indicator={self.indicator.id!r}, level={self.level}, "
@@ -232,14 +236,20 @@ class Scorecard:
     gives 100.
     """
 
-    __slots__ = ("_by_id", "results")
+    __slots__ = ("_by_id", "_total", "results")
 
     def __init__(self, results: tuple[Result, ...]) -> None:
         self.results = results
-        self._by_id = {result.indicator.id: result for result in results}
+        self._total: Decimal | None = None
+        self._by_id: dict[str, Result] | None = None  # built on first lookup, not per subject
 
     def __getitem__(self, indicator_id: str | int) -> Result:
-        return self._by_id[str(indicator_id)]
+        if self._by_id is None:
+            self._by_id = {result.indicator.id: result for result in self.results}
+        try:
+            return self._by_id[str(indicator_id)]
+        except KeyError:
+            raise KeyError(indicator_id) from None
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self.results)
@@ -250,12 +260,14 @@ class Scorecard:
     @property
     def total(self) -> Decimal:
         """The weighted total (exact; 100 when every indicator is at its top level)."""
-        total = Decimal(0)
-        for result in self.results:
-            points = result.points
-            if points is not None:
-                total = CONTEXT.add(total, points)
-        return tidy(total)
+        if self._total is None:
+            total = Decimal(0)
+            for result in self.results:
+                points = result.points
+                if points is not None:
+                    total = CONTEXT.add(total, points)
+            self._total = tidy(total)
+        return self._total
 
     def explain(self) -> str:
         """Every indicator's explanation, then the total."""
