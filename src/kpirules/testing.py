@@ -187,21 +187,38 @@ def directions(indicator: Indicator) -> dict[str, int]:
     >>> directions(rules["1"])
     {'a': 1, 'b': -1}
     """
+    return {name: sign for name, sign in _signs(indicator).items() if sign in (1, -1)}
+
+
+def _signs(indicator: Indicator) -> dict[str, Sign]:
+    """Each measure compared in a level: +1 / -1 for its better direction, 0 when it is compared
+    both ways (or with ``==`` / ``!=``) so that neither direction is better, None when its effect
+    cannot be told (a product of measures, say)."""
     lets = {let.name: let.expr for let in indicator.lets}
     rewarded: list[tuple[nodes.Expr, int]] = []
     for level in indicator.levels:
         if level.condition is not None:
             _rewards(level.condition, False, rewarded)
-    result: dict[str, int] = {}
+    result: dict[str, Sign] = {}
     for measure in indicator.measures:
-        overall: Sign = 0
+        seen: set[int] = set()
+        unknown = False
         for expr, up in rewarded:
             sign = _sign(expr, measure.name, indicator, lets)
             if sign == 0:
                 continue
-            overall = _join(overall, None if (sign is None or up == 0) else sign * up)
-        if overall:
-            result[measure.name] = overall
+            if sign is None:
+                unknown = True
+            elif up == 0:
+                seen |= {1, -1}
+            else:
+                seen.add(sign * up)
+        if len(seen) == 2:
+            result[measure.name] = 0
+        elif unknown:
+            result[measure.name] = None
+        elif seen:
+            result[measure.name] = seen.pop()
     return result
 
 
@@ -221,8 +238,11 @@ def _moved(measure: nodes.Measure, value: Any, up: int) -> st.SearchStrategy[Any
 
 def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     """Pairs ``(worse, better)`` of valid records where ``better`` is at least as good: one measure
-    moved in its better direction (see :func:`directions`), or more milestones reported done."""
-    moves = directions(indicator)
+    moved in its better direction (see :func:`directions`), or more milestones reported done. A
+    measure compared both ways has no better direction, so either move counts as at least as good
+    (as for the checker's ``non-monotone``); measures whose effect cannot be told are left alone."""
+    signs = _signs(indicator)
+    moves = {name: sign for name, sign in signs.items() if sign is not None}
     by_name = {m.name: m for m in indicator.measures}
     milestones = sorted(level.number for level in indicator.levels if level.is_milestone)
 
@@ -237,7 +257,8 @@ def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any]
                 extra = draw(st.lists(st.sampled_from(milestones), unique=True))
                 better["milestones"] = sorted(set(worse.get("milestones", [])) | set(extra))
             else:
-                better[which] = draw(_moved(by_name[which], worse[which], moves[which]))
+                up = moves[which] or draw(st.sampled_from([1, -1]))
+                better[which] = draw(_moved(by_name[which], worse[which], up))
         return worse, better
 
     return pair().filter(lambda p: _scores(indicator, p[1]))
@@ -260,8 +281,9 @@ def _search(indicator: Indicator, max_examples: int) -> None:
         low, high = indicator.evaluate(worse).level, indicator.evaluate(better).level
         if high < low:
             raise AssertionError(
-                f"indicator {indicator.id} is not monotone: the better record {better!r} "
-                f"scores level {high}, below the worse record {worse!r} at level {low}"
+                f"indicator {indicator.id} is not monotone: the record {better!r} is at least as "
+                f"good as {worse!r} (a measure compared both ways has no better direction, so "
+                f"either move counts) but scores level {high}, below level {low}"
             )
 
     check()
