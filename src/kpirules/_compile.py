@@ -61,16 +61,17 @@ class _Writer:
         self.lines: list[str] = []
         self.names: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
+        self.known: dict[tuple[type, str], str] = {}
         self.memo: dict[nodes.Expr, str] = {}
         self.counter = 0
 
     def constant(self, value: Any) -> str:
-        for name, existing in self.constants.items():
-            if type(existing) is type(value) and existing == value and name.startswith("_k"):
-                if not isinstance(value, Decimal) or str(existing) == str(value):
-                    return name
-        name = f"_k{len(self.constants)}"
-        self.constants[name] = value
+        # Keyed by type and text, so 5 and 5.0 stay apart (a value shows as written).
+        key = (type(value), repr(value))
+        name = self.known.get(key)
+        if name is None:
+            name = self.known[key] = f"_k{len(self.constants)}"
+            self.constants[name] = value
         return name
 
     def fresh(self) -> str:

@@ -19,7 +19,7 @@ from kpirules._resources import grammar_text
 from kpirules.errors import ParseError
 
 if TYPE_CHECKING:
-    from lark import Lark, Token, Tree
+    from lark import Lark, Token
     from lark.exceptions import UnexpectedInput
 
 __all__ = ["KEYWORDS", "MAX_DEPTH", "parse_tree", "source_line", "thai_digits_to_ascii"]
@@ -39,6 +39,10 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 _lock = threading.Lock()
 _lark: Lark | None = None
+_plain_lark: Lark | None = None
+# The builder of the parse under way in this thread: the inline callbacks (_Inline) hand it the
+# children of each rule as the parser reduces it.
+_current = threading.local()
 
 
 def thai_digits_to_ascii(text: str) -> str:
@@ -47,22 +51,39 @@ def thai_digits_to_ascii(text: str) -> str:
 
 
 def _parser() -> Lark:
+    """The parser that builds nodes as it goes: no parse tree is made, and since an LALR parser
+    reduces with its own stack, deep nesting needs no recursion."""
     global _lark
     if _lark is None:
         with _lock:
             if _lark is None:
-                from lark import Lark
-
-                _lark = Lark(
-                    grammar_text() + _keyword_terminals(),
-                    parser="lalr",
-                    lexer="contextual",
-                    # Positions come from the tokens (see _Builder.build): cheaper than Lark's
-                    # propagate_positions, which costs a third of the parse.
-                    propagate_positions=False,
-                    maybe_placeholders=True,
-                )
+                _lark = _make_lark(_Inline())
     return _lark
+
+
+def _plain_parser() -> Lark:
+    """The same grammar without callbacks, to replay a failed parse token by token."""
+    global _plain_lark
+    if _plain_lark is None:
+        with _lock:
+            if _plain_lark is None:
+                _plain_lark = _make_lark(None)
+    return _plain_lark
+
+
+def _make_lark(transformer: Any) -> Lark:
+    from lark import Lark
+
+    return Lark(
+        grammar_text() + _keyword_terminals(),
+        parser="lalr",
+        lexer="contextual",
+        # Positions come from the tokens (see _Builder.reduce): cheaper than Lark's
+        # propagate_positions, which costs a third of the parse.
+        propagate_positions=False,
+        maybe_placeholders=True,
+        transformer=transformer,
+    )
 
 
 def _keyword_terminals() -> str:
@@ -111,14 +132,41 @@ def parse_tree(text: str, source: str) -> nodes.RuleFile:
     """Parse ``text`` into a :class:`nodes.RuleFile` (not yet checked for meaning)."""
     from lark.exceptions import UnexpectedInput
 
+    _current.builder = _Builder(text, source)
     try:
-        tree = _parser().parse(text)
+        result: nodes.RuleFile = _parser().parse(text)  # type: ignore[assignment]
     except UnexpectedInput as error:
         raise _syntax_error(text, source, error) from None
-    return _Builder(text, source).build(tree)
+    finally:
+        _current.builder = None
+    return result
+
+
+class _Inline:
+    """Lark's inline transformer: one method per rule, each passing the children to the current
+    thread's :class:`_Builder`."""
+
+    def __getattr__(self, rule: str) -> Callable[[list[Any]], Any]:
+        if rule not in _RULES:
+            raise AttributeError(rule)
+
+        def reduce(children: list[Any]) -> Any:
+            return _current.builder.reduce(rule, children)
+
+        reduce.__name__ = rule
+        object.__setattr__(self, rule, reduce)
+        return reduce
 
 
 # --- parse tree → nodes ---------------------------------------------------------------------------
+
+# Every rule of the grammar that builds a node (the `?` rules pass their one child through).
+_RULES = frozenset(
+    """start catalogue_stmt title_stmt position_stmt year_stmt round_stmt indicator indicator_id
+    strategy_stmt team_stmt weight_stmt policy_stmt score_stmt measure_stmt measure_range
+    measure_unit let_stmt level_if level_milestone signed_number or_expr and_expr not_expr
+    comparison sum product negate number name""".split()
+)
 
 _Item = tuple[Any, int]  # a converted child and its expression depth
 
@@ -127,7 +175,6 @@ class _Builder:
     def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
-        self.spans: dict[int, nodes.Span] = {}
         self.handlers: dict[str, Callable[[Any, list[_Item]], _Item]] = {
             "number": self._number,
             "name": self._name,
@@ -158,50 +205,29 @@ class _Builder:
     def error(self, message: str, line: int, column: int) -> ParseError:
         return ParseError(message, self.source, line, column, source_line(self.text, line))
 
-    def build(self, root: Tree[Any]) -> nodes.RuleFile:
-        from lark import Token, Tree
+    def reduce(self, rule: str, children: list[Any]) -> Any:
+        """The node for ``rule`` from its children (tokens, None for an absent optional part,
+        or what earlier reductions gave). Every result is (value, depth, first, last): first and
+        last are the tokens or spans its text starts and ends with. Keyword tokens (KW_…) are kept
+        by the grammar only to mark where a statement starts, and dropped here."""
+        from lark import Token
 
-        # Post-order walk with an explicit stack: the parse tree of `-(-(-(…)))` is as deep as the
-        # input is long, and recursion would overflow on it. Each result carries the span of the
-        # text it came from, taken from its first and last token; keyword tokens (KW_…) are in the
-        # tree only for that, and are dropped before the handlers see the children.
-        # Each result is (value, depth, first, last): first and last are the tokens or spans its
-        # text starts and ends with, turned into a Span only for trees (there are fewer of them).
-        results: list[tuple[Any, int, Any, Any]] = []
-        stack: list[tuple[Any, bool]] = [(root, False)]
-        spans = self.spans
-        handlers = self.handlers
+        items = [(c, 0, c, c) if type(c) is Token else (c, 0, None, None) if c is None else c
+                 for c in children]
+        first = next((item[2] for item in items if item[2] is not None), None)
+        last = next((item[3] for item in reversed(items) if item[3] is not None), None)
         span_class = nodes.Span
-        while stack:
-            item, expanded = stack.pop()
-            if type(item) is not Tree:
-                located = item if isinstance(item, Token) else None
-                results.append((item, 0, located, located))
-                continue
-            if not expanded:
-                stack.append((item, True))
-                stack.extend((child, False) for child in reversed(item.children))
-                continue
-            count = len(item.children)
-            children = results[len(results) - count :]
-            del results[len(results) - count :]
-            first = next((c[2] for c in children if c[2] is not None), None)
-            last = next((c[3] for c in reversed(children) if c[3] is not None), None)
-            if first is None or last is None:
-                whole = nodes.NOWHERE
-            elif type(last) is span_class:
-                whole = span_class(first.line, first.column, last.end_line, last.end_column)
-            else:
-                whole = span_class(first.line, first.column, last.end_line or 0,
-                                   last.end_column or 0)
-            kept = [(c[0], c[1]) for c in children
-                    if not (type(c[0]) is Token and c[0].type.startswith("KW_"))]
-            if item.data == "start":
-                return self._file([value for value, _ in kept])
-            spans[id(item)] = whole
-            value, depth = handlers[item.data](item, kept)
-            results.append((value, depth, whole, whole))
-        raise AssertionError("the parse tree has no root")  # pragma: no cover
+        if first is None or last is None:
+            whole = nodes.NOWHERE
+        else:
+            whole = span_class(first.line or 0, first.column or 0, last.end_line or 0,
+                               last.end_column or 0)
+        kept = [(item[0], item[1]) for item in items
+                if not (type(item[0]) is Token and item[0].type.startswith("KW_"))]
+        if rule == "start":
+            return self._file([value for value, _ in kept])
+        value, depth = self.handlers[rule](whole, kept)
+        return value, depth, whole, whole
 
     # positions
 
@@ -209,9 +235,6 @@ class _Builder:
     def _token_span(token: Token) -> nodes.Span:
         return nodes.Span(token.line or 0, token.column or 0, token.end_line or 0,
                           token.end_column or 0)
-
-    def _tree_span(self, tree: Tree[Any]) -> nodes.Span:
-        return self.spans.get(id(tree), nodes.NOWHERE)
 
     def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
         if depth > MAX_DEPTH:
@@ -277,23 +300,22 @@ class _Builder:
 
     # expressions
 
-    def _number(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _number(self, span: nodes.Span, children: list[_Item]) -> _Item:
         token = children[0][0]
         value, text = self._decimal(token)
         return nodes.Number(value, text, self._token_span(token)), 1
 
-    def _name(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _name(self, span: nodes.Span, children: list[_Item]) -> _Item:
         token = children[0][0]
         return nodes.Name(self._name_token(token), self._token_span(token)), 1
 
-    def _negate(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _negate(self, span: nodes.Span, children: list[_Item]) -> _Item:
         operand, depth = children[1]
-        span = self._tree_span(tree)
         return self._expr(nodes.Negate(operand, span), depth + 1, span)
 
-    def _binary(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _binary(self, span: nodes.Span, children: list[_Item]) -> _Item:
         left, depth = children[0]
-        start = self._tree_span(tree)
+        start = span
         for index in range(1, len(children), 2):
             op = str(children[index][0])
             right, right_depth = children[index + 1]
@@ -303,41 +325,38 @@ class _Builder:
             left, depth = self._expr(nodes.BinaryOp(op, left, right, span), depth, span)  # type: ignore[arg-type]
         return left, depth
 
-    def _comparison(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _comparison(self, span: nodes.Span, children: list[_Item]) -> _Item:
         operands = tuple(child for child, _ in children[0::2])
         ops = tuple(str(op) for op, _ in children[1::2])
         depth = max(d for _, d in children[0::2]) + 1
-        span = self._tree_span(tree)
         return self._expr(nodes.Compare(operands, ops, span), depth, span)
 
-    def _bool_op(self, op: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
-        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _bool_op(self, op: str) -> Callable[[nodes.Span, list[_Item]], _Item]:
+        def build(span: nodes.Span, children: list[_Item]) -> _Item:
             operands = tuple(child for child, _ in children)
             depth = max(d for _, d in children) + 1
-            span = self._tree_span(tree)
             return self._expr(nodes.BoolOp(op, operands, span), depth, span)  # type: ignore[arg-type]
 
         return build
 
-    def _not(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _not(self, span: nodes.Span, children: list[_Item]) -> _Item:
         operand, depth = children[0]
-        span = self._tree_span(tree)
         return self._expr(nodes.Not(operand, span), depth + 1, span)
 
     # statements
 
     @staticmethod
-    def _keep(tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _keep(span: nodes.Span, children: list[_Item]) -> _Item:
         return [child for child, _ in children], 0
 
-    def _signed_number(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _signed_number(self, span: nodes.Span, children: list[_Item]) -> _Item:
         minus, token = children[0][0], children[1][0]
         value, text = self._decimal(token)
         if minus is not None:
             value, text = -value, "-" + text
-        return (value, text, self._tree_span(tree)), 0
+        return (value, text, span), 0
 
-    def _indicator_id(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _indicator_id(self, span: nodes.Span, children: list[_Item]) -> _Item:
         token = children[0][0]
         if token.type == "STRING":
             value = self._string(token)
@@ -348,33 +367,33 @@ class _Builder:
             return (self._name_token(token), str(token)), 0
         return (thai_digits_to_ascii(str(token)), str(token)), 0
 
-    def _text_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
-        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _text_field(self, keyword: str) -> Callable[[nodes.Span, list[_Item]], _Item]:
+        def build(span: nodes.Span, children: list[_Item]) -> _Item:
             value = self._string(children[0][0])
-            return nodes.Field(keyword, value, self._tree_span(tree)), 0
+            return nodes.Field(keyword, value, span), 0
 
         return build
 
-    def _number_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
-        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
-            value, text, span = children[0][0]
+    def _number_field(self, keyword: str) -> Callable[[nodes.Span, list[_Item]], _Item]:
+        def build(span: nodes.Span, children: list[_Item]) -> _Item:
+            value, text, at = children[0][0]
             if keyword != "weight" and value != value.to_integral_value():
                 raise self.error(f"`{keyword}` needs a whole number, not `{text}`",
-                                 span.line, span.column)
+                                 at.line, at.column)
             if keyword == "weight" and value < 0:
-                raise self.error(f"a weight cannot be negative (`{text}`)", span.line, span.column)
-            return nodes.Field(keyword, text, self._tree_span(tree)), 0
+                raise self.error(f"a weight cannot be negative (`{text}`)", at.line, at.column)
+            return nodes.Field(keyword, text, span), 0
 
         return build
 
-    def _token_field(self, keyword: str) -> Callable[[Tree[Any], list[_Item]], _Item]:
-        def build(tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _token_field(self, keyword: str) -> Callable[[nodes.Span, list[_Item]], _Item]:
+        def build(span: nodes.Span, children: list[_Item]) -> _Item:
             value = BY_SPELLING[str(children[0][0])]
-            return nodes.Field(keyword, value, self._tree_span(tree)), 0
+            return nodes.Field(keyword, value, span), 0
 
         return build
 
-    def _measure(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _measure(self, span: nodes.Span, children: list[_Item]) -> _Item:
         name_token, description, kind, bounds, unit = (child for child, _ in children)
         low = high = low_text = high_text = None
         if bounds is not None:
@@ -399,13 +418,13 @@ class _Builder:
             low_text=low_text,
             high_text=high_text,
             has_range=bounds is not None,
-            span=self._tree_span(tree),
+            span=span,
         )
         return measure, 0
 
-    def _let(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _let(self, span: nodes.Span, children: list[_Item]) -> _Item:
         name = self._name_token(children[0][0])
-        return nodes.Let(name, children[1][0], self._tree_span(tree)), 0
+        return nodes.Let(name, children[1][0], span), 0
 
     def _level_number(self, token: Token) -> int:
         value, text = self._decimal(token)
@@ -416,7 +435,7 @@ class _Builder:
             )
         return int(value)
 
-    def _level_if(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _level_if(self, span: nodes.Span, children: list[_Item]) -> _Item:
         number_token, condition, description = (child for child, _ in children)
         on_next_line = description is not None and description.line != _last_line(condition)
         level = nodes.Level(
@@ -424,22 +443,22 @@ class _Builder:
             condition=condition,
             description=None if description is None else self._string(description),
             description_on_next_line=on_next_line,
-            span=self._tree_span(tree),
+            span=span,
         )
         return level, 0
 
-    def _level_milestone(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _level_milestone(self, span: nodes.Span, children: list[_Item]) -> _Item:
         number_token, description = (child for child, _ in children)
         level = nodes.Level(
             number=self._level_number(number_token),
             description=self._string(description),
             is_milestone=True,
             description_on_next_line=description.line != number_token.line,
-            span=self._tree_span(tree),
+            span=span,
         )
         return level, 0
 
-    def _indicator(self, tree: Tree[Any], children: list[_Item]) -> _Item:
+    def _indicator(self, span: nodes.Span, children: list[_Item]) -> _Item:
         (id_value, id_text), title_token = children[0][0], children[1][0]
         statements = tuple(child for child, _ in children[2:])
         indicator = nodes.IndicatorNode(
@@ -447,7 +466,7 @@ class _Builder:
             title=self._string(title_token),
             id_text=id_text,
             statements=statements,
-            span=self._tree_span(tree),
+            span=span,
         )
         return indicator, 0
 
@@ -567,7 +586,7 @@ def _tokens_before(text: str, line: int, column: int) -> Token | None:
 
     previous: Token | None = None
     try:
-        interactive = _parser().parse_interactive(text)
+        interactive = _plain_parser().parse_interactive(text)
         for token in interactive.iter_parse():
             if (token.line or 0, token.column or 0) >= (line, column):
                 break
