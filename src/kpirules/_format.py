@@ -17,7 +17,7 @@ from typing import Literal
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, THAI
 from kpirules._parser import iter_comments, parse_tree, source_line
-from kpirules._semantics import _precedence
+from kpirules._semantics import describe_expr
 from kpirules.errors import KpiRulesError
 
 __all__ = ["format", "quote"]
@@ -225,31 +225,7 @@ class _Printer:
         return [f"{head} {quote(level.description)}"]
 
     def expr(self, expr: nodes.Expr) -> str:
-        def wrap(child: nodes.Expr, needed: bool) -> str:
-            text = self.expr(child)
-            return f"({text})" if needed else text
-
-        if isinstance(expr, nodes.Number):
-            return expr.text
-        if isinstance(expr, nodes.Name):
-            return expr.name
-        mine = _precedence(expr)
-        if isinstance(expr, nodes.Negate):
-            return "-" + wrap(expr.operand, _precedence(expr.operand) < mine)
-        if isinstance(expr, nodes.Not):
-            return f"{self.kw('not')} " + wrap(expr.operand, _precedence(expr.operand) < mine)
-        if isinstance(expr, nodes.BinaryOp):
-            left = wrap(expr.left, _precedence(expr.left) < mine)
-            right = wrap(expr.right, _precedence(expr.right) <= mine)
-            return f"{left} {expr.op} {right}"
-        if isinstance(expr, nodes.Compare):
-            parts = [wrap(expr.operands[0], _precedence(expr.operands[0]) <= mine)]
-            for op, operand in zip(expr.ops, expr.operands[1:]):
-                parts += [op, wrap(operand, _precedence(operand) <= mine)]
-            return " ".join(parts)
-        return f" {self.kw(expr.op)} ".join(
-            wrap(operand, _precedence(operand) <= mine) for operand in expr.operands
-        )
+        return describe_expr(expr, self.kw)
 
 
 def _with_comments(line: str, comments: Iterable[str]) -> str:

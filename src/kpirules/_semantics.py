@@ -7,7 +7,7 @@ condition is needed and the reverse) and the shape `score interpolate` needs. Ea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import pairwise
 from typing import Literal
@@ -54,11 +54,17 @@ def _precedence(expr: nodes.Expr) -> int:
     return 8
 
 
-def describe_expr(expr: nodes.Expr) -> str:
-    """``expr`` written back as rule text, with the parentheses its structure needs."""
+def _english(keyword: str) -> str:
+    return keyword
+
+
+def describe_expr(expr: nodes.Expr, spell: Callable[[str], str] = _english) -> str:
+    """``expr`` written back as rule text, with the parentheses its structure needs and no more;
+    ``spell`` gives the spelling of the keywords ``and``, ``or`` and ``not`` (the formatter passes
+    the Thai ones for a Thai file)."""
 
     def wrap(child: nodes.Expr, needed: bool) -> str:
-        text = describe_expr(child)
+        text = describe_expr(child, spell)
         return f"({text})" if needed else text
 
     if isinstance(expr, nodes.Number):
@@ -69,7 +75,7 @@ def describe_expr(expr: nodes.Expr) -> str:
     if isinstance(expr, nodes.Negate):
         return "-" + wrap(expr.operand, _precedence(expr.operand) < mine)
     if isinstance(expr, nodes.Not):
-        return "not " + wrap(expr.operand, _precedence(expr.operand) < mine)
+        return f"{spell('not')} " + wrap(expr.operand, _precedence(expr.operand) < mine)
     if isinstance(expr, nodes.BinaryOp):
         left = wrap(expr.left, _precedence(expr.left) < mine)
         right = wrap(expr.right, _precedence(expr.right) <= mine)
@@ -79,10 +85,9 @@ def describe_expr(expr: nodes.Expr) -> str:
         for op, operand in zip(expr.ops, expr.operands[1:]):
             parts += [op, wrap(operand, _precedence(operand) <= mine)]
         return " ".join(parts)
-    joined = f" {expr.op} ".join(
+    return f" {spell(expr.op)} ".join(
         wrap(operand, _precedence(operand) <= mine) for operand in expr.operands
     )
-    return joined
 
 
 @attrs.frozen
