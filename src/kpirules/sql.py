@@ -188,6 +188,11 @@ class _Dialect:
     true = "TRUE"
     false = "FALSE"
     guards_overflow = False  # whether exact() is needed beside NULL
+    # Whether arithmetic is written out where it is used rather than computed once into a column.
+    # In DuckDB a column computed under TRY() has no statistics, so every comparison using it
+    # checks for overflow; written out inside the comparison's own TRY(), the statistics of the
+    # measures reach the comparison, which is several times faster.
+    inline_arithmetic = False
     # Whether each stage must be computed once and stored. SQLite and PostgreSQL otherwise inline
     # the stages into one another, copying every column's expression into each use of it: the
     # query's size grows exponentially with the number of stages.
@@ -300,6 +305,7 @@ class _DuckDB(_Dialect):
     name = "duckdb"
     text = "VARCHAR"
     integer = "HUGEINT"
+    inline_arithmetic = True
     max_literal = 2**127 - 1
 
     def literal(self, value: int) -> str:
@@ -316,30 +322,48 @@ class _DuckDB(_Dialect):
     def matches(self, sql: str, pattern: str) -> str:
         return f"regexp_full_match({sql}, {string(pattern)})"
 
-    def is_integer(self, raw: str) -> str:
-        return f"regexp_full_match(typeof({raw}), 'U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?')"
+    def is_integer(self, raw: str, small: bool = False) -> str:
+        huge = "" if small else "|HUGE"
+        return f"regexp_full_match(typeof({raw}), 'U?(TINY|SMALL|BIG{huge})?INT(EGER)?')"
 
     def is_decimal(self, raw: str, scale: int) -> str:
         places = "|".join(str(k) for k in range(scale + 1))
         return f"regexp_full_match(typeof({raw}), 'DECIMAL\\(\\d+,({places})\\)')"
 
+    def is_decimal_places(self, raw: str, places: int, narrow: bool = False) -> str:
+        """Whether ``raw`` is a DECIMAL with ``places`` places (``narrow``: of 18 digits or
+        fewer)."""
+        width = "([1-9]|1[0-8])" if narrow else "\\d+"
+        return f"regexp_full_match(typeof({raw}), 'DECIMAL\\({width},{places}\\)')"
+
     def is_boolean(self, raw: str) -> str:
         return f"typeof({raw}) = 'BOOLEAN'"
 
     def typed_value(self, raw: str, scale: int) -> str:
-        # Only the branch for the column's type survives planning. A DECIMAL(38, s) → HUGEINT
-        # cast is 8 times slower than one from DECIMAL(18, s), so 18 digits are tried first.
+        # Only the branch for the column's type survives planning. The usual types (integers up
+        # to 64 bits, DECIMAL up to 18 digits) are read without TRY(), which would hide the
+        # column's statistics (its minimum and maximum) from DuckDB: with them, DuckDB knows that
+        # the HUGEINT arithmetic after it cannot overflow and skips the overflow checks. A
+        # DECIMAL(38, s) → HUGEINT cast is 8 times slower than one from DECIMAL(18, s), so a wide
+        # DECIMAL tries 18 digits first.
         def times(sql: str, factor: int) -> str:
             return sql if factor == 1 else f"{sql} * {factor}"
 
-        whole = f"TRY({times(f'TRY_CAST({raw} AS HUGEINT)', 10**scale)})"
+        small = self.is_integer(raw, small=True)
+        branches = [f"WHEN {small} THEN {times(f'CAST({raw} AS HUGEINT)', 10**scale)}",
+                    f"WHEN {self.is_integer(raw)} THEN "
+                    f"TRY({times(f'TRY_CAST({raw} AS HUGEINT)', 10**scale)})"]
         wide = f"TRY(CAST({times(f'TRY_CAST({raw} AS DECIMAL(38, {scale}))', 10**scale)} " \
                "AS HUGEINT))"
-        branches = [f"WHEN {self.is_integer(raw)} THEN {whole}"]
         for places in range(scale + 1):
+            # |value| < 10**18, so value × 10**places fits DECIMAL(31) and × 10**scale HUGEINT.
+            within = times(f"CAST({raw} AS DECIMAL(18, {places}))", 10**places)
+            exact = times(f"CAST({within} AS HUGEINT)", 10**(scale - places))
+            branches.append(f"WHEN {self.is_decimal_places(raw, places, narrow=True)} "
+                            f"THEN {exact}")
             narrow = times(f"TRY_CAST({raw} AS DECIMAL(18, {places}))", 10**places)
             narrow = f"TRY({times(f'CAST({narrow} AS HUGEINT)', 10**(scale - places))})"
-            branches.append(f"WHEN regexp_full_match(typeof({raw}), 'DECIMAL\\(\\d+,{places}\\)') "
+            branches.append(f"WHEN {self.is_decimal_places(raw, places)} "
                             f"THEN COALESCE({narrow}, {wide})")
         return f"CASE {' '.join(branches)} END"
 
@@ -476,6 +500,10 @@ class _Stages:
         self.dialect = dialect
         self.stages: list[list[tuple[str, str]]] = []
         self.counter = itertools.count(1)
+        # The deepest stage given a column since the current writer started: an indicator's
+        # level and error go right after its own columns, not after every indicator before it
+        # (each stage is one more projection that DuckDB must plan over all columns so far).
+        self.deepest = -1
 
     def add(self, sql: str, depth: int, when: str | None = None,
             arithmetic: bool = False) -> _Column:
@@ -489,6 +517,7 @@ class _Stages:
         while len(self.stages) <= stage:
             self.stages.append([])
         self.stages[stage].append((alias, sql))
+        self.deepest = max(self.deepest, stage)
         return _Column(quote(alias), stage)
 
     def render(self, source: str, final: Sequence[str]) -> str:
@@ -503,6 +532,10 @@ class _Stages:
             previous = name
         body = ",\n  ".join(final)
         return "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+
+
+_INLINE_LIMIT = 400
+"""The longest arithmetic written out at each use instead of computed once into a column."""
 
 
 def _is_simple(sql: str) -> bool:
@@ -565,6 +598,7 @@ class _Writer:
                  scale: int) -> None:
         self.node = node
         self.stages = stages
+        stages.deepest = inputs.depth
         self.dialect = stages.dialect
         self.inputs = inputs
         self.scale = scale
@@ -604,8 +638,11 @@ class _Writer:
         return _Int(1, sql, max(a.depth, b.depth), both)
 
     def keep(self, value: _Int) -> _Int:
-        """``value`` computed once into a column, when it is more than a column or a constant."""
+        """``value`` computed once into a column, when it is more than a column or a constant
+        (in DuckDB, only when it is long: see :attr:`_Dialect.inline_arithmetic`)."""
         if value.sql is None or _is_simple(value.sql):
+            return value
+        if self.dialect.inline_arithmetic and len(value.sql) <= _INLINE_LIMIT:
             return value
         column = self.stages.add(value.sql, value.depth, arithmetic=True)
         return _Int(value.coef, column.sql, column.depth, value.nonnegative)
@@ -740,7 +777,9 @@ class _Writer:
                                 _Int(abs(divisor.coef)))
         divisor = self.keep(divisor)
         assert divisor.sql is not None
-        self.errors.append((f"{divisor.sql} = 0", message))
+        zero = f"{divisor.sql} = 0"
+        self.errors.append((zero if _is_simple(divisor.sql) else self.dialect.arithmetic(zero),
+                            message))
         sign = -1 if divisor.coef < 0 else 1
         magnitude = _Int(abs(divisor.coef), divisor.sql, divisor.depth, divisor.nonnegative)
         numerator = _scale(left.num, sign)
@@ -843,7 +882,7 @@ class _Writer:
         return f"CASE {' '.join(branches)} ELSE {top} END"
 
     def stages_depth(self) -> int:
-        return len(self.stages.stages) - 1
+        return self.stages.deepest
 
     def score(self) -> _Column | None:
         """``score × 10**4`` as an integer column, for ``score interpolate``."""
