@@ -13,7 +13,8 @@ Sections:
 3. ``import kpirules`` against a bare interpreter (fresh subprocesses);
 4. parsing and compiling a generated file of 1,000 indicators;
 5. the SQL backend on DuckDB at 1M rows (``--rows``; ``--large`` for 10M) against hand-written SQL,
-   for indicator 1 and for the whole scorecard.
+   for indicator 1 and for the whole scorecard, with and without the table's column types
+   (``types=``).
 
 The optional engines are installed with ``pip install -r benchmarks/requirements.txt``; a missing one
 is reported and skipped.
@@ -489,11 +490,22 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
     con = duckdb.connect()
     out = []
     con.execute(_SQL_ROWS_1.format(rows=rows))
+
+    def column_types() -> dict[str, str]:
+        return {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE records").fetchall()}
+
     ours = rules["1"].to_sql(table="records", dialect="duckdb")
+    typed = rules["1"].to_sql(table="records", dialect="duckdb", types=column_types())
+    for query in (ours, typed):
+        wrong = con.execute(
+            f"SELECT count(*) FROM ({query}) AS a JOIN ({_HANDWRITTEN_SQL_1}) AS b "
+            "USING (subject) WHERE a.level IS DISTINCT FROM b.level").fetchone()
+        assert wrong == (0,), f"kpirules SQL disagrees with hand-written SQL on {wrong} rows"
     wrong = con.execute(
-        f"SELECT count(*) FROM ({ours}) AS a JOIN ({_HANDWRITTEN_SQL_1}) AS b USING (subject) "
-        "WHERE a.level IS DISTINCT FROM b.level").fetchone()
-    assert wrong == (0,), f"kpirules SQL disagrees with hand-written SQL on {wrong} rows"
+        f"SELECT count(*) FROM ({ours}) AS a JOIN ({typed}) AS b USING (subject) WHERE "
+        "(a.level, a.score, a.points, a.error) IS DISTINCT FROM (b.level, b.score, b.points, "
+        "b.error)").fetchone()
+    assert wrong == (0,), f"indicator_sql with types= disagrees on {wrong} rows"
     floats = con.execute(
         f"SELECT count(*) FROM ({_FLOAT_SQL_1}) AS a JOIN ({_HANDWRITTEN_SQL_1}) AS b "
         "USING (subject) WHERE a.level IS DISTINCT FROM b.level").fetchone()
@@ -507,6 +519,8 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
         "hand-written SQL (DOUBLE division)": consume(_FLOAT_SQL_1, "count(*), sum(level)"),
         "kpirules indicator_sql": consume(
             ours, "count(*), sum(level), sum(score), sum(points), count(error)"),
+        "kpirules indicator_sql(types=...)": consume(
+            typed, "count(*), sum(level), sum(score), sum(points), count(error)"),
     }
     timings = Timings()
     timings.run(engines, rounds)
@@ -534,14 +548,22 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
     if len(rules) == 7:
         con.execute(_SQL_ROWS_CARD.format(rows=rows))
         card = rules.to_sql(table="records", dialect="duckdb")
+        typed_card = rules.to_sql(table="records", dialect="duckdb", types=column_types())
         hand = handwritten_scorecard_sql()
+        for query in (card, typed_card):
+            wrong = con.execute(
+                f"SELECT count(*) FROM ({query}) AS a JOIN ({hand}) AS b USING (subject) "
+                "WHERE a.total IS DISTINCT FROM b.total").fetchone()
+            assert wrong == (0,), f"kpirules scorecard SQL disagrees on {wrong} rows"
         wrong = con.execute(
-            f"SELECT count(*) FROM ({card}) AS a JOIN ({hand}) AS b USING (subject) "
-            "WHERE a.total IS DISTINCT FROM b.total").fetchone()
-        assert wrong == (0,), f"kpirules scorecard SQL disagrees on {wrong} rows"
+            f"SELECT count(*) FROM ({card}) AS a JOIN ({typed_card}) AS b USING (subject) "
+            "WHERE (a.total, a.error) IS DISTINCT FROM (b.total, b.error)").fetchone()
+        assert wrong == (0,), f"ruleset_sql with types= disagrees on {wrong} rows"
         engines = {
             "hand-written SQL": consume(hand, "count(*), sum(total)"),
             "kpirules ruleset_sql": consume(card, "count(*), sum(total), count(error)"),
+            "kpirules ruleset_sql(types=...)": consume(
+                typed_card, "count(*), sum(total), count(error)"),
         }
         timings = Timings()
         timings.run(engines, rounds)

@@ -109,8 +109,28 @@ def _columns(rules: RuleSet, form: str) -> dict[str, str]:
     return columns
 
 
-def wide_rows(rules: RuleSet, records: dict[str, dict[str, dict[str, Any]]]
-              ) -> list[dict[str, Any]]:
+def typed_columns(rules: RuleSet) -> dict[str, str]:
+    """Wide-form columns that are all typed: counts INTEGER, BIGINT or DECIMAL(18, 4), numbers
+    DECIMAL(18, 4), flags and milestones BOOLEAN (what ``types=`` is for)."""
+    columns = {"subject": "VARCHAR"}
+    for indicator in rules:
+        for index, measure in enumerate(indicator.measures):
+            name = sql.column_name(indicator.id, measure.name)
+            if measure.kind == "flag":
+                columns[name] = "BOOLEAN"
+            elif measure.kind == "count":
+                columns[name] = ("INTEGER", "BIGINT", "DECIMAL(18,4)")[index % 3]
+            else:
+                columns[name] = "DECIMAL(18,4)"
+        for level in indicator.levels:
+            if level.is_milestone:
+                columns[sql.milestone_column(indicator.id, level.number)] = "BOOLEAN"
+    return columns
+
+
+def wide_rows(rules: RuleSet, records: dict[str, dict[str, dict[str, Any]]],
+              typed: bool = False) -> list[dict[str, Any]]:
+    """Rows for :func:`_columns` (or, if ``typed``, :func:`typed_columns`)."""
     rows = []
     for subject, by_indicator in records.items():
         row: dict[str, Any] = {"subject": subject}
@@ -119,7 +139,9 @@ def wide_rows(rules: RuleSet, records: dict[str, dict[str, dict[str, Any]]]
             for measure in indicator.measures:
                 value = record.get(measure.name)
                 kind = _columns(rules, "wide")[sql.column_name(indicator.id, measure.name)]
-                if value is not None and kind == "VARCHAR":
+                if typed:
+                    pass
+                elif value is not None and kind == "VARCHAR":
                     value = str(value)
                 elif value is not None and kind == "DOUBLE":
                     value = float(value)
@@ -548,6 +570,70 @@ def test_ruleset_query_gives_the_python_scorecard(
                 assert _decimal(row["total"]) == _round10(total)
 
 
+def assert_same_error(got: str | None, want: str) -> None:
+    """The SQL error is Python's, but for how the offending value is written (```-1.0000``` in
+    SQL, ``-1`` in Python)."""
+    assert got is not None, want
+    if want.endswith("has no weight"):  # as _first_error abbreviates it
+        assert got.startswith(want + ", so"), (got, want)
+    elif ", not " in want:
+        assert got.startswith(want.rsplit(", not ", 1)[0] + ", not "), (got, want)
+    else:
+        assert got == want, (got, want)
+
+
+@SETTINGS
+@given(cases(1))
+def test_typed_indicator_query_gives_the_python_evaluators_levels(
+    case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
+) -> None:
+    """``types=`` on a DuckDB table of INTEGER, BIGINT, DECIMAL(18, 4) and BOOLEAN columns."""
+    rules, data = case
+    indicator = next(iter(rules))
+    columns = typed_columns(rules)
+    rows = wide_rows(rules, data, typed=True)
+    got = run("duckdb", "wide", rules, rows, indicator.to_sql, columns, types=columns)
+    assert set(got) == set(data)
+    for subject, by_id in data.items():
+        wanted = expected(indicator, by_id[indicator.id])[0]
+        check_row(got[subject], wanted, "duckdb")
+        want = wanted[0]
+        if isinstance(want, str):
+            assert_same_error(got[subject]["error"], want)
+        elif indicator.weight is not None:
+            points = Decimal(indicator.weight) * want[1] / indicator.top
+            assert _decimal(got[subject]["points"]) == _round10(points)
+
+
+@SETTINGS
+@given(cases(2))
+def test_typed_ruleset_query_gives_the_python_scorecard(
+    case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
+) -> None:
+    rules, data = case
+    columns = typed_columns(rules)
+    rows = wide_rows(rules, data, typed=True)
+    got = run("duckdb", "wide", rules, rows, rules.to_sql, columns, types=columns)
+    default = run("duckdb", "wide", rules, rows, rules.to_sql, columns)
+    assert got == default  # the same answers as without types=, on every row
+    for subject, by_id in data.items():
+        row = got[subject]
+        wants = []
+        for indicator in rules:
+            wanted = expected(indicator, by_id[indicator.id])[0]
+            wants.append(wanted[0])
+            check_row(row, wanted, "duckdb", prefix=f"{indicator.id}.")
+        first_error = _first_error(rules, wants)
+        if first_error is not None:
+            assert row["error"] is not None and row["total"] is None
+            assert_same_error(row["error"], first_error)
+            continue
+        assert row["error"] is None, row
+        total = sum((Decimal(ind.weight or 0) * want[1] / ind.top
+                     for ind, want in zip(rules, wants) if isinstance(want, tuple)), Decimal(0))
+        assert _decimal(row["total"]) == _round10(total)
+
+
 def _first_error(rules: RuleSet, wants: list[tuple[int, Decimal] | str]) -> str | None:
     for indicator, want in zip(rules, wants):
         if indicator.weight is None:
@@ -714,3 +800,27 @@ def test_duckdb_column_types(kind: str, value: Any, level: int | None) -> None:
               {"subject": "VARCHAR", "1.x": kind})["s"]
     assert got["level"] == level
     assert (got["error"] is None) == (level is not None)
+
+
+def test_types_is_for_duckdb_wide_tables() -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    for options in ({"dialect": "sqlite"}, {"form": "long"}, {"types": {"x": 1}}):
+        with pytest.raises(ValueError, match="types"):
+            rules.to_sql(**{"types": {"1.target_households": "INTEGER"}, **options})
+
+
+@pytest.mark.parametrize(("target", "developed", "level", "error"), [
+    (400, 130, 1, None), (0, 5, None, "division by zero"), (-1, 5, None, "0 or more"),
+    (None, 5, None, "no value"), (10**17, 10**17, 5, None),
+    (2**62, 2**62, None, TOO_LARGE),  # beyond the range guard: an error, never a wrong level
+])
+def test_typed_bigint_columns_keep_every_error(target: int | None, developed: int,
+                                               level: int | None, error: str | None) -> None:
+    columns = {"subject": "VARCHAR", "1.target_households": "BIGINT",
+               "1.developed_households": "BIGINT"}
+    row = one("duckdb", CATALOGUE_1, {"1.target_households": target,
+                                      "1.developed_households": developed}, types=columns)
+    assert row["level"] == level
+    assert (row["error"] is None) if error is None else (error in row["error"])
+    query = kpirules.parse(CATALOGUE_1).to_sql(types=columns)
+    assert "TRY(" not in query and "regexp" not in query

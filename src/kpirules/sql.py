@@ -86,13 +86,30 @@ BOOLEAN column skips the text parser at no cost. In DuckDB a number must stay be
 are reported as too large. SQLite reads a REAL by the 15 digits it prints and refuses one that needs
 more (``0.1 + 0.2``). Beware that SQLite takes a double-quoted name that is not a column for a
 string: a missing wide-form column gives an error about its value, not "no such column".
+
+**Declared column types** (``types=``, DuckDB and the wide form only): a mapping from column names
+to their SQL types, e.g. ``{"1.target": "INTEGER", "3.rate": "DECIMAL(18,4)", "2.milestones.1":
+"BOOLEAN"}`` (``DESCRIBE table`` gives it). A measure in an integer or DECIMAL column (with at most
+``scale`` places; a count may have more) is then read with a cast instead of the text parser, a
+BOOLEAN flag or milestone as it is, and the arithmetic is ``BIGINT`` without ``TRY()`` where the
+types and the rule's constants bound every integer below 2**63. Where the types alone do not
+(``developed * 4 >= target`` on BIGINT columns), the indicator gets a range guard: the largest
+``L`` from 10**18 down to 10**12 that keeps every integer within 64 bits. It is one boolean
+column, true when the measures' scaled values lie in ``-L..L``; the level, the score and any
+arithmetic column are computed only where it holds, and a record where it does not has the error
+"a number is too large for exact duckdb arithmetic" (without ``types=`` it would be scored in
+``HUGEINT``). When no such ``L``
+exists, or a measure's column type is not declared or not one of these, the indicator is written
+as without ``types=``. Errors are otherwise those of the query without ``types=``: missing values,
+negative or fractional counts, values outside the measure's range, division by zero. Columns of
+another type than declared give wrong answers or DuckDB errors.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
@@ -553,6 +570,7 @@ class _Int:
     sql: str | None = None
     depth: int = -1
     nonnegative: bool = False  # sql is known to be >= 0
+    bound: int | None = None  # |sql| <= bound (only with typed input), None when unknown
 
     @property
     def static(self) -> bool:
@@ -563,16 +581,26 @@ class _Int:
         return self.coef >= 0 if self.sql is None else (self.nonnegative and self.coef >= 0)
 
 
+def _magnitude(value: _Int) -> int | None:
+    """A bound on ``|value|`` and on every integer computed on the way to it, or None."""
+    if value.sql is None:
+        return abs(value.coef)
+    if value.bound is None:
+        return None
+    return max(1, abs(value.coef)) * max(1, value.bound)
+
+
 def _times(a: _Int, b: _Int) -> _Int:
     coef = a.coef * b.coef
     if coef == 0:
         return _Int(0)
     if a.sql is None:
-        return _Int(coef, b.sql, b.depth, b.nonnegative)
+        return _Int(coef, b.sql, b.depth, b.nonnegative, b.bound)
     if b.sql is None:
-        return _Int(coef, a.sql, a.depth, a.nonnegative)
+        return _Int(coef, a.sql, a.depth, a.nonnegative, a.bound)
+    bound = None if a.bound is None or b.bound is None else max(1, a.bound) * max(1, b.bound)
     return _Int(coef, f"({a.sql} * {b.sql})", max(a.depth, b.depth),
-                a.nonnegative and b.nonnegative)
+                a.nonnegative and b.nonnegative, bound)
 
 
 def _scale(a: _Int, factor: int) -> _Int:
@@ -595,8 +623,20 @@ class _Writer:
     """Writes the columns of one indicator into the shared stages."""
 
     def __init__(self, node: nodes.IndicatorNode, stages: _Stages, inputs: _Inputs,
-                 scale: int) -> None:
+                 scale: int, typed: bool = False, limit: int | None = None) -> None:
         self.node = node
+        # With declared column types (``types=``): read typed measures as BIGINT and write the
+        # arithmetic without TRY() where the bounds (``_Int.bound``) show it fits 64 bits. A
+        # measure whose type alone does not bound it enough is limited to ``limit`` (as a scaled
+        # integer): ``ranges`` are these limits, and ``guard`` the column that holds when all
+        # are met. All arithmetic is then computed only where the guard holds (a CASE branch),
+        # and a record where it does not is a "too large" error. ``unfit`` records that some
+        # arithmetic did not fit, so this ``limit`` cannot be used.
+        self.typed = typed
+        self.limit = limit
+        self.ranges: list[str] = []
+        self.guard: str | None = None
+        self.unfit = False
         self.stages = stages
         stages.deepest = inputs.depth
         self.dialect = stages.dialect
@@ -629,13 +669,30 @@ class _Writer:
         if b.sql is None and b.coef == 0:
             return a
         if a.sql == b.sql:
-            return _Int(a.coef + b.coef, a.sql, a.depth, a.nonnegative) if a.coef + b.coef else _Int(0)
+            return attrs.evolve(a, coef=a.coef + b.coef) if a.coef + b.coef else _Int(0)
         if b.coef < 0:
             sql = f"({self.render(a)} - {self.render(_Int(-b.coef, b.sql, b.depth))})"
         else:
             sql = f"({self.render(a)} + {self.render(b)})"
         both = a.known_nonnegative and b.known_nonnegative
-        return _Int(1, sql, max(a.depth, b.depth), both)
+        ma, mb = _magnitude(a), _magnitude(b)
+        bound = None if ma is None or mb is None else ma + mb
+        return _Int(1, sql, max(a.depth, b.depth), both, bound)
+
+    def guarded(self, sql: str) -> str:
+        """``sql``, computed only where the range guard (if any) holds: NULL elsewhere."""
+        return sql if self.guard is None else f"CASE WHEN {self.guard} THEN {sql} END"
+
+    def fits(self, *values: _Int) -> bool:
+        """Whether typed arithmetic on ``values`` is known to fit BIGINT (so needs no TRY())."""
+        if not self.typed:
+            return False
+        for value in values:
+            magnitude = _magnitude(value)
+            if magnitude is None or magnitude >= 2**63:
+                self.unfit = True
+                return False
+        return True
 
     def keep(self, value: _Int) -> _Int:
         """``value`` computed once into a column, when it is more than a column or a constant
@@ -644,8 +701,10 @@ class _Writer:
             return value
         if self.dialect.inline_arithmetic and len(value.sql) <= _INLINE_LIMIT:
             return value
-        column = self.stages.add(value.sql, value.depth, arithmetic=True)
-        return _Int(value.coef, column.sql, column.depth, value.nonnegative)
+        fits = self.fits(value)
+        column = self.stages.add(value.sql, value.depth, arithmetic=not fits,
+                                 when=self.guard if fits else None)
+        return attrs.evolve(value, sql=column.sql, depth=column.depth)
 
     # -- measures and milestones -------------------------------------------------------------
 
@@ -673,6 +732,12 @@ class _Writer:
                             self.fail(f"the record has no value for measure `{name}`{described}")))
         column = _Column(raw, self.inputs.depth)
         shown = f" || '`' || {self.dialect.shown(raw)} || '`'"
+        declared = _declared(self.inputs.declared(self.node, name))
+        if measure.kind == "flag" and declared == "BOOLEAN":
+            self.names[name] = f"({raw} = TRUE)"  # NULL is the missing-value error above
+            return
+        if not isinstance(declared, str) and self.typed_measure(measure, raw, declared, shown):
+            return
         if measure.kind == "flag":
             flag = self.dialect.flag(self.stages, column, missing=False)
             self.errors.append((f"{flag.sql} IS NULL", self.fail(
@@ -696,6 +761,76 @@ class _Writer:
         ratio = _Ratio(attrs.evolve(value, nonnegative=nonnegative), _Int(10**scale))
         self.range_checks(measure, ratio, shown)
         self.names[name] = ratio
+
+    def typed_measure(self, measure: nodes.Measure, raw: str, declared: tuple[int, int] | None,
+                      shown: str) -> bool:
+        """Reads a measure from an integer or DECIMAL column as a BIGINT (``types=``); False
+        when it cannot be (it is then read as usual)."""
+        if not self.typed or declared is None or measure.kind == "flag":
+            return False
+        largest, places = declared  # |raw| <= largest, with `places` decimal places
+        count = measure.kind == "count"
+        scale = 0 if count else self.scale
+        if places > scale and not count:
+            return False
+        if any(len(c.as_tuple().digits) > 30 for c in (measure.low, measure.high)
+               if c is not None):
+            return False  # keep the range's literals exact DECIMALs
+        name = measure.name
+        bound = largest * 10**scale
+        inside = None
+        read_bound = bound
+        if self.limit is not None and bound > self.limit:
+            # Part of the range guard: beyond `limit`, no arithmetic and a "too large" error.
+            within = self.limit // 10**scale
+            inside = f"{raw} BETWEEN {self.dialect.literal(-within)} AND {within}"
+            self.ranges.append(inside)
+            read_bound, bound = bound, within * 10**scale
+        elif bound > 2**63:
+            self.unfit = True
+            return False
+        # The value column is computed on every row: TRY_CAST where the type holds values
+        # beyond BIGINT (NULL there, and outside the guard, so never used).
+        cast = "CAST" if largest <= 2**63 else "TRY_CAST"
+        if places == 0 or count:
+            read = f"{cast}({raw} AS BIGINT)"
+            factor = 10**scale
+        else:
+            read = f"{cast}({raw} * {10**places} AS BIGINT)"
+            factor = 10**(scale - places)
+        if factor != 1:
+            read = f"{read} * {factor}"
+        valid = f"(floor({raw}) = {raw})" if count and places else None
+        # Outside the guard the value may be anything (it is not used there), but reading it
+        # must not fail: only a read that could overflow waits for the guard.
+        scaling = factor != 1 or (places > 0 and not count)
+        clamp = inside if inside is not None and scaling and read_bound >= 2**63 else None
+        when = " AND ".join(c for c in (clamp, valid) if c is not None) or None
+        value = self.stages.add(read, self.inputs.depth, when=when)
+        if count:
+            wanted = "a whole number 0 or more"
+        else:
+            wanted = f"a number with at most {scale} decimal places, written with plain digits"
+        if valid is not None:
+            self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ")
+                                + shown))
+        if count:
+            self.errors.append((f"{raw} < 0", self.fail(
+                f"`{name}` is a count and must be a whole number 0 or more, not ") + shown))
+        outside = []
+        if measure.low is not None:
+            outside.append(f"({raw} < {_decimal_literal(measure.low)})")
+        if measure.high is not None:
+            outside.append(f"({raw} > {_decimal_literal(measure.high)})")
+        if outside:
+            low = "" if measure.low is None else _show(measure.low)
+            high = "" if measure.high is None else _show(measure.high)
+            self.errors.append((" OR ".join(outside), self.fail(
+                f"`{name}` must be in {low}..{high}, not ") + shown))
+        nonnegative = count or (measure.low is not None and measure.low >= 0)
+        self.names[name] = _Ratio(_Int(1, value.sql, value.depth, nonnegative, max(1, bound)),
+                                  _Int(10**scale))
+        return True
 
     def range_checks(self, measure: nodes.Measure, value: _Ratio, shown: str) -> None:
         outside = []
@@ -757,11 +892,9 @@ class _Writer:
     def product(self, a: _Int, b: _Int, c: _Int, d: _Int) -> _Ratio:
         """``(a × c) / (b × d)`` with constant factors cancelled."""
         g = math.gcd(a.coef, d.coef)
-        a, d = _Int(a.coef // g, a.sql, a.depth, a.nonnegative), _Int(d.coef // g, d.sql, d.depth,
-                                                                      d.nonnegative)
+        a, d = attrs.evolve(a, coef=a.coef // g), attrs.evolve(d, coef=d.coef // g)
         g = math.gcd(c.coef, b.coef)
-        c, b = _Int(c.coef // g, c.sql, c.depth, c.nonnegative), _Int(b.coef // g, b.sql, b.depth,
-                                                                      b.nonnegative)
+        c, b = attrs.evolve(c, coef=c.coef // g), attrs.evolve(b, coef=b.coef // g)
         return _Ratio(_times(a, c), _times(b, d))
 
     def divide(self, expr: nodes.BinaryOp, left: _Ratio, right: _Ratio) -> _Ratio:
@@ -778,10 +911,14 @@ class _Writer:
         divisor = self.keep(divisor)
         assert divisor.sql is not None
         zero = f"{divisor.sql} = 0"
-        self.errors.append((zero if _is_simple(divisor.sql) else self.dialect.arithmetic(zero),
-                            message))
+        if _is_simple(divisor.sql):
+            self.errors.append((zero, message))
+        elif self.fits(divisor):
+            self.errors.append((self.guarded(zero), message))
+        else:
+            self.errors.append((self.dialect.arithmetic(zero), message))
         sign = -1 if divisor.coef < 0 else 1
-        magnitude = _Int(abs(divisor.coef), divisor.sql, divisor.depth, divisor.nonnegative)
+        magnitude = attrs.evolve(divisor, coef=abs(divisor.coef))
         numerator = _scale(left.num, sign)
         if not divisor.nonnegative:
             # Keep the denominator positive: move the divisor's sign to the numerator.
@@ -789,9 +926,12 @@ class _Writer:
             flipped = f"CASE WHEN {divisor.sql} < 0 THEN -{self.render(numerator)} " \
                       f"ELSE {self.render(numerator)} END"
             if numerator.static:  # constants alone would be small integers in DuckDB
-                flipped = f"CAST({flipped} AS {self.dialect.integer})"
-            numerator = _Int(1, flipped, max(numerator.depth, divisor.depth))
-            magnitude = _Int(abs(divisor.coef), f"abs({divisor.sql})", divisor.depth, True)
+                kind = "BIGINT" if self.typed else self.dialect.integer
+                flipped = f"CAST({flipped} AS {kind})"
+            numerator = _Int(1, flipped, max(numerator.depth, divisor.depth),
+                             bound=_magnitude(numerator))
+            magnitude = _Int(abs(divisor.coef), f"abs({divisor.sql})", divisor.depth, True,
+                             divisor.bound)
         return self.product(numerator, left.den, right.den, magnitude)
 
     # -- conditions --------------------------------------------------------------------------
@@ -808,8 +948,8 @@ class _Writer:
         if lhs.static and rhs.static:
             holds = _python_compare(lhs.coef, op, rhs.coef)
             return self.dialect.true if holds else self.dialect.false
-        if inline or (_plain(lhs) and _plain(rhs)):
-            # No arithmetic, so nothing can overflow: compare in place.
+        if inline or (_plain(lhs) and _plain(rhs)) or self.fits(lhs, rhs):
+            # No arithmetic, or typed arithmetic within 64 bits: nothing can overflow.
             return f"({self.render(lhs)} {sql_op} {self.render(rhs)})"
         if self.dialect.guards_overflow:
             lhs, rhs = self.keep(lhs), self.keep(rhs)
@@ -842,10 +982,14 @@ class _Writer:
     def level_columns(self) -> tuple[_Column, _Column, _Column]:
         """The columns ``level``, ``score × 10**4`` (or the level) and ``error``."""
         self.measures()
+        if self.ranges:
+            self.guard = self.stages.add(" AND ".join(self.ranges), self.inputs.depth).sql
         self.lets()
-        level_sql = self.level_sql()
+        level_sql = self.guarded(self.level_sql())
         score = self.score()
         overflow = [f"{atom} IS NULL" for atom in self.atoms]
+        if self.guard is not None:
+            overflow.append(f"NOT {self.guard}")
         if score is not None:
             overflow.append(f"{score.sql} IS NULL")
         if overflow:
@@ -896,6 +1040,7 @@ class _Writer:
         thresholds = [self.constant(t) for t in shape.thresholds]
         beyond = [self.compare(x, op, t) for t in thresholds]
         top = len(thresholds)
+        fits = self.typed
         branches = [f"WHEN {beyond[-1]} THEN {top * unit}"]
         for k in range(top - 1, 0, -1):
             low, high = shape.thresholds[k - 1], shape.thresholds[k]
@@ -908,14 +1053,16 @@ class _Writer:
                                  _scale(_times(t.num, x.den), -sign))
             p = _scale(diff_num, step.denominator)
             q = _scale(_times(x.den, t.den), step.numerator)
-            top_sql = self.render(self.plus(_scale(p, 2 * unit), q))
-            bottom_sql = self.render(_scale(q, 2))
+            upper, lower = self.plus(_scale(p, 2 * unit), q), _scale(q, 2)
+            fits = self.fits(upper, lower) and fits
+            top_sql, bottom_sql = self.render(upper), self.render(lower)
             rounded = self.dialect.floor_div(top_sql, bottom_sql)
             branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + {rounded}")
         sql = f"CASE {' '.join(branches)} ELSE 0 END"
         depth = self.stages_depth()
         if not self.dialect.guards_overflow:
-            return self.stages.add(sql, depth, arithmetic=True)
+            return self.stages.add(self.guarded(sql) if fits else sql, depth,
+                                   arithmetic=not fits)
         raw = self.stages.add(sql, depth)
         guard = self.dialect.exact(raw.sql)
         return self.stages.add(f"CASE WHEN {guard} THEN {raw.sql} END", raw.depth)
@@ -927,12 +1074,43 @@ def _plain(value: _Int) -> bool:
 
 
 def _scale_down(value: _Int, factor: int) -> _Int:
-    return _Int(value.coef // factor, value.sql, value.depth, value.nonnegative)
+    return attrs.evolve(value, coef=value.coef // factor)
 
 
 def _python_compare(left: int, op: str, right: int) -> bool:
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
             "==": left == right, "!=": left != right}[op]
+
+
+def _decimal_literal(value: Decimal) -> str:
+    text = _show(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+_INTEGER_BOUNDS = {"TINYINT": 2**7, "INT1": 2**7, "SMALLINT": 2**15, "INT2": 2**15,
+                   "INTEGER": 2**31, "INT": 2**31, "INT4": 2**31, "BIGINT": 2**63, "INT8": 2**63,
+                   "HUGEINT": 2**127, "UTINYINT": 2**8, "USMALLINT": 2**16, "UINTEGER": 2**32,
+                   "UBIGINT": 2**64, "UHUGEINT": 2**128}
+
+
+def _declared(kind: str | None) -> tuple[int, int] | str | None:
+    """A declared column type as ``(largest magnitude, decimal places)``, ``"BOOLEAN"``, or None
+    for a type read as usual (text, DOUBLE, ...)."""
+    if kind is None:
+        return None
+    kind = "".join(kind.upper().split())
+    if kind in ("BOOLEAN", "BOOL", "LOGICAL"):
+        return "BOOLEAN"
+    if kind in _INTEGER_BOUNDS:
+        return _INTEGER_BOUNDS[kind], 0
+    for prefix in ("DECIMAL(", "NUMERIC("):
+        if kind.startswith(prefix) and kind.endswith(")"):
+            parts = kind[len(prefix):-1].split(",")
+            if len(parts) == 2 and all(part.isdigit() for part in parts):
+                width, places = int(parts[0]), int(parts[1])
+                if 1 <= width <= 38 and places <= width:
+                    return 10**(width - places), places
+    return None
 
 
 def _show(value: Decimal) -> str:
@@ -949,14 +1127,24 @@ def _show(value: Decimal) -> str:
 class _Inputs:
     depth = -1
 
-    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool) -> None:
+    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool,
+                 types: Mapping[str, str] | None = None) -> None:
         self.stages = stages
         self.dialect = stages.dialect
         self.subject = subject
         self.table = table
         self.strict = strict
+        self.types = types
         self.columns: list[tuple[str, str]] = []
         self.counter = itertools.count(1)
+
+    def trial(self) -> _Inputs:
+        """Inputs of the same table writing into throwaway stages (to try a writer out)."""
+        return type(self)(_Stages(self.dialect), self.subject, self.table, self.strict, self.types)
+
+    def declared(self, node: nodes.IndicatorNode, measure: str) -> str | None:
+        """The SQL type ``types=`` declares for a measure's column, if any."""
+        return None
 
     def column(self, sql: str) -> str:
         alias = f"_i{next(self.counter)}"
@@ -987,6 +1175,9 @@ class _Wide(_Inputs):
     def value(self, node: nodes.IndicatorNode, measure: str) -> tuple[str, str | None]:
         return self.column(quote(column_name(node.id, measure))), None
 
+    def declared(self, node: nodes.IndicatorNode, measure: str) -> str | None:
+        return None if self.types is None else self.types.get(column_name(node.id, measure))
+
     def milestones(self, writer: _Writer, levels: list[int]
                    ) -> tuple[dict[int, str], tuple[str, str] | None]:
         done: dict[int, str] = {}
@@ -994,6 +1185,9 @@ class _Wide(_Inputs):
         for level in levels:
             name = milestone_column(writer.node.id, level)
             raw = self.column(quote(name))
+            if self.types is not None and _declared(self.types.get(name)) == "BOOLEAN":
+                done[level] = f"COALESCE({raw}, FALSE)"
+                continue
             flag = self.dialect.flag(self.stages, _Column(raw, self.depth), missing=True)
             done[level] = f"({flag.sql} = {self.dialect.true})"
             messages.append((f"{flag.sql} IS NULL", writer.fail(
@@ -1012,8 +1206,9 @@ class _Wide(_Inputs):
 
 
 class _Long(_Inputs):
-    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool) -> None:
-        super().__init__(stages, subject, table, strict)
+    def __init__(self, stages: _Stages, subject: str, table: str, strict: bool,
+                 types: Mapping[str, str] | None = None) -> None:
+        super().__init__(stages, subject, table, strict, types)
         self.normal = f"trim({self.dialect.digits('_v')})"
 
     def rows_of(self, node: nodes.IndicatorNode) -> str:
@@ -1085,10 +1280,11 @@ class _Options:
     subject: str
     scale: int
     strict: bool
+    types: Mapping[str, str] | None = None
 
 
 def _options(table: str, form: str, dialect: str, subject: str, scale: int,
-             strict: bool) -> _Options:
+             strict: bool, types: Mapping[str, str] | None = None) -> _Options:
     if dialect not in _DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
     if form not in ("wide", "long"):
@@ -1097,13 +1293,38 @@ def _options(table: str, form: str, dialect: str, subject: str, scale: int,
         raise ValueError(f"scale must be a whole number from 0 to 12, not {scale!r}")
     if not table:
         raise ValueError("table must name a table or view")
+    if types is not None:
+        if dialect != "duckdb" or form != "wide":
+            raise ValueError("types= is for DuckDB tables in the wide form")
+        if not isinstance(types, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in types.items()):
+            raise ValueError("types must map column names to SQL type names")
+        types = dict(types)
     qualified = ".".join(quote(part) for part in table.split("."))
-    return _Options(_DIALECTS[dialect], form, qualified, subject, scale, strict)
+    return _Options(_DIALECTS[dialect], form, qualified, subject, scale, strict, types)
 
 
 def _inputs(options: _Options, stages: _Stages) -> _Inputs:
     kind = _Wide if options.form == "wide" else _Long
-    return kind(stages, options.subject, options.table, options.strict)
+    return kind(stages, options.subject, options.table, options.strict, options.types)
+
+
+_LIMITS = (None, *(10**k for k in range(18, 11, -1)))
+"""The range guards tried with ``types=``, in scaled integers (a number with ``scale=4`` of up
+to 10**8 is 10**12): with no guard, or one below 10**12, the indicator is computed in HUGEINT."""
+
+
+def _writer(node: nodes.IndicatorNode, stages: _Stages, inputs: _Inputs, scale: int) -> _Writer:
+    """The writer for ``node``; with ``types=``, one computing in BIGINT under the largest range
+    guard (none if the types alone suffice) that keeps every integer within 64 bits, found by
+    writing the indicator into throwaway stages. Failing that, the usual HUGEINT writer."""
+    if inputs.types is not None:
+        for limit in _LIMITS:
+            trial = _Writer(node, _Stages(stages.dialect), inputs.trial(), scale, True, limit)
+            trial.level_columns()
+            if not trial.unfit:
+                return _Writer(node, stages, inputs, scale, True, limit)
+    return _Writer(node, stages, inputs, scale)
 
 
 def _points(node: nodes.IndicatorNode, score: str, interpolated: bool
@@ -1115,12 +1336,30 @@ def _points(node: nodes.IndicatorNode, score: str, interpolated: bool
     return Fraction(node.weight) / (unit * len(node.levels)), score
 
 
-def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect) -> str:
+def _points_sql(terms: list[tuple[Fraction, str]], dialect: _Dialect,
+                maxima: list[int] | None) -> str:
+    """:func:`_rounded` as a decimal. With ``types=``, ``maxima`` are the largest values of the
+    score columns, and where they bound the integers below 10**18 the sum is computed in BIGINT
+    and DECIMAL(18, 0), which DuckDB does faster than in HUGEINT and DECIMAL(38, 0)."""
+    if maxima is not None and terms:
+        common = math.lcm(*(factor.denominator for factor, _ in terms))
+        largest = sum(abs(factor) * top for (factor, _), top in zip(terms, maxima))
+        if 2 * 10**_POINT_PLACES * common * largest + 2 * common < 10**18:
+            unit = "0." + "0" * (_POINT_PLACES - 1) + "1"
+            scaled = _rounded(terms, dialect, "BIGINT")
+            return (f"CAST(CAST({scaled} AS DECIMAL(18, 0)) * {unit} "
+                    f"AS DECIMAL(38, {_POINT_PLACES}))")
+    return dialect.decimal(_rounded(terms, dialect), _POINT_PLACES)
+
+
+def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect,
+             integer: str | None = None) -> str:
     """``Σ factor × column`` (columns are integers >= 0) rounded half up to 10 places, as an
-    integer count of 10**-10."""
+    integer count of 10**-10 (of type ``integer``, by default the dialect's)."""
+    integer = integer or dialect.integer
     unit = 10**_POINT_PLACES
     if all((factor * unit).denominator == 1 for factor, _ in terms):
-        exact = [(int(factor * unit), f"CAST({column} AS {dialect.integer})")
+        exact = [(int(factor * unit), f"CAST({column} AS {integer})")
                  for factor, column in terms]
         return "(" + " + ".join(column if coef == 1 else f"{dialect.literal(coef)} * {column}"
                                 for coef, column in exact) + ")" if exact else "0"
@@ -1128,7 +1367,7 @@ def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect) -> str:
     parts = []
     for factor, column in terms:
         coef = int(factor * common)
-        column = f"CAST({column} AS {dialect.integer})"
+        column = f"CAST({column} AS {integer})"
         parts.append(column if coef == 1 else f"{dialect.literal(coef)} * {column}")
     total = " + ".join(parts)
     # floor((2 * 10**10 * P + L) / (2 * L)) for P / L, with the constants cancelled.
@@ -1145,7 +1384,8 @@ def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect) -> str:
 
 def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = "wide",
                   dialect: Dialect = "duckdb", subject: str = "subject",
-                  scale: int = DEFAULT_SCALE, strict: bool = True) -> str:
+                  scale: int = DEFAULT_SCALE, strict: bool = True,
+                  types: Mapping[str, str] | None = None) -> str:
     """One query scoring every subject of ``table`` on ``indicator``.
 
     Columns: ``subject`` (named as in the table), ``level``, ``score``, ``points`` (NULL without a
@@ -1154,7 +1394,9 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"`` (rows of ``subject,
     indicator, measure, value``); ``dialect`` is ``"duckdb"``, ``"sqlite"`` or ``"postgres"``;
     ``scale`` is how many decimal places a ``number`` measure may have; ``strict=False`` ignores
-    unknown measures in the long form.
+    unknown measures in the long form; ``types`` declares the SQL types of the wide table's
+    columns (DuckDB only), for a faster query that computes in 64 bits (see the module's
+    documentation).
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
@@ -1175,18 +1417,18 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     b 2 2.0 None
     c None None indicator 6: `growth` must be a number with at most 4 decimal places, ...
     """
-    options = _options(table, form, dialect, subject, scale, strict)
+    options = _options(table, form, dialect, subject, scale, strict, types)
     stages = _Stages(options.dialect)
     inputs = _inputs(options, stages)
     node = indicator.node
-    writer = _Writer(node, stages, inputs, options.scale)
+    writer = _writer(node, stages, inputs, options.scale)
     level, score, error = writer.level_columns()
     d = options.dialect
     interpolated = score is not level
     ok = f"{error.sql} IS NULL"
     points = _points(node, score.sql, interpolated)
     points_sql = f"CAST(NULL AS {d.integer})" if points is None else \
-        f"CASE WHEN {ok} THEN {d.decimal(_rounded([points], d), _POINT_PLACES)} END"
+        f"CASE WHEN {ok} THEN {_points_sql([points], d, _maxima(node, interpolated, types))} END"
     final = [
         f'"_subject" AS {quote(subject)}',
         f"CASE WHEN {ok} THEN {level.sql} END AS \"level\"",
@@ -1197,6 +1439,15 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     return stages.render(inputs.source(), final)
 
 
+def _maxima(node: nodes.IndicatorNode, interpolated: bool,
+            types: Mapping[str, str] | None) -> list[int] | None:
+    """The largest value of the indicator's score column (for :func:`_points_sql`), only with
+    ``types=``."""
+    if types is None:
+        return None
+    return [len(node.levels) * (10**_SCORE_PLACES if interpolated else 1)]
+
+
 def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
     if interpolated:
         return dialect.decimal(column, _SCORE_PLACES)
@@ -1205,7 +1456,8 @@ def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
 
 def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
                 dialect: Dialect = "duckdb", subject: str = "subject",
-                scale: int = DEFAULT_SCALE, strict: bool = True) -> str:
+                scale: int = DEFAULT_SCALE, strict: bool = True,
+                types: Mapping[str, str] | None = None) -> str:
     """One query scoring every subject of ``table`` on every indicator of ``rules``: the
     scorecard.
 
@@ -1239,14 +1491,14 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     b 2 3 100.0 None
     c 2 None None indicator 2: `covered` must be in 0..100, not `120`
     """
-    options = _options(table, form, dialect, subject, scale, strict)
+    options = _options(table, form, dialect, subject, scale, strict, types)
     d = options.dialect
     stages = _Stages(d)
     inputs = _inputs(options, stages)
     indicators = list(rules)
     columns = []
     for indicator in indicators:
-        writer = _Writer(indicator.node, stages, inputs, options.scale)
+        writer = _writer(indicator.node, stages, inputs, options.scale)
         level, score, error = writer.level_columns()
         missing = inputs.record_missing(indicator.node)
         if missing is not None:
@@ -1260,6 +1512,7 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
         firsts.append(f"CASE WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
                       f"|| '`' END")
     terms: list[tuple[Fraction, str]] = []
+    maxima: list[int] = []
     for indicator, level, score, error in columns:
         node = indicator.node
         interpolated = score is not level
@@ -1276,14 +1529,16 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
                 "add `weight N` to it"))
         else:
             final.append(f"CASE WHEN {ok} THEN "
-                         f"{d.decimal(_rounded([points], d), _POINT_PLACES)} END "
+                         f"{_points_sql([points], d, _maxima(node, interpolated, types))} END "
                          f"AS {quote(prefix + '.points')}")
             terms.append(points)
+            maxima.extend(_maxima(node, interpolated, types) or ())
         final.append(f"{error.sql} AS {quote(prefix + '.error')}")
         firsts.append(error.sql)
     first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else (
         firsts[0] if firsts else f"CAST(NULL AS {d.text})")
-    total = d.decimal(_rounded(terms, d), _POINT_PLACES) if terms else d.decimal("0", 10)
+    total = _points_sql(terms, d, maxima if types is not None else None) if terms else \
+        d.decimal("0", 10)
     final.append(f"CASE WHEN {first} IS NULL THEN {total} END AS \"total\"")
     final.append(f"{first} AS \"error\"")
     return stages.render(inputs.source(), final)
