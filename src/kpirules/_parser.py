@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, NAME_END, THAI
 from kpirules._resources import grammar_text
+from kpirules._values import THAI_DIGITS
 from kpirules.errors import ParseError
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ _VALUED = {"KIND": ("number", "count", "flag"), "POLICY_KIND": ("ordered", "high
 # clear of Python's recursion limit.
 MAX_DEPTH = 150
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 _lock = threading.Lock()
 _lark: Lark | None = None
@@ -47,7 +47,7 @@ _current = threading.local()
 
 def thai_digits_to_ascii(text: str) -> str:
     """``text`` with Thai digits ๐–๙ replaced by 0–9."""
-    return text.translate(_THAI_DIGITS)
+    return text.translate(THAI_DIGITS)
 
 
 def _parser() -> Lark:

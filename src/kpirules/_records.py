@@ -58,7 +58,7 @@ from typing import IO, Any
 
 import attrs
 
-from kpirules._values import NUMERIC_TEXT
+from kpirules._values import NUMERIC_TEXT, THAI_DIGITS
 from kpirules.errors import KpiRulesError
 from kpirules.model import Indicator, RuleSet
 
@@ -81,7 +81,6 @@ EXCEL_HINT = 'reading .xlsx files needs openpyxl: pip install "kpirules[excel]"'
 
 _TRUE = frozenset({"true", "yes", "1", "ใช่"})
 _FALSE = frozenset({"false", "no", "0", "ไม่ใช่"})
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # How many subject names an error message lists.
 _SHOWN = 5
 
@@ -146,7 +145,7 @@ def flag_value(value: Any) -> bool | None:
     if isinstance(value, (int, float, Decimal)):
         return True if value == 1 else False if value == 0 else None
     if isinstance(value, str):
-        text = value.strip().casefold().translate(_THAI_DIGITS)
+        text = value.strip().casefold().translate(THAI_DIGITS)
         if text in _TRUE:
             return True
         if text in _FALSE:
@@ -183,7 +182,7 @@ def _milestone_number(value: Any) -> int | None:
     if isinstance(value, (float, Decimal)):
         return int(value) if value == int(value) else None
     if isinstance(value, str):
-        text = value.strip().translate(_THAI_DIGITS)
+        text = value.strip().translate(THAI_DIGITS)
         if NUMERIC_TEXT.fullmatch(text):
             number = Decimal(text.replace(",", "").replace("_", ""))
             if number == number.to_integral_value():

@@ -12,9 +12,10 @@ from typing import Any
 
 from kpirules.errors import EvaluationError
 
-__all__ = ["NUMERIC_TEXT", "show", "to_number"]
+__all__ = ["NUMERIC_TEXT", "THAI_DIGITS", "show", "to_number"]
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# Thai digits ๐–๙ → 0–9: every reader of numbers (rule text, records, CSV) uses this one table.
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 # Plain decimals, optionally signed, with an exponent, `_` between digits, or commas grouping
 # thousands as spreadsheets print them ("1,234.50"); nothing else (no "NaN", no "Infinity").
@@ -53,7 +54,7 @@ def to_number(value: Any, indicator: str, measure: str, kind: str) -> Decimal:
             raise _fail(f"`{measure}` must be a finite {kind}, not {value}", indicator, measure)
         number = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip().translate(_THAI_DIGITS)
+        text = value.strip().translate(THAI_DIGITS)
         if not NUMERIC_TEXT.fullmatch(text):
             raise _fail(f"`{measure}` must be a {kind}, not the text {_describe(value)}",
                         indicator, measure)

@@ -14,7 +14,6 @@ import attrs
 __all__ = [
     "BinaryOp",
     "BoolOp",
-    "Comment",
     "Compare",
     "Expr",
     "Field",
@@ -175,14 +174,6 @@ Statement = Field | Measure | Let | Level
 
 
 @attrs.frozen(slots=True)
-class Comment:
-    """A ``#`` comment, kept so that the formatter can put it back."""
-
-    text: str
-    span: Span = _span()
-
-
-@attrs.frozen(slots=True)
 class IndicatorNode:
     """One ``indicator`` block as written."""
 
@@ -215,5 +206,4 @@ class RuleFile:
     round: int | None = None
     indicators: tuple[IndicatorNode, ...] = ()
     source: str = attrs.field(default="<string>", eq=False)
-    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False, repr=False)
     header: tuple[Field, ...] = attrs.field(default=(), eq=False, repr=False)
