@@ -792,7 +792,8 @@ def test_bad_options_are_refused(option: str, value: Any) -> None:
     ("DECIMAL(18, 6)", Decimal("5.000000"), 1), ("DECIMAL(18, 6)", Decimal("4.999999"), None),
     ("DECIMAL(4, 1)", Decimal("4.9"), 0), ("UBIGINT", 7, 1), ("TINYINT", -3, 0),
     ("HUGEINT", 10**30, 1), ("HUGEINT", 10**36, None), ("DECIMAL(38, 2)", Decimal(10**25), 1),
-    ("REAL", 4.5, 0), ("BOOLEAN", True, None),
+    ("REAL", 4.5, 0), ("BOOLEAN", True, None), ("DECIMAL(18, 4)", Decimal(10**10), 1),
+    ("DECIMAL(18, 4)", Decimal(-10**13), 0),
 ])
 def test_duckdb_column_types(kind: str, value: Any, level: int | None) -> None:
     rules = kpirules.parse('indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n')
@@ -824,3 +825,51 @@ def test_typed_bigint_columns_keep_every_error(target: int | None, developed: in
     assert (row["error"] is None) if error is None else (error in row["error"])
     query = kpirules.parse(CATALOGUE_1).to_sql(types=columns)
     assert "TRY(" not in query and "regexp" not in query
+
+
+# Typed columns compared with a constant are compared as they are (no scaling): every integer
+# and DECIMAL type, constants with more places than the column or beyond its range, negative and
+# fractional factors, the constant on either side.
+TYPED_KINDS = {"TINYINT": (0, -128, 127), "SMALLINT": (0, -2**15, 2**15 - 1),
+               "INTEGER": (0, -2**31, 2**31 - 1), "BIGINT": (0, -2**63, 2**63 - 1),
+               "UTINYINT": (0, 0, 255), "UBIGINT": (0, 0, 2**64 - 1),
+               "DECIMAL(4,1)": (1, -999, 999), "DECIMAL(9,2)": (2, -10**9 + 1, 10**9 - 1),
+               "DECIMAL(18,4)": (4, -10**18 + 1, 10**18 - 1),
+               "DECIMAL(38,3)": (3, -10**23, 10**23)}
+
+
+@st.composite
+def typed_comparisons(draw: st.DrawFn) -> tuple[str, str, Decimal]:
+    kind = draw(st.sampled_from(sorted(TYPED_KINDS)))
+    places, low, high = TYPED_KINDS[kind]
+    scaled = draw(st.one_of(st.integers(low, high), st.sampled_from([low, high, 0]),
+                            st.integers(max(low, -2000), min(high, 2000))))
+    value = Decimal(scaled).scaleb(-places)
+    constant = draw(st.one_of(
+        st.decimals(-300, 300, places=draw(st.integers(0, 5))),
+        st.sampled_from([Decimal(2**63), Decimal(-2**63), Decimal(10**20), Decimal(256),
+                         Decimal(-129), Decimal("99.95")]),
+        st.just(value)))
+    factor = draw(st.sampled_from(["", "-", "3 * ", "-2 * ", "0.5 * ", "10 * "]))
+    op = draw(st.sampled_from((*OPS, "!=")))
+    shown = f"({constant})" if constant < 0 else str(constant)
+    condition = (f"{factor}x {op} {shown}" if draw(st.booleans())
+                 else f"{shown} {op} {factor}x")
+    return kind, condition, value
+
+
+@SETTINGS
+@given(typed_comparisons())
+def test_typed_columns_are_compared_with_constants_as_they_are(
+        case: tuple[str, str, Decimal]) -> None:
+    kind, condition, value = case
+    rules = kpirules.parse(f'indicator 1 "t"\n  measure x\n  level 1 if {condition}\n')
+    python = rules["1"].evaluate({"x": value})
+    columns = {"subject": "VARCHAR", "1.x": kind}
+    for options in ({"types": columns}, {}):
+        got = run("duckdb", "wide", rules, [{"subject": "s", "1.x": value}], rules["1"].to_sql,
+                  columns, **options)["s"]
+        if got["error"] is not None:
+            assert TOO_LARGE in got["error"], got
+            continue
+        assert got["level"] == python.level, (kind, condition, value, options, got)

@@ -347,10 +347,10 @@ class _DuckDB(_Dialect):
         places = "|".join(str(k) for k in range(scale + 1))
         return f"regexp_full_match(typeof({raw}), 'DECIMAL\\(\\d+,({places})\\)')"
 
-    def is_decimal_places(self, raw: str, places: int, narrow: bool = False) -> str:
-        """Whether ``raw`` is a DECIMAL with ``places`` places (``narrow``: of 18 digits or
-        fewer)."""
-        width = "([1-9]|1[0-8])" if narrow else "\\d+"
+    def is_decimal_places(self, raw: str, places: int, widest: int | None = None) -> str:
+        """Whether ``raw`` is a DECIMAL with ``places`` places (and at most ``widest`` digits)."""
+        width = "\\d+" if widest is None else \
+            "(" + "|".join(str(w) for w in range(1, widest + 1)) + ")"
         return f"regexp_full_match(typeof({raw}), 'DECIMAL\\({width},{places}\\)')"
 
     def is_boolean(self, raw: str) -> str:
@@ -373,10 +373,17 @@ class _DuckDB(_Dialect):
         wide = f"TRY(CAST({times(f'TRY_CAST({raw} AS DECIMAL(38, {scale}))', 10**scale)} " \
                "AS HUGEINT))"
         for places in range(scale + 1):
-            # |value| < 10**18, so value × 10**places fits DECIMAL(31) and × 10**scale HUGEINT.
-            within = times(f"CAST({raw} AS DECIMAL(18, {places}))", 10**places)
+            if places < 17:
+                # At most 17 - places digits: value × 10**places stays within DuckDB's 18-digit
+                # DECIMAL product, the fast one (see _shift).
+                small = times(f"CAST({raw} AS DECIMAL({17 - places}, {places}))", 10**places)
+                small = times(f"CAST({small} AS HUGEINT)", 10**(scale - places))
+                branches.append(f"WHEN {self.is_decimal_places(raw, places, 17 - places)} "
+                                f"THEN {small}")
+            # |value| < 10**18, so value × 10**places fits DECIMAL(37) and × 10**scale HUGEINT.
+            within = _shift(f"CAST({raw} AS DECIMAL(18, {places}))", 18, places)
             exact = times(f"CAST({within} AS HUGEINT)", 10**(scale - places))
-            branches.append(f"WHEN {self.is_decimal_places(raw, places, narrow=True)} "
+            branches.append(f"WHEN {self.is_decimal_places(raw, places, 18)} "
                             f"THEN {exact}")
             narrow = times(f"TRY_CAST({raw} AS DECIMAL(18, {places}))", 10**places)
             narrow = f"TRY({times(f'CAST({narrow} AS HUGEINT)', 10**(scale - places))})"
@@ -648,6 +655,10 @@ class _Writer:
         self.atoms: list[str] = []
         self.numeric_checks: list[str] = []
         self.done: dict[int, str] = {}
+        # Typed measures by their value column: (raw column, declared type, bounds of the type,
+        # its decimal places, the value column's scale), for comparisons with a constant written
+        # on the raw column (see direct_compare).
+        self.direct: dict[str, tuple[str, str, int, int, int, int]] = {}
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -796,7 +807,7 @@ class _Writer:
             read = f"{cast}({raw} AS BIGINT)"
             factor = 10**scale
         else:
-            read = f"{cast}({raw} * {10**places} AS BIGINT)"
+            read = f"{cast}({_shift(raw, len(str(largest)) - 1 + places, places)} AS BIGINT)"
             factor = 10**(scale - places)
         if factor != 1:
             read = f"{read} * {factor}"
@@ -830,6 +841,11 @@ class _Writer:
         nonnegative = count or (measure.low is not None and measure.low >= 0)
         self.names[name] = _Ratio(_Int(1, value.sql, value.depth, nonnegative, max(1, bound)),
                                   _Int(10**scale))
+        kind = self.inputs.declared(self.node, name)
+        assert kind is not None
+        kind = " ".join(kind.upper().split())
+        smallest = 0 if kind.startswith("U") else -largest
+        self.direct[value.sql] = (raw, kind, smallest, largest, places, scale)
         return True
 
     def range_checks(self, measure: nodes.Measure, value: _Ratio, shown: str) -> None:
@@ -948,6 +964,9 @@ class _Writer:
         if lhs.static and rhs.static:
             holds = _python_compare(lhs.coef, op, rhs.coef)
             return self.dialect.true if holds else self.dialect.false
+        direct = self.direct_compare(lhs, op, rhs)
+        if direct is not None:
+            return direct
         if inline or (_plain(lhs) and _plain(rhs)) or self.fits(lhs, rhs):
             # No arithmetic, or typed arithmetic within 64 bits: nothing can overflow.
             return f"({self.render(lhs)} {sql_op} {self.render(rhs)})"
@@ -961,6 +980,32 @@ class _Writer:
         atom = self.stages.add(sql, max(lhs.depth, rhs.depth))
         self.atoms.append(atom.sql)
         return atom.sql
+
+    def direct_compare(self, lhs: _Int, op: str, rhs: _Int) -> str | None:
+        """``a × value op constant`` for a typed measure, written on the column as it is:
+        ``"3.rate" >= CAST(85 AS DECIMAL(15,2))`` instead of scaling every row's value to an
+        integer first. None when the constant has more decimal places than the column or lies
+        outside its type."""
+        if not lhs.static and rhs.static:
+            variable, constant = lhs, rhs.coef
+        elif lhs.static and not rhs.static:
+            variable, constant = rhs, lhs.coef
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        else:
+            return None
+        typed = self.direct.get(variable.sql or "")
+        if typed is None or variable.coef == 0:
+            return None
+        raw, kind, smallest, largest, places, scale = typed
+        if variable.coef < 0:
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        # The value column is the raw value × 10**scale.
+        value = Fraction(constant, variable.coef * 10**scale)
+        if (value * 10**places).denominator != 1 or not smallest < value < largest:
+            return None
+        literal = _show(Decimal(int(value * 10**places)).scaleb(-places))
+        sql_op = {"==": "=", "!=": "<>"}.get(op, op)
+        return f"({raw} {sql_op} CAST({literal} AS {kind}))"
 
     def condition(self, expr: nodes.Expr) -> str:
         if isinstance(expr, nodes.Name):
@@ -979,16 +1024,29 @@ class _Writer:
 
     # -- level, score, errors ----------------------------------------------------------------
 
-    def level_columns(self) -> tuple[_Column, _Column, _Column]:
-        """The columns ``level``, ``score × 10**4`` (or the level) and ``error``."""
+    def level_columns(self, missing: tuple[str, str] | None = None
+                      ) -> tuple[_Column, _Column, str | None]:
+        """The columns ``level`` and ``score × 10**4`` (or the level), both NULL where the record
+        cannot be scored, and the ``error`` as an expression over the stages' columns (None when
+        nothing can go wrong), meant to be evaluated only where the level is NULL.
+
+        The level's CASE begins with one branch giving NULL wherever any error condition holds:
+        the query then needs no text per row, and a points column or a total is NULL by
+        arithmetic, where a text column tested ``IS NULL`` per indicator cost DuckDB more than
+        the levels themselves. ``missing`` is the long form's "no record" error, which comes
+        first."""
+        if missing is not None:
+            self.errors.append(missing)
         self.measures()
         if self.ranges:
             self.guard = self.stages.add(" AND ".join(self.ranges), self.inputs.depth).sql
         self.lets()
-        level_sql = self.guarded(self.level_sql())
+        branches, default = self.level_branches()
         score = self.score()
         overflow = [f"{atom} IS NULL" for atom in self.atoms]
         if self.guard is not None:
+            # Part of the first branch below: the ladder's arithmetic, which could overflow
+            # outside the guard, is then evaluated only where the guard holds.
             overflow.append(f"NOT {self.guard}")
         if score is not None:
             overflow.append(f"{score.sql} IS NULL")
@@ -996,17 +1054,24 @@ class _Writer:
             self.errors.append((" OR ".join(overflow), self.fail(
                 f"a number is too large for exact {self.dialect.name} arithmetic")))
         depth = max([self.stages_depth(), score.depth if score else -1])
-        level = self.stages.add(level_sql, depth)
+        error = None
         if self.errors:
-            branches = " ".join(f"WHEN {when} THEN {text}" for when, text in self.errors)
-            error_sql = f"CASE {branches} END"
-        else:
-            error_sql = f"CAST(NULL AS {self.dialect.text})"
-        error = self.stages.add(error_sql, depth)
-        return level, score if score is not None else level, error
+            # A condition that is NULL is not an error (as in the error CASE below, whose
+            # earlier branches catch what made it NULL): `NULL OR FALSE` does not take the branch.
+            failing = " OR ".join(f"({when})" for when, _ in self.errors)
+            branches.insert(0, f"WHEN {failing} THEN NULL")
+            error = "CASE " + " ".join(f"WHEN {when} THEN {text}"
+                                       for when, text in self.errors) + " END"
+        level = self.stages.add(f"CASE {' '.join(branches)} ELSE {default} END", depth)
+        if score is None:
+            return level, level, error
+        masked = self.stages.add(f"CASE WHEN {level.sql} IS NOT NULL THEN {score.sql} END",
+                                 level.depth)
+        return level, masked, error
 
-    def level_sql(self) -> str:
-        """The level as a CASE over the levels' conditions, by the indicator's policy."""
+    def level_branches(self) -> tuple[list[str], int]:
+        """The level as the branches of a CASE over the levels' conditions and its ELSE value,
+        by the indicator's policy."""
         conditions = []
         milestones = sorted(self.done)
         for level in self.node.levels:
@@ -1020,10 +1085,8 @@ class _Writer:
                 conditions.append(self.condition(level.condition))
         top = len(conditions)
         if self.node.policy == "highest":
-            branches = [f"WHEN {conditions[k - 1]} THEN {k}" for k in range(top, 0, -1)]
-            return f"CASE {' '.join(branches)} ELSE 0 END"
-        branches = [f"WHEN NOT {condition} THEN {k}" for k, condition in enumerate(conditions)]
-        return f"CASE {' '.join(branches)} ELSE {top} END"
+            return [f"WHEN {conditions[k - 1]} THEN {k}" for k in range(top, 0, -1)], 0
+        return [f"WHEN NOT {condition} THEN {k}" for k, condition in enumerate(conditions)], top
 
     def stages_depth(self) -> int:
         return self.stages.deepest
@@ -1066,6 +1129,18 @@ class _Writer:
         raw = self.stages.add(sql, depth)
         guard = self.dialect.exact(raw.sql)
         return self.stages.add(f"CASE WHEN {guard} THEN {raw.sql} END", raw.depth)
+
+
+def _shift(decimal: str, width: int, places: int) -> str:
+    """A DuckDB ``DECIMAL(width, places)`` times ``10**places``, exactly. DuckDB gives the product
+    of two DECIMALs of at most 18 digits 18 digits and raises an error where it needs more
+    (``DECIMAL(18, 4)`` holding 10**10, times 10000), so a product that may need more is
+    written with a 19-digit factor, which makes it a 38-digit DECIMAL."""
+    if places == 0:
+        return decimal
+    if width <= 18 < width + places + 1:
+        return f"{decimal} * CAST({10**places} AS DECIMAL(19, 0))"
+    return f"{decimal} * {10**places}"
 
 
 def _plain(value: _Int) -> bool:
@@ -1336,19 +1411,38 @@ def _points(node: nodes.IndicatorNode, score: str, interpolated: bool
     return Fraction(node.weight) / (unit * len(node.levels)), score
 
 
-def _points_sql(terms: list[tuple[Fraction, str]], dialect: _Dialect,
-                maxima: list[int] | None) -> str:
-    """:func:`_rounded` as a decimal. With ``types=``, ``maxima`` are the largest values of the
-    score columns, and where they bound the integers below 10**18 the sum is computed in BIGINT
-    and DECIMAL(18, 0), which DuckDB does faster than in HUGEINT and DECIMAL(38, 0)."""
-    if maxima is not None and terms:
-        common = math.lcm(*(factor.denominator for factor, _ in terms))
-        largest = sum(abs(factor) * top for (factor, _), top in zip(terms, maxima))
-        if 2 * 10**_POINT_PLACES * common * largest + 2 * common < 10**18:
-            unit = "0." + "0" * (_POINT_PLACES - 1) + "1"
-            scaled = _rounded(terms, dialect, "BIGINT")
-            return (f"CAST(CAST({scaled} AS DECIMAL(18, 0)) * {unit} "
-                    f"AS DECIMAL(38, {_POINT_PLACES}))")
+def _points_sql(terms: list[tuple[Fraction, str]], dialect: _Dialect, maxima: list[int]) -> str:
+    """:func:`_rounded` as a decimal. ``maxima`` are the largest values of the score columns.
+
+    In DuckDB, where the factors are exact in few decimal places (``weight 20`` over 5 levels:
+    4 points a level), the sum is computed in those places as an INTEGER or BIGINT, which the
+    bounds allow, and turned into the decimal once: HUGEINT arithmetic and a 10-place DECIMAL for
+    every term cost more than scoring a level."""
+    if isinstance(dialect, _DuckDB) and terms:
+        places = next((k for k in range(_POINT_PLACES + 1)
+                       if all((factor * 10**k).denominator == 1 for factor, _ in terms)), None)
+        if places is not None:
+            coefs = [int(factor * 10**places) for factor, _ in terms]
+            largest = sum(abs(c) * top for c, top in zip(coefs, maxima))
+            if largest < 10**18:
+                integer = "INTEGER" if largest < 2**31 else "BIGINT"
+                # Terms with the same factor share one multiplication (weights repeat).
+                by_coef: dict[int, list[str]] = {}
+                for c, (_, column) in zip(coefs, terms):
+                    by_coef.setdefault(c, []).append(f"CAST({column} AS {integer})")
+                parts = []
+                for c, columns in by_coef.items():
+                    added = " + ".join(columns)
+                    if c == 1:
+                        parts.append(added)
+                    else:
+                        parts.append(f"{c} * ({added})" if len(columns) > 1 else f"{c} * {added}")
+                summed = " + ".join(parts)
+                if places == 0:
+                    return f"CAST({summed} AS DECIMAL(38, {_POINT_PLACES}))"
+                unit = "0." + "0" * (places - 1) + "1"
+                return (f"CAST(CAST({summed} AS DECIMAL(18, 0)) * {unit} "
+                        f"AS DECIMAL(38, {_POINT_PLACES}))")
     return dialect.decimal(_rounded(terms, dialect), _POINT_PLACES)
 
 
@@ -1425,27 +1519,29 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     level, score, error = writer.level_columns()
     d = options.dialect
     interpolated = score is not level
-    ok = f"{error.sql} IS NULL"
     points = _points(node, score.sql, interpolated)
     points_sql = f"CAST(NULL AS {d.integer})" if points is None else \
-        f"CASE WHEN {ok} THEN {_points_sql([points], d, _maxima(node, interpolated, types))} END"
+        _points_sql([points], d, _maxima(node, interpolated))
     final = [
         f'"_subject" AS {quote(subject)}',
-        f"CASE WHEN {ok} THEN {level.sql} END AS \"level\"",
-        f"CASE WHEN {ok} THEN {_score(score.sql, interpolated, d)} END AS \"score\"",
+        f"{level.sql} AS \"level\"",
+        f"{_score(score.sql, interpolated, d)} AS \"score\"",
         f"{points_sql} AS \"points\"",
-        f"{error.sql} AS \"error\"",
+        f"{_error(level, error, d)} AS \"error\"",
     ]
     return stages.render(inputs.source(), final)
 
 
-def _maxima(node: nodes.IndicatorNode, interpolated: bool,
-            types: Mapping[str, str] | None) -> list[int] | None:
-    """The largest value of the indicator's score column (for :func:`_points_sql`), only with
-    ``types=``."""
-    if types is None:
-        return None
+def _maxima(node: nodes.IndicatorNode, interpolated: bool) -> list[int]:
+    """The largest value of the indicator's score column (for :func:`_points_sql`)."""
     return [len(node.levels) * (10**_SCORE_PLACES if interpolated else 1)]
+
+
+def _error(level: _Column, error: str | None, dialect: _Dialect) -> str:
+    """An indicator's error text: NULL where its level is not."""
+    if error is None:
+        return f"CAST(NULL AS {dialect.text})"
+    return f"CASE WHEN {level.sql} IS NULL THEN {error} END"
 
 
 def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
@@ -1498,12 +1594,11 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     indicators = list(rules)
     columns = []
     for indicator in indicators:
-        writer = _writer(indicator.node, stages, inputs, options.scale)
-        level, score, error = writer.level_columns()
         missing = inputs.record_missing(indicator.node)
-        if missing is not None:
-            text = string(f"no record for indicator {indicator.id}")
-            error = _Column(f"CASE WHEN {missing} THEN {text} ELSE {error.sql} END", error.depth)
+        no_record = None if missing is None else \
+            (missing, string(f"no record for indicator {indicator.id}"))
+        writer = _writer(indicator.node, stages, inputs, options.scale)
+        level, score, error = writer.level_columns(no_record)
         columns.append((indicator, level, score, error))
     unknown = inputs.unknown_indicator(ind.id for ind in indicators)
     final = [f'"_subject" AS {quote(subject)}']
@@ -1513,32 +1608,46 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
                       f"|| '`' END")
     terms: list[tuple[Fraction, str]] = []
     maxima: list[int] = []
+    unweighted = False
+    depth = -1
     for indicator, level, score, error in columns:
         node = indicator.node
         interpolated = score is not level
-        ok = f"{error.sql} IS NULL"
         prefix = node.id
+        depth = max(depth, score.depth)
         points = _points(node, score.sql, interpolated)
-        final.append(f"CASE WHEN {ok} THEN {level.sql} END AS {quote(prefix + '.level')}")
-        final.append(f"CASE WHEN {ok} THEN {_score(score.sql, interpolated, d)} END "
-                     f"AS {quote(prefix + '.score')}")
+        final.append(f"{level.sql} AS {quote(prefix + '.level')}")
+        final.append(f"{_score(score.sql, interpolated, d)} AS {quote(prefix + '.score')}")
         if points is None:
+            unweighted = True
             final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
             firsts.append(string(
                 f"indicator {node.id} has no weight, so it cannot be part of a scorecard total; "
                 "add `weight N` to it"))
         else:
-            final.append(f"CASE WHEN {ok} THEN "
-                         f"{_points_sql([points], d, _maxima(node, interpolated, types))} END "
+            final.append(f"{_points_sql([points], d, _maxima(node, interpolated))} "
                          f"AS {quote(prefix + '.points')}")
             terms.append(points)
-            maxima.extend(_maxima(node, interpolated, types) or ())
-        final.append(f"{error.sql} AS {quote(prefix + '.error')}")
-        firsts.append(error.sql)
-    first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else (
-        firsts[0] if firsts else f"CAST(NULL AS {d.text})")
-    total = _points_sql(terms, d, maxima if types is not None else None) if terms else \
-        d.decimal("0", 10)
-    final.append(f"CASE WHEN {first} IS NULL THEN {total} END AS \"total\"")
+            maxima.extend(_maxima(node, interpolated))
+        indicator_error = _error(level, error, d)
+        final.append(f"{indicator_error} AS {quote(prefix + '.error')}")
+        if error is not None:
+            firsts.append(indicator_error)
+    # The total is NULL exactly where some level is (by arithmetic), there is an unknown
+    # indicator, or an indicator has no weight: the error texts are looked at only there.
+    if unweighted:
+        total = d.decimal(f"CAST(NULL AS {d.integer})", _POINT_PLACES)
+    else:
+        total = _points_sql(terms, d, maxima) if terms else \
+            d.decimal("0", _POINT_PLACES)
+        if unknown is not None:
+            total = f"CASE WHEN {unknown} IS NULL THEN {total} END"
+    total_column = stages.add(total, depth)
+    final.append(f"{total_column.sql} AS \"total\"")
+    if not firsts:
+        first = f"CAST(NULL AS {d.text})"
+    else:
+        first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else firsts[0]
+        first = f"CASE WHEN {total_column.sql} IS NULL THEN {first} END"
     final.append(f"{first} AS \"error\"")
     return stages.render(inputs.source(), final)
