@@ -454,8 +454,9 @@ def _ladder(conditions: Sequence[str]) -> str:
     return f"CASE {branches} ELSE {len(conditions)} END"
 
 
-def handwritten_scorecard_sql() -> str:
-    """The 2565 scorecard in plain DuckDB SQL, exact (cross-multiplied, no division)."""
+def handwritten_scorecard_sql(checked: bool = True) -> str:
+    """The 2565 scorecard in plain DuckDB SQL, exact (cross-multiplied, no division); without
+    ``checked``, with no input checks at all (a lower bound on the work of any exact query)."""
     m = [[f'COALESCE("{i}.milestones.{k}", FALSE)' for k in range(1, 6)] for i in range(1, 8)]
     t, d = '"1.target_households"', '"1.developed_households"'
     bpm, gvh = '"3.bpm_recorded_percent"', '"3.gvh_reported_percent"'
@@ -475,8 +476,8 @@ def handwritten_scorecard_sql() -> str:
     ]
     valid = (f"{t} > 0 AND {d} >= 0 AND {base} > 0 AND {now} >= 0 AND {bpm} BETWEEN 0 AND 100 "
              f"AND {gvh} BETWEEN 0 AND 100 AND {trained} BETWEEN 0 AND 100 AND {growth} IS NOT NULL")
-    columns = ",\n  ".join(f'CASE WHEN {valid} THEN {level} END AS "l{i}"'
-                           for i, level in enumerate(levels, 1))
+    columns = ",\n  ".join((f'CASE WHEN {valid} THEN {level} END' if checked else level)
+                           + f' AS "l{i}"' for i, level in enumerate(levels, 1))
     total = " + ".join(f'"l{i}" * {w}' for i, w in enumerate((20, 20, 15, 15, 10, 10, 10), 1))
     return (f"SELECT *, CAST(({total}) AS DECIMAL(38, 0)) * 0.2 AS total FROM (\n"
             f"SELECT subject,\n  {columns}\nFROM records)")
@@ -559,8 +560,14 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
             f"SELECT count(*) FROM ({card}) AS a JOIN ({typed_card}) AS b USING (subject) "
             "WHERE (a.total, a.error) IS DISTINCT FROM (b.total, b.error)").fetchone()
         assert wrong == (0,), f"ruleset_sql with types= disagrees on {wrong} rows"
+        unchecked = handwritten_scorecard_sql(checked=False)
+        wrong = con.execute(
+            f"SELECT count(*) FROM ({unchecked}) AS a JOIN ({hand}) AS b USING (subject) "
+            "WHERE a.total IS DISTINCT FROM b.total").fetchone()
+        assert wrong == (0,), f"the unchecked scorecard SQL disagrees on {wrong} rows"
         engines = {
             "hand-written SQL": consume(hand, "count(*), sum(total)"),
+            "hand-written SQL without input checks": consume(unchecked, "count(*), sum(total)"),
             "kpirules ruleset_sql": consume(card, "count(*), sum(total), count(error)"),
             "kpirules ruleset_sql(types=...)": consume(
                 typed_card, "count(*), sum(total), count(error)"),

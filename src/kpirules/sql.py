@@ -66,6 +66,14 @@ digits. DuckDB returns ``DECIMAL(38, 4)`` scores and ``DECIMAL(38, 10)`` points;
 ``NUMERIC``; SQLite ``REAL``: the nearest double to the exact decimal, so that
 ``Decimal(repr(value))`` gives the decimal back. Rows come in no particular order.
 
+**How the query is laid out.** A chain of stages (CTEs), each adding columns computed from the
+ones before, so that a value used many times is computed once. Each indicator's level is one
+CASE whose first branch gives NULL wherever any of the indicator's error conditions holds, then
+the levels' conditions; ``score``, ``points`` and the ``total`` are arithmetic on the levels, so
+they are NULL where a level is. The error texts are written only in the last SELECT, each inside
+``CASE WHEN level IS NULL``, so a row without errors builds no text: testing a text column
+``IS NULL`` per indicator per row cost DuckDB more than scoring the levels.
+
 **The dialects.** What differs is kept in one small class per dialect:
 
 ========================  =================  ======================  ====================
@@ -91,8 +99,9 @@ string: a missing wide-form column gives an error about its value, not "no such 
 to their SQL types, e.g. ``{"1.target": "INTEGER", "3.rate": "DECIMAL(18,4)", "2.milestones.1":
 "BOOLEAN"}`` (``DESCRIBE table`` gives it). A measure in an integer or DECIMAL column (with at most
 ``scale`` places; a count may have more) is then read with a cast instead of the text parser, a
-BOOLEAN flag or milestone as it is, and the arithmetic is ``BIGINT`` without ``TRY()`` where the
-types and the rule's constants bound every integer below 2**63. Where the types alone do not
+BOOLEAN flag or milestone as it is, a comparison of the measure with a constant is written on the
+column as it is (``"3.rate" >= CAST(85 AS DECIMAL(18,4))``), and the arithmetic is ``BIGINT``
+without ``TRY()`` where the types and the rule's constants bound every integer below 2**63. Where the types alone do not
 (``developed * 4 >= target`` on BIGINT columns), the indicator gets a range guard: the largest
 ``L`` from 10**18 down to 10**12 that keeps every integer within 64 bits. It is one boolean
 column, true when the measures' scaled values lie in ``-L..L``; the level, the score and any
@@ -927,7 +936,12 @@ class _Writer:
         divisor = self.keep(divisor)
         assert divisor.sql is not None
         zero = f"{divisor.sql} = 0"
-        if _is_simple(divisor.sql):
+        typed = self.direct.get(divisor.sql)
+        if typed is not None:
+            # On the column as it is, whose statistics DuckDB keeps (a cast may hide them): where
+            # they show no zero, the test is planned away.
+            self.errors.append((f"{typed[0]} = 0", message))
+        elif _is_simple(divisor.sql):
             self.errors.append((zero, message))
         elif self.fits(divisor):
             self.errors.append((self.guarded(zero), message))
