@@ -67,12 +67,17 @@ digits. DuckDB returns ``DECIMAL(38, 4)`` scores and ``DECIMAL(38, 10)`` points;
 ``Decimal(repr(value))`` gives the decimal back. Rows come in no particular order.
 
 **How the query is laid out.** A chain of stages (CTEs), each adding columns computed from the
-ones before, so that a value used many times is computed once. Each indicator's level is one
-CASE whose first branch gives NULL wherever any of the indicator's error conditions holds, then
-the levels' conditions; ``score``, ``points`` and the ``total`` are arithmetic on the levels, so
-they are NULL where a level is. The error texts are written only in the last SELECT, each inside
-``CASE WHEN level IS NULL``, so a row without errors builds no text: testing a text column
-``IS NULL`` per indicator per row cost DuckDB more than scoring the levels.
+ones before, so that a value used many times is computed once. Each indicator gets a level
+column (one CASE over the levels' conditions) and a boolean column true where the record has an
+error for it; the output columns are NULL where that holds, the ``total`` is NULL where any
+indicator's does, and the error texts are written only in the last SELECT, each inside ``CASE
+WHEN`` its error column, so a row without errors builds no text. In DuckDB every CASE branch
+costs about as much as a comparison and makes what follows it run on a selection of rows, so a
+text column tested ``IS NULL`` per indicator, or an error branch in front of each level, cost
+more than the levels themselves; the scorecard now spends one test on all its indicators'
+errors. The values of a typed column are its own scaled integers (``12.34`` in a
+``DECIMAL(15,2)`` column is 1234 over 100), which keeps them small enough that most indicators
+need no range guard.
 
 **The dialects.** What differs is kept in one small class per dialect:
 
@@ -101,16 +106,17 @@ to their SQL types, e.g. ``{"1.target": "INTEGER", "3.rate": "DECIMAL(18,4)", "2
 ``scale`` places; a count may have more) is then read with a cast instead of the text parser, a
 BOOLEAN flag or milestone as it is, a comparison of the measure with a constant is written on the
 column as it is (``"3.rate" >= CAST(85 AS DECIMAL(18,4))``), and the arithmetic is ``BIGINT``
-without ``TRY()`` where the types and the rule's constants bound every integer below 2**63. Where the types alone do not
-(``developed * 4 >= target`` on BIGINT columns), the indicator gets a range guard: the largest
-``L`` from 10**18 down to 10**12 that keeps every integer within 64 bits. It is one boolean
-column, true when the measures' scaled values lie in ``-L..L``; the level, the score and any
-arithmetic column are computed only where it holds, and a record where it does not has the error
-"a number is too large for exact duckdb arithmetic" (without ``types=`` it would be scored in
-``HUGEINT``). When no such ``L``
-exists, or a measure's column type is not declared or not one of these, the indicator is written
-as without ``types=``. Errors are otherwise those of the query without ``types=``: missing values,
-negative or fractional counts, values outside the measure's range, division by zero. Columns of
+without ``TRY()`` where the types and the rule's constants bound every integer below 2**63.
+Where the types alone do not (``developed * 4 >= target`` on BIGINT columns), the indicator gets
+a range guard: the largest ``L`` from 10**18 down to 10**12 that keeps every integer within 64
+bits. It is one boolean column, true when the measures' scaled values lie in ``-L..L``; the
+level, the score and any arithmetic column are computed only where it holds, and a record where
+it does not has the error "a number is too large for exact duckdb arithmetic" (without
+``types=`` it would be scored in ``HUGEINT``). The guard costs DuckDB about a tenth of the
+scorecard's time: counts in INTEGER columns need none. When no such ``L`` exists, or a
+measure's column type is not declared or not one of these, the indicator is written as without
+``types=``. Errors are otherwise those of the query without ``types=``: missing values, negative
+or fractional counts, values outside the measure's range, division by zero. Columns of
 another type than declared give wrong answers or DuckDB errors.
 """
 
@@ -797,34 +803,32 @@ class _Writer:
                if c is not None):
             return False  # keep the range's literals exact DECIMALs
         name = measure.name
-        bound = largest * 10**scale
+        # The value is the column's own scaled integer (value × 10**places), not value ×
+        # 10**scale: smaller integers, so fewer indicators need a range guard.
+        unit = 0 if count else places
+        bound = largest * 10**unit
         inside = None
         read_bound = bound
         if self.limit is not None and bound > self.limit:
             # Part of the range guard: beyond `limit`, no arithmetic and a "too large" error.
-            within = self.limit // 10**scale
+            within = self.limit // 10**unit
             inside = f"{raw} BETWEEN {self.dialect.literal(-within)} AND {within}"
             self.ranges.append(inside)
-            read_bound, bound = bound, within * 10**scale
+            read_bound, bound = bound, within * 10**unit
         elif bound > 2**63:
             self.unfit = True
             return False
         # The value column is computed on every row: TRY_CAST where the type holds values
         # beyond BIGINT (NULL there, and outside the guard, so never used).
         cast = "CAST" if largest <= 2**63 else "TRY_CAST"
-        if places == 0 or count:
+        if unit == 0:
             read = f"{cast}({raw} AS BIGINT)"
-            factor = 10**scale
         else:
             read = f"{cast}({_shift(raw, len(str(largest)) - 1 + places, places)} AS BIGINT)"
-            factor = 10**(scale - places)
-        if factor != 1:
-            read = f"{read} * {factor}"
         valid = f"(floor({raw}) = {raw})" if count and places else None
         # Outside the guard the value may be anything (it is not used there), but reading it
         # must not fail: only a read that could overflow waits for the guard.
-        scaling = factor != 1 or (places > 0 and not count)
-        clamp = inside if inside is not None and scaling and read_bound >= 2**63 else None
+        clamp = inside if inside is not None and unit > 0 and read_bound >= 2**63 else None
         when = " AND ".join(c for c in (clamp, valid) if c is not None) or None
         value = self.stages.add(read, self.inputs.depth, when=when)
         if count:
@@ -849,12 +853,12 @@ class _Writer:
                 f"`{name}` must be in {low}..{high}, not ") + shown))
         nonnegative = count or (measure.low is not None and measure.low >= 0)
         self.names[name] = _Ratio(_Int(1, value.sql, value.depth, nonnegative, max(1, bound)),
-                                  _Int(10**scale))
+                                  _Int(10**unit))
         kind = self.inputs.declared(self.node, name)
         assert kind is not None
         kind = " ".join(kind.upper().split())
         smallest = 0 if kind.startswith("U") else -largest
-        self.direct[value.sql] = (raw, kind, smallest, largest, places, scale)
+        self.direct[value.sql] = (raw, kind, smallest, largest, places, unit)
         return True
 
     def range_checks(self, measure: nodes.Measure, value: _Ratio, shown: str) -> None:
@@ -1038,17 +1042,9 @@ class _Writer:
 
     # -- level, score, errors ----------------------------------------------------------------
 
-    def level_columns(self, missing: tuple[str, str] | None = None
-                      ) -> tuple[_Column, _Column, str | None]:
-        """The columns ``level`` and ``score × 10**4`` (or the level), both NULL where the record
-        cannot be scored, and the ``error`` as an expression over the stages' columns (None when
-        nothing can go wrong), meant to be evaluated only where the level is NULL.
-
-        The level's CASE begins with one branch giving NULL wherever any error condition holds:
-        the query then needs no text per row, and a points column or a total is NULL by
-        arithmetic, where a text column tested ``IS NULL`` per indicator cost DuckDB more than
-        the levels themselves. ``missing`` is the long form's "no record" error, which comes
-        first."""
+    def level_columns(self, missing: tuple[str, str] | None = None) -> _Scored:
+        """The indicator's level, score and error (see :class:`_Scored`). ``missing`` is the long
+        form's "no record" error, which comes first."""
         if missing is not None:
             self.errors.append(missing)
         self.measures()
@@ -1059,8 +1055,6 @@ class _Writer:
         score = self.score()
         overflow = [f"{atom} IS NULL" for atom in self.atoms]
         if self.guard is not None:
-            # Part of the first branch below: the ladder's arithmetic, which could overflow
-            # outside the guard, is then evaluated only where the guard holds.
             overflow.append(f"NOT {self.guard}")
         if score is not None:
             overflow.append(f"{score.sql} IS NULL")
@@ -1068,20 +1062,18 @@ class _Writer:
             self.errors.append((" OR ".join(overflow), self.fail(
                 f"a number is too large for exact {self.dialect.name} arithmetic")))
         depth = max([self.stages_depth(), score.depth if score else -1])
-        error = None
-        if self.errors:
-            # A condition that is NULL is not an error (as in the error CASE below, whose
-            # earlier branches catch what made it NULL): `NULL OR FALSE` does not take the branch.
-            failing = " OR ".join(f"({when})" for when, _ in self.errors)
-            branches.insert(0, f"WHEN {failing} THEN NULL")
-            error = "CASE " + " ".join(f"WHEN {when} THEN {text}"
-                                       for when, text in self.errors) + " END"
-        level = self.stages.add(f"CASE {' '.join(branches)} ELSE {default} END", depth)
-        if score is None:
-            return level, level, error
-        masked = self.stages.add(f"CASE WHEN {level.sql} IS NOT NULL THEN {score.sql} END",
-                                 level.depth)
-        return level, masked, error
+        # The ladder's arithmetic could overflow outside the range guard, so it is computed only
+        # where the guard holds (DuckDB drops the test where the table's statistics prove it).
+        ladder = self.guarded(f"CASE {' '.join(branches)} ELSE {default} END")
+        level = self.stages.add(ladder, depth)
+        if not self.errors:
+            return _Scored(level.sql, (score or level).sql, None, None, score is not None)
+        # NULL where a condition is NULL, which is not an error (as in the error CASE, whose
+        # earlier branches catch what made it NULL): `NULL OR FALSE` is not true.
+        failing = self.stages.add(" OR ".join(f"({when})" for when, _ in self.errors), depth)
+        error = "CASE " + " ".join(f"WHEN {when} THEN {text}" for when, text in self.errors) \
+            + " END"
+        return _Scored(level.sql, (score or level).sql, failing.sql, error, score is not None)
 
     def level_branches(self) -> tuple[list[str], int]:
         """The level as the branches of a CASE over the levels' conditions and its ELSE value,
@@ -1155,6 +1147,37 @@ def _shift(decimal: str, width: int, places: int) -> str:
     if width <= 18 < width + places + 1:
         return f"{decimal} * CAST({10**places} AS DECIMAL(19, 0))"
     return f"{decimal} * {10**places}"
+
+
+@attrs.frozen
+class _Scored:
+    """An indicator's columns: ``level`` and ``score`` (× 10**4 when ``interpolated``, else the
+    level) as computed, whether or not the record has an error; ``failing``, a boolean column
+    true where it has one (None when it cannot have one); ``error``, the text, an expression to
+    evaluate only where ``failing`` holds.
+
+    The error is applied last, by :meth:`masked` in the outputs and by one test of all the
+    indicators' ``failing`` for the total: a row without errors then builds no text, and DuckDB
+    spends one CASE branch on the scorecard's errors instead of one per indicator (a branch costs
+    about as much as a level's comparison, and a text column tested ``IS NULL`` per indicator
+    cost more than the levels themselves)."""
+
+    level: str
+    score: str
+    failing: str | None
+    error: str | None
+    interpolated: bool
+
+    def masked(self, column: str) -> str:
+        """``column``, NULL where the record has an error."""
+        if self.failing is None:
+            return column
+        return f"CASE WHEN {self.failing} THEN NULL ELSE {column} END"
+
+    def error_text(self, dialect: _Dialect) -> str:
+        if self.error is None:
+            return f"CAST(NULL AS {dialect.text})"
+        return f"CASE WHEN {self.failing} THEN {self.error} END"
 
 
 def _plain(value: _Int) -> bool:
@@ -1529,19 +1552,18 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     stages = _Stages(options.dialect)
     inputs = _inputs(options, stages)
     node = indicator.node
-    writer = _writer(node, stages, inputs, options.scale)
-    level, score, error = writer.level_columns()
+    scored = _writer(node, stages, inputs, options.scale).level_columns()
     d = options.dialect
-    interpolated = score is not level
-    points = _points(node, score.sql, interpolated)
+    score = scored.masked(scored.score)
+    points = _points(node, score, scored.interpolated)
     points_sql = f"CAST(NULL AS {d.integer})" if points is None else \
-        _points_sql([points], d, _maxima(node, interpolated))
+        _points_sql([points], d, _maxima(node, scored.interpolated))
     final = [
         f'"_subject" AS {quote(subject)}',
-        f"{level.sql} AS \"level\"",
-        f"{_score(score.sql, interpolated, d)} AS \"score\"",
+        f"{scored.masked(scored.level)} AS \"level\"",
+        f"{_score(score, scored.interpolated, d)} AS \"score\"",
         f"{points_sql} AS \"points\"",
-        f"{_error(level, error, d)} AS \"error\"",
+        f"{scored.error_text(d)} AS \"error\"",
     ]
     return stages.render(inputs.source(), final)
 
@@ -1549,13 +1571,6 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
 def _maxima(node: nodes.IndicatorNode, interpolated: bool) -> list[int]:
     """The largest value of the indicator's score column (for :func:`_points_sql`)."""
     return [len(node.levels) * (10**_SCORE_PLACES if interpolated else 1)]
-
-
-def _error(level: _Column, error: str | None, dialect: _Dialect) -> str:
-    """An indicator's error text: NULL where its level is not."""
-    if error is None:
-        return f"CAST(NULL AS {dialect.text})"
-    return f"CASE WHEN {level.sql} IS NULL THEN {error} END"
 
 
 def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
@@ -1612,26 +1627,25 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
         no_record = None if missing is None else \
             (missing, string(f"no record for indicator {indicator.id}"))
         writer = _writer(indicator.node, stages, inputs, options.scale)
-        level, score, error = writer.level_columns(no_record)
-        columns.append((indicator, level, score, error))
+        columns.append((indicator, writer.level_columns(no_record)))
     unknown = inputs.unknown_indicator(ind.id for ind in indicators)
     final = [f'"_subject" AS {quote(subject)}']
     firsts = []
+    failing = []
     if unknown is not None:
         firsts.append(f"CASE WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
                       f"|| '`' END")
+        failing.append(f"{unknown} IS NOT NULL")
     terms: list[tuple[Fraction, str]] = []
     maxima: list[int] = []
     unweighted = False
-    depth = -1
-    for indicator, level, score, error in columns:
+    for indicator, scored in columns:
         node = indicator.node
-        interpolated = score is not level
         prefix = node.id
-        depth = max(depth, score.depth)
-        points = _points(node, score.sql, interpolated)
-        final.append(f"{level.sql} AS {quote(prefix + '.level')}")
-        final.append(f"{_score(score.sql, interpolated, d)} AS {quote(prefix + '.score')}")
+        score = scored.masked(scored.score)
+        points = _points(node, score, scored.interpolated)
+        final.append(f"{scored.masked(scored.level)} AS {quote(prefix + '.level')}")
+        final.append(f"{_score(score, scored.interpolated, d)} AS {quote(prefix + '.score')}")
         if points is None:
             unweighted = True
             final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
@@ -1639,29 +1653,29 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
                 f"indicator {node.id} has no weight, so it cannot be part of a scorecard total; "
                 "add `weight N` to it"))
         else:
-            final.append(f"{_points_sql([points], d, _maxima(node, interpolated))} "
+            final.append(f"{_points_sql([points], d, _maxima(node, scored.interpolated))} "
                          f"AS {quote(prefix + '.points')}")
-            terms.append(points)
-            maxima.extend(_maxima(node, interpolated))
-        indicator_error = _error(level, error, d)
-        final.append(f"{indicator_error} AS {quote(prefix + '.error')}")
-        if error is not None:
-            firsts.append(indicator_error)
-    # The total is NULL exactly where some level is (by arithmetic), there is an unknown
+            # The total adds the scores as computed and tests every indicator's errors once.
+            terms.append((points[0], scored.score))
+            maxima.extend(_maxima(node, scored.interpolated))
+        final.append(f"{scored.error_text(d)} AS {quote(prefix + '.error')}")
+        if scored.failing is not None:
+            firsts.append(scored.error_text(d))
+            failing.append(scored.failing)
+    # The total is NULL exactly where some indicator has an error, there is an unknown
     # indicator, or an indicator has no weight: the error texts are looked at only there.
     if unweighted:
         total = d.decimal(f"CAST(NULL AS {d.integer})", _POINT_PLACES)
     else:
-        total = _points_sql(terms, d, maxima) if terms else \
-            d.decimal("0", _POINT_PLACES)
-        if unknown is not None:
-            total = f"CASE WHEN {unknown} IS NULL THEN {total} END"
-    total_column = stages.add(total, depth)
-    final.append(f"{total_column.sql} AS \"total\"")
+        total = _points_sql(terms, d, maxima) if terms else d.decimal("0", _POINT_PLACES)
+        if failing:
+            total = f"CASE WHEN {' OR '.join(failing)} THEN NULL ELSE {total} END"
+    final.append(f"{total} AS \"total\"")
     if not firsts:
         first = f"CAST(NULL AS {d.text})"
     else:
         first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else firsts[0]
-        first = f"CASE WHEN {total_column.sql} IS NULL THEN {first} END"
+        if not unweighted:
+            first = f"CASE WHEN {' OR '.join(failing)} THEN {first} END"
     final.append(f"{first} AS \"error\"")
     return stages.render(inputs.source(), final)
