@@ -415,6 +415,9 @@ FROM (SELECT subject, CAST("1.developed_households" AS DOUBLE) / "1.target_house
       FROM records)
 """
 
+# The scorecard's table has the types a warehouse would give these figures: INTEGER counts of
+# households, DECIMAL(15, 2) percentages and baht, BOOLEAN milestones. (Indicator 1's table
+# above keeps hash()'s UBIGINT counts, whose range needs kpirules' range guard.)
 _SQL_ROWS_CARD = """
 CREATE OR REPLACE TABLE records AS
 SELECT subject, "1.target_households", "1.developed_households",
@@ -430,8 +433,8 @@ SELECT subject, "1.target_households", "1.developed_households",
   "7.milestones.1", "7.milestones.2", "7.milestones.3", "7.milestones.4", "7.milestones.5"
 FROM (
   SELECT i AS subject,
-    1 + hash(i) % 2000 AS "1.target_households",
-    hash(i * 7 + 3) % (2 + hash(i) % 2000) AS "1.developed_households",
+    CAST(1 + hash(i) % 2000 AS INTEGER) AS "1.target_households",
+    CAST(hash(i * 7 + 3) % (2 + hash(i) % 2000) AS INTEGER) AS "1.developed_households",
     hash(i + 1) % 2 = 0 AS "2.milestones.1", hash(i + 2) % 3 > 0 AS "2.milestones.2",
     hash(i + 3) % 2 = 0 AS "2.milestones.3", hash(i + 4) % 3 > 0 AS "2.milestones.4",
     hash(i + 5) % 2 = 0 AS "2.milestones.5",
