@@ -671,7 +671,7 @@ class _Writer:
         self.numeric_checks: list[str] = []
         self.done: dict[int, str] = {}
         # Typed measures by their value column: (raw column, declared type, bounds of the type,
-        # its decimal places, the value column's scale), for comparisons with a constant written
+        # its decimal places, the value column's places), for comparisons with a constant written
         # on the raw column (see direct_compare).
         self.direct: dict[str, tuple[str, str, int, int, int, int]] = {}
 
@@ -1483,11 +1483,10 @@ def _points_sql(terms: list[tuple[Fraction, str]], dialect: _Dialect, maxima: li
     return dialect.decimal(_rounded(terms, dialect), _POINT_PLACES)
 
 
-def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect,
-             integer: str | None = None) -> str:
+def _rounded(terms: list[tuple[Fraction, str]], dialect: _Dialect) -> str:
     """``Σ factor × column`` (columns are integers >= 0) rounded half up to 10 places, as an
-    integer count of 10**-10 (of type ``integer``, by default the dialect's)."""
-    integer = integer or dialect.integer
+    integer count of 10**-10 in the dialect's integer type."""
+    integer = dialect.integer
     unit = 10**_POINT_PLACES
     if all((factor * unit).denominator == 1 for factor, _ in terms):
         exact = [(int(factor * unit), f"CAST({column} AS {integer})")
