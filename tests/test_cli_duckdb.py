@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "cli"
@@ -56,6 +57,23 @@ def test_a_bad_subject_is_rejected_and_the_others_scored(tmp_path: Path) -> None
     assert sql_out["good"]["total"] == 82
     assert "division by zero" in sql_out["zero"]["error"]
     assert "zero" in sql.stderr and "division by zero" in sql.stderr
+
+
+@pytest.mark.parametrize("strictness", [(), ("--no-strict",)])
+def test_an_unknown_indicator_rejects_its_subject_on_both_engines(
+        tmp_path: Path, strictness: tuple[str, ...]) -> None:
+    records = tmp_path / "records.csv"
+    good = ("good,1,target,400\ngood,1,developed,220\ngood,2,trained,90\n"
+            "good,2,milestones,1\ngood,2,milestones,2\ngood,3,online,yes\ngood,3,growth,12\n")
+    records.write_text("subject,indicator,measure,value\n" + good
+                       + good.replace("good", "odd") + "odd,9,x,1\n", encoding="utf-8")
+    python, sql = both(str(DATA / "rules.kpi"), str(records), *strictness)
+    assert (python.returncode, sql.returncode) == (1, 1)
+    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
+    assert sql_out["good"] == python_out["good"]
+    assert "`9`" in python_out["odd"]["error"]
+    assert sql_out["odd"]["error"].startswith("unknown indicator `9`")
+    assert 'subject "odd": unknown indicator `9`' in sql.stderr
 
 
 def test_parquet_records(tmp_path: Path) -> None:

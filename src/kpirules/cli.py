@@ -788,8 +788,10 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
                 name = str(values["subject"])
                 problems = [Problem(None, ind.id, values[f"{ind.id}.error"]) for ind in indicators
                             if values[f"{ind.id}.error"] is not None]
-                if not problems and values["error"] is not None:
-                    problems = [Problem(None, None, values["error"])]
+                first = values["error"]
+                if first is not None and all(first != problem.message for problem in problems):
+                    # About the whole subject (an unknown indicator), so it comes first.
+                    problems.insert(0, Problem(None, None, first))
                 if problems:
                     report.subject(Subject(name, {}), problems)
                     writer.rejected(name, problems)

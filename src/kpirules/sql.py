@@ -1365,8 +1365,7 @@ class _Long(_Inputs):
         return f"{rows} = 0"
 
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
-        if not self.strict:
-            return None
+        # Refused with strict=False too, as RuleSet.evaluate refuses it.
         known = ", ".join(string(i) for i in ids)
         return self.column(f"MIN(CASE WHEN _k NOT IN ({known}) THEN _k END)")
 
