@@ -635,12 +635,11 @@ def test_typed_ruleset_query_gives_the_python_scorecard(
 
 
 def _first_error(rules: RuleSet, wants: list[tuple[int, Decimal] | str]) -> str | None:
-    for indicator, want in zip(rules, wants):
+    """The error RuleSet.evaluate raises first: a missing weight before any record's error."""
+    for indicator in rules:
         if indicator.weight is None:
             return f"indicator {indicator.id} has no weight"
-        if isinstance(want, str):
-            return want
-    return None
+    return next((want for want in wants if isinstance(want, str)), None)
 
 
 def _round10(value: Decimal) -> Decimal:
@@ -873,3 +872,18 @@ def test_typed_columns_are_compared_with_constants_as_they_are(
             assert TOO_LARGE in got["error"], got
             continue
         assert got["level"] == python.level, (kind, condition, value, options, got)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_the_scorecard_error_is_the_one_python_raises_first(dialect: str) -> None:
+    rules = kpirules.parse('indicator 1 "a"\n  weight 50\n  measure t count\n  measure d count\n'
+                           '  level 1 if d / t >= 1\n'
+                           'indicator 2 "b"\n  measure x\n  level 1 if x >= 1\n')
+    record = {"1": {"t": 0, "d": 1}, "2": {"x": 2}}
+    with pytest.raises(kpirules.EvaluationError) as raised:
+        rules.evaluate(record)
+    assert "indicator 2 has no weight" in str(raised.value)
+    row = {"subject": "s", "1.t": 0, "1.d": 1, "2.x": 2}
+    got = run(dialect, "wide", rules, [row], rules.to_sql)["s"]
+    assert got["error"] == str(raised.value) and got["total"] is None
+    assert got["1.error"] is not None and "division by zero" in got["1.error"]

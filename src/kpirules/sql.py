@@ -1587,8 +1587,8 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     Columns: ``subject``, then ``"ID.level"``, ``"ID.score"``, ``"ID.points"`` and ``"ID.error"``
     for each indicator in file order, then ``total`` (``Σ weight × score / N``, rounded half up to
     10 places) and ``error``: the first problem, in the order :meth:`~kpirules.RuleSet.evaluate`
-    finds them (an unknown indicator, an indicator without a weight, no record for an indicator,
-    then each indicator's own errors). The options are those of :func:`indicator_sql`.
+    finds them (an indicator without a weight, an unknown indicator, then for each indicator in
+    turn no record for it or its own errors). The options are those of :func:`indicator_sql`.
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
@@ -1636,7 +1636,7 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
         failing.append(f"{unknown} IS NOT NULL")
     terms: list[tuple[Fraction, str]] = []
     maxima: list[int] = []
-    unweighted = False
+    unweighted: str | None = None  # RuleSet.evaluate's error when an indicator has no weight
     for indicator, scored in columns:
         node = indicator.node
         prefix = node.id
@@ -1645,11 +1645,10 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
         final.append(f"{scored.masked(scored.level)} AS {quote(prefix + '.level')}")
         final.append(f"{_score(score, scored.interpolated, d)} AS {quote(prefix + '.score')}")
         if points is None:
-            unweighted = True
-            final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
-            firsts.append(string(
+            unweighted = unweighted or string(
                 f"indicator {node.id} has no weight, so it cannot be part of a scorecard total; "
-                "add `weight N` to it"))
+                "add `weight N` to it")
+            final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
         else:
             final.append(f"{_points_sql([points], d, _maxima(node, scored.interpolated))} "
                          f"AS {quote(prefix + '.points')}")
@@ -1669,11 +1668,12 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
         if failing:
             total = f"CASE WHEN {' OR '.join(failing)} THEN NULL ELSE {total} END"
     final.append(f"{total} AS \"total\"")
-    if not firsts:
+    if unweighted:
+        first = unweighted  # checked before anything else, on every row
+    elif not firsts:
         first = f"CAST(NULL AS {d.text})"
     else:
         first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else firsts[0]
-        if not unweighted:
-            first = f"CASE WHEN {' OR '.join(failing)} THEN {first} END"
+        first = f"CASE WHEN {' OR '.join(failing)} THEN {first} END"
     final.append(f"{first} AS \"error\"")
     return stages.render(inputs.source(), final)
