@@ -76,6 +76,20 @@ def test_an_unknown_indicator_rejects_its_subject_on_both_engines(
     assert 'subject "odd": unknown indicator `9`' in sql.stderr
 
 
+def test_no_milestone_rows_is_no_milestone_done_on_both_engines(tmp_path: Path) -> None:
+    records = tmp_path / "records.csv"
+    lines = [line for line in (ROOT / "examples" / "records.csv").read_text(
+        encoding="utf-8").splitlines() if ",milestones," not in line]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    python, sql = both("cdd-2565-r1", str(records))
+    assert (python.returncode, sql.returncode) == (0, 0), sql.stderr
+    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
+    assert sql_out == python_out
+    for scorecard in sql_out.values():  # indicators 2 and 7 are milestones only
+        indicators = scorecard["indicators"]
+        assert indicators["2"]["level"] == indicators["7"]["level"] == 0
+
+
 def test_parquet_records(tmp_path: Path) -> None:
     parquet = tmp_path / "records.parquet"
     source = str(DATA / "records.csv").replace("'", "''")

@@ -49,7 +49,9 @@ one column per measure named ``"INDICATOR_ID.MEASURE"`` (see :func:`column_name`
 per milestone level named ``"INDICATOR_ID.milestones.K"`` (see :func:`milestone_column`), holding
 true when milestone K is done (NULL or false when not). ``form="long"``: the columns ``subject,
 indicator, measure, value`` of the CSV records file (one row per value; a done milestone is a row
-with measure ``milestones`` and the level number as value), pivoted inside the query.
+with measure ``milestones`` and the level number as value), pivoted inside the query. As the
+command line reads that file, a subject with no rows for an indicator of milestones only has
+none done (level 0), and one with no rows for an indicator with measures is an error.
 
 Values may be numbers of any type or text: plain decimals with an optional sign and surrounding
 spaces, Thai digits allowed. Text with exponents (``1e3``), digit grouping (``1,234``) or
@@ -1044,7 +1046,7 @@ class _Writer:
 
     def level_columns(self, missing: tuple[str, str] | None = None) -> _Scored:
         """The indicator's level, score and error (see :class:`_Scored`). ``missing`` is the long
-        form's "no record" error, which comes first."""
+        form's "no rows" error, which comes first."""
         if missing is not None:
             self.errors.append(missing)
         self.measures()
@@ -1273,7 +1275,8 @@ class _Inputs:
     def unknown_measure(self, writer: _Writer) -> tuple[str, str] | None:
         return None
 
-    def record_missing(self, node: nodes.IndicatorNode) -> str | None:
+    def record_missing(self, node: nodes.IndicatorNode) -> tuple[str, str] | None:
+        """The error (condition, text) for a subject that has no data for ``node``."""
         return None
 
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
@@ -1360,9 +1363,14 @@ class _Long(_Inputs):
                       + string(", which is not a milestone level of this indicator "
                                f"(its milestone levels: {shown})"))
 
-    def record_missing(self, node: nodes.IndicatorNode) -> str | None:
+    def record_missing(self, node: nodes.IndicatorNode) -> tuple[str, str] | None:
+        # As in the command line's long layout: a milestone is reported by its row, so an
+        # indicator of milestones only with no rows has none done (level 0), not an error.
+        if not node.measures:
+            return None
         rows = self.column(f"SUM(CASE WHEN {self.rows_of(node)} THEN 1 ELSE 0 END)")
-        return f"{rows} = 0"
+        needs = ", ".join(f"`{measure.name}`" for measure in node.measures)
+        return f"{rows} = 0", string(f"no rows for indicator {node.id} (it needs {needs})")
 
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
         # Refused with strict=False too, as RuleSet.evaluate refuses it.
@@ -1588,7 +1596,8 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     for each indicator in file order, then ``total`` (``Σ weight × score / N``, rounded half up to
     10 places) and ``error``: the first problem, in the order :meth:`~kpirules.RuleSet.evaluate`
     finds them (an indicator without a weight, an unknown indicator, then for each indicator in
-    turn no record for it or its own errors). The options are those of :func:`indicator_sql`.
+    turn its own errors; in the long form, an indicator with measures and no rows is "no rows
+    for indicator ID", and one of milestones only with no rows has none done). The options are those of :func:`indicator_sql`.
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
@@ -1622,10 +1631,8 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     columns = []
     for indicator in indicators:
         missing = inputs.record_missing(indicator.node)
-        no_record = None if missing is None else \
-            (missing, string(f"no record for indicator {indicator.id}"))
         writer = _writer(indicator.node, stages, inputs, options.scale)
-        columns.append((indicator, writer.level_columns(no_record)))
+        columns.append((indicator, writer.level_columns(missing)))
     unknown = inputs.unknown_indicator(ind.id for ind in indicators)
     final = [f'"_subject" AS {quote(subject)}']
     firsts = []
