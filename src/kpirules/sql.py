@@ -1597,7 +1597,8 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     10 places) and ``error``: the first problem, in the order :meth:`~kpirules.RuleSet.evaluate`
     finds them (an indicator without a weight, an unknown indicator, then for each indicator in
     turn its own errors; in the long form, an indicator with measures and no rows is "no rows
-    for indicator ID", and one of milestones only with no rows has none done). The options are those of :func:`indicator_sql`.
+    for indicator ID", and one of milestones only with no rows has none done). The options are
+    those of :func:`indicator_sql`.
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
