@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,13 +11,24 @@ import pytest
 import kpirules
 from kpirules import nodes
 
+# SPEC §2's example, kept in the repository so that the suite runs in any clone; SPEC.md itself
+# sits in ../shared beside the project's own checkout.
+EXAMPLE = Path(__file__).resolve().parent / "data" / "spec-example.kpi"
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "SPEC.md"
+EXAMPLE_SHA256 = "67b6373f913bbf7217ff9726055e616439df081a13f98b0acd8c2aa88145a5ba"
 
 
 def spec_example() -> str:
-    text = SPEC.read_text(encoding="utf-8")
-    start = text.index("```\n# The catalogue header") + 4
-    return text[start : text.index("```", start)]
+    return EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_kept_example_is_the_spec_example() -> None:
+    kept = spec_example()
+    assert hashlib.sha256(kept.encode("utf-8")).hexdigest() == EXAMPLE_SHA256
+    if SPEC.is_file():
+        text = SPEC.read_text(encoding="utf-8")
+        start = text.index("```\n# The catalogue header") + 4
+        assert kept == text[start : text.index("```", start)]
 
 
 def test_the_spec_example_loads_as_written() -> None:
