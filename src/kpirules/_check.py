@@ -64,7 +64,7 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
-from kpirules._semantics import close_names, describe_expr
+from kpirules._semantics import FLIPPED, close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet
@@ -221,7 +221,6 @@ QuantityKind = Literal["number", "flag", "milestone"]
 _ATTEMPTS = 40
 _GRID_LIMIT = 4_000
 
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
@@ -422,7 +421,7 @@ class _Model:
         if right_value is not None:
             compared, threshold = left, right_value
         elif left_value is not None:
-            compared, op, threshold = right, _FLIP[op], left_value
+            compared, op, threshold = right, FLIPPED[op], left_value
         else:
             # `a > b` compares the difference with 0: the sign of a correctly rounded difference
             # is the sign of the exact one, so the truth is the same.

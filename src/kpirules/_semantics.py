@@ -107,7 +107,8 @@ def _constant(expr: nodes.Expr) -> Decimal | None:
     return None
 
 
-_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">"}
+FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
+"""Each comparison with its sides swapped: ``a < b`` is ``b > a``."""
 
 
 def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal] | None:
@@ -116,7 +117,7 @@ def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal
     if not isinstance(condition, nodes.Compare) or len(condition.ops) != 1:
         return None
     op = condition.ops[0]
-    if op not in _FLIP:
+    if op in ("==", "!="):
         return None
     left, right = condition.operands
     right_value = _constant(right)
@@ -124,7 +125,7 @@ def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal
         return left, op, right_value
     left_value = _constant(left)
     if left_value is not None and right_value is None:
-        return right, _FLIP[op], left_value
+        return right, FLIPPED[op], left_value
     return None
 
 

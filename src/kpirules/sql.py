@@ -134,7 +134,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from kpirules import nodes
-from kpirules._semantics import describe_expr, interpolation
+from kpirules._semantics import FLIPPED, describe_expr, interpolation
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -1010,7 +1010,7 @@ class _Writer:
             variable, constant = lhs, rhs.coef
         elif lhs.static and not rhs.static:
             variable, constant = rhs, lhs.coef
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            op = FLIPPED[op]
         else:
             return None
         typed = self.direct.get(variable.sql or "")
@@ -1018,7 +1018,7 @@ class _Writer:
             return None
         raw, kind, smallest, largest, places, scale = typed
         if variable.coef < 0:
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            op = FLIPPED[op]
         # The value column is the raw value × 10**scale.
         value = Fraction(constant, variable.coef * 10**scale)
         if (value * 10**places).denominator != 1 or not smallest < value < largest:
