@@ -672,10 +672,9 @@ class _Writer:
         self.atoms: list[str] = []
         self.numeric_checks: list[str] = []
         self.done: dict[int, str] = {}
-        # Typed measures by their value column: (raw column, declared type, bounds of the type,
-        # its decimal places, the value column's places), for comparisons with a constant written
-        # on the raw column (see direct_compare).
-        self.direct: dict[str, tuple[str, str, int, int, int, int]] = {}
+        # Typed measures by their value column, for comparisons with a constant written on the
+        # column as it is (see direct_compare).
+        self.direct: dict[str, _Typed] = {}
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -859,8 +858,8 @@ class _Writer:
         kind = self.inputs.declared(self.node, name)
         assert kind is not None
         kind = " ".join(kind.upper().split())
-        smallest = 0 if kind.startswith("U") else -largest
-        self.direct[value.sql] = (raw, kind, smallest, largest, places, unit)
+        smallest = -1 if kind.startswith("U") else -largest
+        self.direct[value.sql] = _Typed(raw, kind, smallest, largest, places, unit)
         return True
 
     def range_checks(self, measure: nodes.Measure, value: _Ratio, shown: str) -> None:
@@ -946,7 +945,7 @@ class _Writer:
         if typed is not None:
             # On the column as it is, whose statistics DuckDB keeps (a cast may hide them): where
             # they show no zero, the test is planned away.
-            self.errors.append((f"{typed[0]} = 0", message))
+            self.errors.append((f"{typed.raw} = 0", message))
         elif _is_simple(divisor.sql):
             self.errors.append((zero, message))
         elif self.fits(divisor):
@@ -1016,16 +1015,15 @@ class _Writer:
         typed = self.direct.get(variable.sql or "")
         if typed is None or variable.coef == 0:
             return None
-        raw, kind, smallest, largest, places, scale = typed
         if variable.coef < 0:
             op = FLIPPED[op]
-        # The value column is the raw value × 10**scale.
-        value = Fraction(constant, variable.coef * 10**scale)
-        if (value * 10**places).denominator != 1 or not smallest < value < largest:
+        value = Fraction(constant, variable.coef * 10**typed.unit)
+        places = typed.places
+        if (value * 10**places).denominator != 1 or not typed.smallest < value < typed.largest:
             return None
         literal = _show(Decimal(int(value * 10**places)).scaleb(-places))
         sql_op = {"==": "=", "!=": "<>"}.get(op, op)
-        return f"({raw} {sql_op} CAST({literal} AS {kind}))"
+        return f"({typed.raw} {sql_op} CAST({literal} AS {typed.kind}))"
 
     def condition(self, expr: nodes.Expr) -> str:
         if isinstance(expr, nodes.Name):
@@ -1137,6 +1135,20 @@ class _Writer:
         raw = self.stages.add(sql, depth)
         guard = self.dialect.exact(raw.sql)
         return self.stages.add(f"CASE WHEN {guard} THEN {raw.sql} END", raw.depth)
+
+
+@attrs.frozen
+class _Typed:
+    """A measure read from a typed column (``types=``): the column ``raw`` of SQL type ``kind``
+    with ``places`` decimal places, which holds every number with those places strictly between
+    ``smallest`` and ``largest``; its value column holds ``raw × 10**unit`` as a BIGINT."""
+
+    raw: str
+    kind: str
+    smallest: int
+    largest: int
+    places: int
+    unit: int
 
 
 def _shift(decimal: str, width: int, places: int) -> str:
