@@ -453,7 +453,12 @@ FROM (
 
 
 def _ladder(conditions: Sequence[str]) -> str:
-    branches = " ".join(f"WHEN NOT ({c}) THEN {k}" for k, c in enumerate(conditions))
+    # A milestone is tested as `m = FALSE`, not `NOT m`: DuckDB selects rows on a comparison
+    # directly but computes a NOT into a vector first, which makes a ladder of five milestones
+    # more than twice as slow. (It rewrites `NOT (a >= b)` as `a < b` itself.)
+    branches = " ".join(
+        f"WHEN {c} = FALSE THEN {k}" if c.startswith("COALESCE") else f"WHEN NOT ({c}) THEN {k}"
+        for k, c in enumerate(conditions))
     return f"CASE {branches} ELSE {len(conditions)} END"
 
 
