@@ -291,9 +291,13 @@ def bench_scorecard(rules: kpirules.RuleSet, count: int, rounds: int) -> list[st
         result = rules.evaluate(card)
         assert [r.level for r in result.results] == levels, (card, levels)
         assert result.total == total, (card, result.total, total)
+    batch = [card.total for card in rules.evaluate_many(cards)]  # type: ignore[union-attr]
+    assert batch == [handwritten_scorecard(card)[1] for card in cards]
     engines: dict[str, Callable[[], object]] = {
         "hand-written Decimal": lambda: [handwritten_scorecard(card) for card in cards],
         "kpirules RuleSet.evaluate": lambda: [rules.evaluate(card).total for card in cards],
+        "kpirules RuleSet.evaluate_many": lambda: [
+            card.total for card in rules.evaluate_many(cards)],  # type: ignore[union-attr]
     }
     timings = Timings()
     timings.run(engines, rounds)

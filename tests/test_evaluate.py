@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import pickle
+from collections.abc import Iterator
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -422,3 +423,26 @@ def test_arithmetic_overflow_is_an_evaluation_error() -> None:
     indicator = one('indicator 1 "t"\n  level 1 if x * x >= 1\n')
     with pytest.raises(kpirules.EvaluationError, match="too large"):
         indicator.evaluate({"x": Decimal("1E+999990")})
+
+
+def test_ruleset_evaluate_many_streams_and_reports_bad_subjects() -> None:
+    rules = kpirules.parse(LADDER)  # weight 20: level 1 is 4 points, level 5 is 20
+    seen: list[int] = []
+
+    def subjects() -> Iterator[dict[str, object]]:
+        for n, (target, developed) in enumerate([(4, 1), (0, 1), (4, 4)]):
+            seen.append(n)
+            yield {"1": households(target, developed)}
+        seen.append(-1)
+        yield {"9": households(4, 4)}
+
+    results = rules.evaluate_many(subjects())
+    first = next(results)
+    assert seen == [0]  # lazy: one subject read per result
+    assert isinstance(first, kpirules.Scorecard) and first.total == Decimal(4)
+    rest = list(results)
+    assert isinstance(rest[0], kpirules.EvaluationError) and "division by zero" in str(rest[0])
+    assert isinstance(rest[1], kpirules.Scorecard) and rest[1].total == Decimal(20)
+    assert isinstance(rest[2], kpirules.EvaluationError) and "unknown indicator `9`" in str(rest[2])
+    # The same answers as one call each.
+    assert rest[1].total == rules.evaluate({"1": households(4, 4)}).total

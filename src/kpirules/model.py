@@ -224,3 +224,24 @@ class RuleSet:
                 raise EvaluationError(f"no record for indicator {indicator.id}", indicator.id)
             results.append(indicator.evaluate(by_id[indicator.id], strict))
         return Scorecard(tuple(results))
+
+    def evaluate_many(
+        self, subjects: Iterable[Mapping[Any, Mapping[str, Any]]], strict: bool = True
+    ) -> Iterator[Scorecard | EvaluationError]:
+        r"""Score each subject in turn (each as :meth:`evaluate` takes it), lazily, in order; a
+        bad subject yields its :class:`EvaluationError` instead of stopping the batch.
+
+        >>> import kpirules
+        >>> rules = kpirules.parse('indicator 1 "Plan"\n  weight 100\n  level 1 milestone "a plan"')
+        >>> for card in rules.evaluate_many([{"1": {"milestones": [1]}}, {"2": {}}, {"1": {}}]):
+        ...     print(card.total if isinstance(card, kpirules.Scorecard) else f"error: {card}")
+        100
+        error: unknown indicator `2`; the indicators are 1
+        0
+        """
+        evaluate = self.evaluate
+        for subject in subjects:
+            try:
+                yield evaluate(subject, strict)
+            except EvaluationError as error:
+                yield error
