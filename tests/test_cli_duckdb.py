@@ -112,3 +112,84 @@ def test_unusable_arguments_exit_2(tmp_path: Path) -> None:
                        "--encoding", "cp874")
     assert thai_windows.returncode == 2 and "UTF-8" in thai_windows.stderr
     assert "Traceback" not in json_records.stderr + missing.stderr + thai_windows.stderr
+
+
+GROWTH_AND_STEPS = """indicator 6 "growth"
+  weight 60
+  measure g
+  level 1 if g >= 11
+  level 2 if g >= 12
+indicator 7 "steps"
+  weight 40
+  level 1 milestone "one"
+  level 2 milestone "two"
+"""
+
+
+def test_rows_are_read_as_the_python_engine_reads_them(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    records = tmp_path / "records.csv"
+    # Spaces around keys, a milestone written 1.0 and +2, an extra cell, a blank line, a row
+    # with no subject and an empty one; "t" has no value for g.
+    records.write_text("subject,indicator,measure,value\n s ,6,g,12\ns, 7 ,milestones,1.0,x\n"
+                       "s,7,milestones ,+2\n\nt,6,g\n,7,milestones,1\n,,,\n", encoding="utf-8")
+    python, sql = both(str(rules), str(records))
+    assert (python.returncode, sql.returncode) == (1, 1), sql.stderr
+    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
+    # s: g 12 is level 2 of 2 (60 points), milestones 1 and 2 done: level 2 of 2 (40).
+    assert python_out["s"]["total"] == sql_out["s"]["total"] == 100
+    assert sql_out == python_out | {"t": sql_out["t"]}  # t's error is in the SQL's words
+    assert "no value" in python_out["t"]["error"] and "no value" in sql_out["t"]["error"]
+    assert "the row has no subject" in python.stderr
+    assert "1 row with no subject, not scored" in sql.stderr
+    assert "1 row not scored" in python.stderr and "1 row not scored" in sql.stderr
+
+
+@pytest.mark.parametrize("header", ["subject;indicator;measure;value", "subject,indicator,value"])
+def test_a_bad_header_is_refused_alike(tmp_path: Path, header: str) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    records = tmp_path / "records.csv"
+    records.write_text(f"{header}\ns,6,g,12\n", encoding="utf-8")
+    python, sql = both(str(rules), str(records))
+    assert (python.returncode, sql.returncode) == (2, 2)
+    assert sql.stderr == python.stderr and "the header has no " in sql.stderr
+    assert "`measure`" in sql.stderr
+    assert "DuckDB" not in sql.stderr
+
+
+@pytest.mark.parametrize("kind", ["DOUBLE", "DECIMAL(18, 4)"])
+def test_parquet_with_a_numeric_value_column(tmp_path: Path, kind: str) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    parquet = tmp_path / "records.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * FROM (VALUES ('s', '6', 'g', CAST(12.5 AS {kind})), "
+        f"('s', '7', 'milestones', CAST(1 AS {kind})), (' u', '6', 'g', CAST(11 AS {kind})), "
+        f"(NULL, '6', 'g', CAST(11 AS {kind}))) AS t(subject, indicator, measure, value)) "
+        f"TO '{parquet}' (FORMAT parquet)")
+    got = run("eval", str(rules), str(parquet), "--format", "json", "--engine", "duckdb")
+    assert got.returncode == 1, got.stderr  # the row with no subject
+    out = json.loads(got.stdout)
+    # s: 12.5 ≥ 12 is level 2 (60) and milestone 1 of 2 (20); u: 11 is level 1 (30), none done.
+    assert {name: card["total"] for name, card in out.items()} == {"s": 80, "u": 30}
+    assert "1 row with no subject" in got.stderr
+
+
+def test_rows_after_a_subjects_run_are_not_scored_alike(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    records = tmp_path / "records.csv"
+    # s's milestone row comes after t's rows: the Python engine streams subjects, so it is not
+    # scored (a row with no subject in between does not end a run).
+    records.write_text("subject,indicator,measure,value\ns,6,g,12\n,6,g,1\ns,7,milestones,2\n"
+                       "t,6,g,11\ns,7,milestones,1\n", encoding="utf-8")
+    python, sql = both(str(rules), str(records))
+    assert (python.returncode, sql.returncode) == (1, 1), sql.stderr
+    assert json.loads(sql.stdout) == json.loads(python.stdout)
+    # s: g 12 is level 2 (60); milestone 2 without 1 is level 0: 60. t: level 1 (30).
+    assert {name: card["total"] for name, card in json.loads(sql.stdout).items()} == {
+        "s": 60, "t": 30}
+    assert '1 row of subjects whose rows had ended ("s")' in sql.stderr
+    assert "2 rows not scored" in sql.stderr and "2 rows not scored" in python.stderr

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 import kpirules
 from kpirules import nodes, sql
 from kpirules._compile import CONTEXT
+from kpirules._records import RecordReader, Subject
 from kpirules._semantics import describe_expr, interpolation
 from kpirules.model import Indicator, RuleSet
 
@@ -777,6 +778,84 @@ def test_long_form_rejects_unknown_measures_and_repeated_values() -> None:
         assert got["c"]["error"] == "unknown indicator `9`"
         lenient = run(dialect, "long", rules, rows, rules["1"].to_sql, strict=False)
         assert "no value for measure `developed_households`" in lenient["a"]["error"]
+
+
+MILESTONES_AND_FLAG = """
+indicator 6 "growth"
+  weight 60
+  measure g
+  measure ok flag
+  level 1 if g >= 11 and ok
+  level 2 if g >= 12 and ok
+indicator 7 "steps"
+  weight 40
+  level 1 milestone "one"
+  level 2 milestone "two"
+"""
+
+# (subject, indicator, measure, value) as a records file holds them: spaces around ids and
+# names, milestone levels written every way the command line reads them, and flags.
+ODD_ROWS = [
+    ("a", " 6", "g ", "12"), ("a", "6", " ok", "yes"), ("a", "7 ", "milestones", "1.0"),
+    ("a", "7", "milestones", "+2"),
+    ("b", "6", "g", "11"), ("b", "6", "ok", "ใช่"), ("b", "7", "milestones", " 01 "),
+    ("c", "6", "g", "13"), ("c", "6", "ok", "y"), ("c", "7", "milestones", "1"),
+    ("d", "6", "g", "13"), ("d", "6", "ok", "TRUE"), ("d", "7", "milestones", "1.5"),
+    ("e", "6", "g", "13"), ("e", "6", "ok", "0"), ("e", "7", "milestones", "๒"),
+    ("f", "6", "g", "13"), ("f", "6", "ok", "1"), ("f", "7", "milestones", "1."),
+]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_long_form_reads_rows_as_the_command_line_does(dialect: str, tmp_path: Any) -> None:
+    rules = kpirules.parse(MILESTONES_AND_FLAG)
+    path = tmp_path / "records.csv"
+    path.write_text("subject,indicator,measure,value\n"
+                    + "".join(",".join(row) + "\n" for row in ODD_ROWS), encoding="utf-8")
+    python: dict[str, Any] = {}
+    for subject in RecordReader(str(path), rules):
+        assert isinstance(subject, Subject)
+        try:
+            python[subject.name] = rules.evaluate(subject.records) if not subject.problems \
+                else subject.problems[0].message
+        except kpirules.EvaluationError as error:
+            python[subject.name] = str(error)
+    rows = [dict(zip(("subject", "indicator", "measure", "value"), row)) for row in ODD_ROWS]
+    got = run(dialect, "long", rules, rows, rules.to_sql)
+    # By hand: a has g 12 with ok (level 2) and milestones 1.0 and +2 (level 2); b g 11 (level
+    # 1), milestone 01 (level 1); c and d and f are refused ("y" is not a flag word; 1.5 and "1."
+    # are not levels); e is not ok (level 0) with milestone ๒ alone (level 0: 1 is not done).
+    assert {name: (card.total if isinstance(card, kpirules.Scorecard) else None)
+            for name, card in python.items()} == {
+        "a": Decimal(100), "b": Decimal(50), "c": None, "d": None, "e": Decimal(0), "f": None}
+    for name, card in python.items():
+        row = got[name]
+        if isinstance(card, kpirules.Scorecard):
+            assert row["error"] is None, (name, row)
+            assert [row["6.level"], row["7.level"]] == [r.level for r in card.results]
+            assert _decimal(row["total"]) == card.total
+        else:
+            assert row["error"] is not None and row["total"] is None, (name, row)
+
+
+def test_long_form_reads_a_numeric_value_column() -> None:
+    """A Parquet file's ``value`` column may be DOUBLE or DECIMAL: ``1.0`` is milestone 1 and,
+    for a flag, true (as a JSON record's ``1.0`` is)."""
+    rules = kpirules.parse(MILESTONES_AND_FLAG)
+    for kind in ("DOUBLE", "DECIMAL(18, 4)"):
+        columns = {"subject": "VARCHAR", "indicator": "VARCHAR", "measure": "VARCHAR",
+                   "value": kind}
+        rows = [{"subject": "a", "indicator": "6", "measure": "g", "value": Decimal("12.5")},
+                {"subject": "a", "indicator": "6", "measure": "ok", "value": Decimal(1)},
+                {"subject": "a", "indicator": "7", "measure": "milestones", "value": Decimal(1)},
+                {"subject": "a", "indicator": "7", "measure": "milestones", "value": Decimal(2)}]
+        got = run("duckdb", "long", rules, rows, rules.to_sql, columns)["a"]
+        assert got["error"] is None, (kind, got)
+        assert (got["6.level"], got["7.level"], _decimal(got["total"])) == (2, 2, Decimal(100))
+    reals = [{**row, "value": float(row["value"])} for row in rows]  # SQLite REAL values
+    got = run("sqlite", "long", rules, reals, rules.to_sql)["a"]
+    assert got["error"] is None, got
+    assert (got["6.level"], got["7.level"], _decimal(got["total"])) == (2, 2, Decimal(100))
 
 
 @pytest.mark.parametrize("dialect", sql.DIALECTS)

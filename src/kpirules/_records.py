@@ -52,7 +52,7 @@ import importlib
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
@@ -250,6 +250,20 @@ class RecordReader:
         """How much of the file has been read (0..1), when that is known."""
         return self._position()
 
+    def check_header(self) -> None:
+        """Read a CSV file's header as :meth:`__iter__` does, and raise the
+        :class:`RecordsError` it would raise (for ``--engine duckdb``, which reads the rest)."""
+        rows = self._csv_rows()
+        try:
+            if self._header(rows) is None:
+                raise self._empty()
+        finally:
+            rows.close()
+
+    def _empty(self) -> RecordsError:
+        return RecordsError(f"{self.path}: the file is empty; it needs the header "
+                            f"{','.join(COLUMNS)} and one row per value")
+
     def __iter__(self) -> Iterator[Subject | StrayRow]:
         if self.kind == ".json":
             return self._json()
@@ -277,7 +291,7 @@ class RecordReader:
             f"{self.path}: {what} is not valid {name} text ({error.reason}); {hint}"
         )
 
-    def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
+    def _csv_rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         binary = self._open_binary()
         size = os.fstat(binary.fileno()).st_size
         self._position = lambda: binary.tell() / size if size else None
@@ -391,10 +405,7 @@ class RecordReader:
     def _long(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
         columns = self._header(rows)
         if columns is None:
-            raise RecordsError(
-                f"{self.path}: the file is empty; it needs the header {','.join(COLUMNS)} "
-                "and one row per value"
-            )
+            raise self._empty()
         at = [columns[name] for name in COLUMNS]
         width = max(at) + 1
         group: _Group | None = None

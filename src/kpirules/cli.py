@@ -55,6 +55,7 @@ from typing import IO, Any, Protocol
 import kpirules
 from kpirules import catalogue
 from kpirules._records import (
+    COLUMNS,
     Problem,
     RecordReader,
     StrayRow,
@@ -662,6 +663,11 @@ class Report:
         self.stray += 1
         self._line(stray.row, stray.subject, stray.message)
 
+    def rows(self, count: int, message: str) -> None:
+        """``count`` rows not scored, for one reason, said once (their rows are not known)."""
+        self.stray += count
+        self._line(None, None, message)
+
     @property
     def failed(self) -> bool:
         return bool(self.rejected or self.stray)
@@ -763,22 +769,70 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
     from kpirules.sql import ruleset_sql
 
     literal = "'" + path.replace("'", "''") + "'"
-    source = (f"read_csv({literal}, header = true, all_varchar = true)" if kind == ".csv"
-              else f"read_parquet({literal})")
+    if kind == ".csv":
+        # The header as the Python engine reads it (and refuses it), then the file in the csv
+        # module's own dialect: commas, double quotes, short rows padded, extra cells ignored.
+        RecordReader(path, rules, args.encoding, args.strict).check_header()
+        source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
+                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)")
+    else:
+        source = f"read_parquet({literal})"
     query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=args.strict)
     # Subjects come out in the order the file first names them, as on the Python path.
-    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(row) AS first "
-               "FROM (SELECT subject, row_number() OVER () AS row FROM records) GROUP BY subject)"
-               " AS seen ON scored.subject = seen.subject ORDER BY seen.first")
+    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
+               " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
+               "ORDER BY seen.first")
     connection = duckdb.connect()
     try:
-        connection.execute(f"CREATE VIEW records AS SELECT * FROM {source}")
+        connection.execute(f"CREATE VIEW file AS SELECT * FROM {source}")
+        names = {str(row[0]).casefold() for row in connection.execute("DESCRIBE file").fetchall()}
+        missing = [name for name in COLUMNS if name not in names]
+        if missing:
+            raise KpiRulesError(
+                f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+                f"needs the columns {','.join(COLUMNS)}")
+        # The rows as the Python engine reads them, read once: subjects as text without
+        # surrounding spaces, numbered in file order.
+        connection.execute(
+            "CREATE TABLE keyed AS SELECT NULLIF(trim(CAST(subject AS VARCHAR)), '') AS subject, "
+            "indicator, measure, value, row_number() OVER () AS _row FROM file")
+        blank = " AND ".join(f"coalesce(trim(CAST({name} AS VARCHAR)), '') = ''"
+                             for name in COLUMNS[1:])
+        unowned = connection.execute(
+            f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()
+        connection.execute("CREATE VIEW grouped AS SELECT * FROM keyed WHERE subject IS NOT NULL")
+        # A subject's rows must be one run, as the Python engine streams them; rows after its
+        # run has ended are not scored. A quick test first: rows all in one span of the file.
+        apart = None
+        if connection.execute(
+                "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
+                "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
+            connection.execute(
+                "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
+                "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
+                "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
+                "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
+            apart = connection.execute(
+                "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
+                "WHERE _run > _first").fetchone()
+            connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                               "WHERE _run = _first")
+        connection.execute("CREATE VIEW records AS SELECT subject, indicator, measure, value "
+                           "FROM grouped")
         cursor = connection.execute(ordered)
     except duckdb.Error as error:
         raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
     columns = [column[0] for column in cursor.description]
     indicators = list(rules)
     report = Report(path)
+    if unowned and unowned[0]:
+        count = unowned[0]
+        report.rows(count, f"{_count(count, 'row')} with no subject, not scored")
+    if apart and apart[0]:
+        count, names = apart
+        shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
+        report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
+                           "not scored; sort the file by subject")
     chosen = _format_for(args.output, args.format)
     with _output(args.output, byte_order_mark=chosen == "csv") as out:
         writer: Writer = WRITERS[chosen](out, rules)

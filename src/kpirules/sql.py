@@ -51,7 +51,9 @@ true when milestone K is done (NULL or false when not). ``form="long"``: the col
 indicator, measure, value`` of the CSV records file (one row per value; a done milestone is a row
 with measure ``milestones`` and the level number as value), pivoted inside the query. As the
 command line reads that file, a subject with no rows for an indicator of milestones only has
-none done (level 0), and one with no rows for an indicator with measures is an error.
+none done (level 0), and one with no rows for an indicator with measures is an error; indicator
+ids and measure names are read without the spaces around them, and a milestone's level may be
+written ``2``, ``+2``, ``02`` or ``2.0`` (so a numeric ``value`` column does too).
 
 Values may be numbers of any type or text: plain decimals with an optional sign and surrounding
 spaces, Thai digits allowed. Text with exponents (``1e3``), digit grouping (``1,234``) or
@@ -157,8 +159,12 @@ DEFAULT_SCALE = 4
 
 _SCORE_PLACES = 4
 _POINT_PLACES = 10
-_TRUE_WORDS = ("true", "t", "yes", "y", "1", "ใช่")
-_FALSE_WORDS = ("false", "f", "no", "n", "0", "ไม่ใช่")
+_TRUE_WORDS = ("true", "yes", "1", "ใช่")
+_FALSE_WORDS = ("false", "no", "0", "ไม่ใช่")
+"""The flag words, as the command line's records reader takes them (any case)."""
+
+_WHOLE_NUMBER = r"\+?0*[0-9]{1,9}(\.0+)?"
+"""A milestone row's level: the plain forms of a whole number (no grouping or exponent)."""
 _THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 
 
@@ -256,6 +262,17 @@ class _Dialect:
 
     def matches(self, sql: str, pattern: str) -> str:
         raise NotImplementedError
+
+    def value_text(self, raw: str) -> str:
+        """A long-form ``value`` as text; a whole number in a float or DECIMAL column without
+        its ``.0`` (``1`` as JSON's ``1.0`` is: a flag's true, milestone 1)."""
+        return f"CAST({raw} AS {self.text})"
+
+    def whole_number(self, text: str) -> str:
+        """The level a milestone row names, from its text as the command line reads it (``2``,
+        ``+2``, ``02``, ``2.00``; a numeric column's ``2.0``): an integer, NULL for other text."""
+        return (f"CASE WHEN {self.matches(text, _WHOLE_NUMBER)} THEN "
+                f"CAST(CAST({text} AS DECIMAL(38, 10)) AS {self.integer}) END")
 
     def shown(self, raw: str) -> str:
         """``raw`` as text for a message."""
@@ -356,6 +373,13 @@ class _DuckDB(_Dialect):
     def matches(self, sql: str, pattern: str) -> str:
         return f"regexp_full_match({sql}, {string(pattern)})"
 
+    def value_text(self, raw: str) -> str:
+        # typeof() is a constant once planned, so a text column pays nothing for the rest.
+        exact = f"TRY_CAST({raw} AS DECIMAL(38, 10))"
+        return (f"CASE WHEN regexp_full_match(typeof({raw}), '(DOUBLE|FLOAT|DECIMAL).*') AND "
+                f"{exact} = round({exact}) THEN CAST(CAST({exact} AS HUGEINT) AS VARCHAR) "
+                f"ELSE CAST({raw} AS VARCHAR) END")
+
     def is_integer(self, raw: str, small: bool = False) -> str:
         huge = "" if small else "|HUGE"
         return f"regexp_full_match(typeof({raw}), 'U?(TINY|SMALL|BIG{huge})?INT(EGER)?')"
@@ -444,6 +468,20 @@ class _SQLite(_Dialect):
 
     def is_integer(self, raw: str) -> str:
         return f"typeof({raw}) = 'integer'"
+
+    def value_text(self, raw: str) -> str:
+        return (f"CASE WHEN typeof({raw}) = 'real' AND abs({raw}) < 1e15 AND {raw} = "
+                f"CAST({raw} AS INTEGER) THEN CAST(CAST({raw} AS INTEGER) AS TEXT) "
+                f"ELSE CAST({raw} AS TEXT) END")
+
+    def whole_number(self, text: str) -> str:
+        # No regular expressions in SQLite: one `+` off, then digits, and zeros after a point.
+        u = f"(CASE WHEN substr({text}, 1, 1) = '+' THEN substr({text}, 2) ELSE {text} END)"
+        point = f"instr({u}, '.')"
+        whole = f"(CASE WHEN {point} = 0 THEN {u} ELSE substr({u}, 1, {point} - 1) END)"
+        return (f"CASE WHEN {u} GLOB '[0-9]*' AND {u} NOT GLOB '*[^0-9.]*' AND ({point} = 0 OR "
+                f"rtrim(substr({u}, {point} + 1), '0') = '' AND {u} NOT GLOB '*.') "
+                f"AND length(ltrim({whole}, '0')) <= 9 THEN CAST({whole} AS INTEGER) END")
 
     def typed_value(self, raw: str, scale: int) -> str:
         # Beyond 18 - scale digits the product would not fit 64 bits: NULL, reported as too large.
@@ -1386,13 +1424,14 @@ class _Long(_Inputs):
         node = writer.node
         where = f"{self.rows_of(node)} AND _m = 'milestones'"
         done = {}
+        number = "_n"  # the level each milestone row names (see source())
         for level in levels:
             column = self.column(
-                f"MAX(CASE WHEN {where} AND {self.normal} = '{level}' THEN 1 ELSE 0 END)")
+                f"MAX(CASE WHEN {where} AND {number} = {level} THEN 1 ELSE 0 END)")
             done[level] = f"({column} = 1)"
-        allowed = ", ".join(f"'{level}'" for level in levels)
+        allowed = ", ".join(str(level) for level in levels)
         odd = f"{self.normal} IS NULL" if not levels else \
-            f"({self.normal} IS NULL OR {self.normal} NOT IN ({allowed}))"
+            f"({number} IS NULL OR {number} NOT IN ({allowed}))"
         bad = self.column(f"MIN(CASE WHEN {where} AND {odd} THEN COALESCE(_v, 'NULL') END)")
         shown = ", ".join(str(level) for level in levels) or "none"
         return done, (f"{bad} IS NOT NULL", writer.fail("`milestones` holds ") + f" || {bad} || "
@@ -1415,9 +1454,13 @@ class _Long(_Inputs):
 
     def source(self) -> str:
         text = self.dialect.text
-        rows = (f"SELECT {quote(self.subject)} AS \"_subject\", CAST(\"indicator\" AS {text}) "
-                f"AS _k, CAST(\"measure\" AS {text}) AS _m, CAST(\"value\" AS {text}) AS _v "
-                f"FROM {self.table}")
+        # Ids and measure names with spaces around them are read as the command line reads them.
+        rows = (f"SELECT {quote(self.subject)} AS \"_subject\", trim(CAST(\"indicator\" AS "
+                f"{text})) AS _k, trim(CAST(\"measure\" AS {text})) AS _m, "
+                f"{self.dialect.value_text(quote('value'))} AS _v FROM {self.table}")
+        # Each milestone row's level, read once per row rather than once per level.
+        rows = (f"SELECT *, CASE WHEN _m = 'milestones' THEN "
+                f"{self.dialect.whole_number(self.normal)} END AS _n FROM ({rows}) AS _read")
         selected = ['"_subject"'] + [f"{sql} AS {quote(alias)}" for alias, sql in self.columns]
         return ("SELECT " + ",\n    ".join(selected)
                 + f"\n  FROM ({rows}) AS _rows\n  GROUP BY \"_subject\"")
