@@ -1009,3 +1009,16 @@ def test_the_scorecard_error_is_the_one_python_raises_first(dialect: str) -> Non
     got = run(dialect, "wide", rules, [row], rules.to_sql)["s"]
     assert got["error"] == str(raised.value) and got["total"] is None
     assert got["1.error"] is not None and "division by zero" in got["1.error"]
+
+
+def test_a_quoted_table_name_is_used_as_written() -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    con = duckdb.connect()
+    con.execute('CREATE TABLE "odd.name" (subject VARCHAR, "1.target_households" INTEGER, '
+                '"1.developed_households" INTEGER)')
+    con.execute("""INSERT INTO "odd.name" VALUES ('a', 200, 110)""")
+    query = rules["1"].to_sql(table='"odd.name"', dialect="duckdb")
+    assert con.execute(query).fetchall()[0][:2] == ("a", 3)  # 55% is level 3
+    con.execute("CREATE SCHEMA s")
+    con.execute('CREATE TABLE s.t AS SELECT * FROM "odd.name"')
+    assert con.execute(rules["1"].to_sql(table="s.t", dialect="duckdb")).fetchall()[0][1] == 3

@@ -1498,7 +1498,8 @@ def _options(table: str, form: str, dialect: str, subject: str, scale: int,
                 isinstance(k, str) and isinstance(v, str) for k, v in types.items()):
             raise ValueError("types must map column names to SQL type names")
         types = dict(types)
-    qualified = ".".join(quote(part) for part in table.split("."))
+    # schema.table is quoted part by part; a name the caller quoted is theirs, as written.
+    qualified = table if '"' in table else ".".join(quote(part) for part in table.split("."))
     return _Options(_DIALECTS[dialect], form, qualified, subject, scale, strict, types)
 
 
@@ -1606,7 +1607,9 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
 
     Columns: ``subject`` (named as in the table), ``level``, ``score``, ``points`` (NULL without a
     weight) and ``error`` (NULL, or why the record cannot be scored, as
-    :class:`~kpirules.EvaluationError` would say). ``form`` is ``"wide"`` (one row per subject,
+    :class:`~kpirules.EvaluationError` would say). ``table`` is a table or view, perhaps
+    ``schema.table``; a name with double quotes in it is used as written (``'"odd.name"'``
+    for a table whose name holds a dot). ``form`` is ``"wide"`` (one row per subject,
     columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"`` (rows of ``subject,
     indicator, measure, value``); ``dialect`` is ``"duckdb"``, ``"sqlite"`` or ``"postgres"``;
     ``scale`` is how many decimal places a ``number`` measure may have; ``strict=False`` ignores
