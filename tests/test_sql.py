@@ -1022,3 +1022,13 @@ def test_a_quoted_table_name_is_used_as_written() -> None:
     con.execute("CREATE SCHEMA s")
     con.execute('CREATE TABLE s.t AS SELECT * FROM "odd.name"')
     assert con.execute(rules["1"].to_sql(table="s.t", dialect="duckdb")).fetchall()[0][1] == 3
+
+
+def test_sqlite_shows_a_real_it_refuses_as_python_would() -> None:
+    """SQLite prints 0.1 + 0.2 as 0.3 (15 digits), which is not the value it refuses."""
+    rules = kpirules.parse('indicator 1 "t"\n  measure x\n  level 1 if x >= 0.3\n')
+    got = run("sqlite", "wide", rules, [{"subject": "a", "1.x": 0.1 + 0.2},
+                                        {"subject": "b", "1.x": 0.5}], rules["1"].to_sql,
+              {"subject": "VARCHAR", "1.x": "DOUBLE"})
+    assert got["a"]["error"].endswith(f"not `{0.1 + 0.2!r}`")  # 0.30000000000000004
+    assert (got["b"]["level"], got["b"]["error"]) == (1, None)

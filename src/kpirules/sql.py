@@ -211,13 +211,11 @@ def string(text: str) -> str:
 @attrs.frozen
 class _Parsed:
     """A measure's value read from its column: conditions that the value is well written and that
-    it is too large, the value times ``10**scale`` as an integer, and the value as text for
-    messages."""
+    it is too large, and the value times ``10**scale`` as an integer."""
 
     valid: str
     too_large: str
     value: _Int
-    shown: str
 
 
 class _Dialect:
@@ -275,8 +273,12 @@ class _Dialect:
                 f"CAST(CAST({text} AS DECIMAL(38, 10)) AS {self.integer}) END")
 
     def shown(self, raw: str) -> str:
-        """``raw`` as text for a message."""
+        """``raw`` as text, to be read."""
         return f"CAST({raw} AS {self.text})"
+
+    def quoted(self, raw: str) -> str:
+        """``raw`` as text for a message, between backquotes."""
+        return f"'`' || {self.shown(raw)} || '`'"
 
     # The typed fast paths: conditions on a column's type, False where the dialect cannot tell.
     def is_integer(self, raw: str) -> str:
@@ -316,8 +318,7 @@ class _Dialect:
             f"CASE WHEN {typed} THEN {self.typed_value(raw.sql, scale)} "
             f"ELSE {text_value.sql} END", text_value.depth)
         too_large = f"({typed} AND {raw.sql} IS NOT NULL AND {value.sql} IS NULL) OR {too_large}"
-        return _Parsed(f"({typed} OR {valid})", too_large, _Int(1, value.sql, value.depth),
-                       self.shown(raw.sql))
+        return _Parsed(f"({typed} OR {valid})", too_large, _Int(1, value.sql, value.depth))
 
     def scaled(self, text: str, scale: int) -> str:
         raise NotImplementedError
@@ -468,6 +469,12 @@ class _SQLite(_Dialect):
 
     def is_integer(self, raw: str) -> str:
         return f"typeof({raw}) = 'integer'"
+
+    def quoted(self, raw: str) -> str:
+        # A REAL SQLite prints with 15 digits may not be that number (0.1 + 0.2 prints 0.3):
+        # such a one is shown with the 17 that tell it apart.
+        return (f"'`' || CASE WHEN typeof({raw}) = 'real' AND CAST(CAST({raw} AS TEXT) AS REAL) "
+                f"<> {raw} THEN printf('%!.17g', {raw}) ELSE CAST({raw} AS TEXT) END || '`'")
 
     def value_text(self, raw: str) -> str:
         return (f"CASE WHEN typeof({raw}) = 'real' AND abs({raw}) < 1e15 AND {raw} = "
@@ -796,7 +803,7 @@ class _Writer:
         self.errors.append((f"{raw} IS NULL",
                             self.fail(f"the record has no value for measure `{name}`{described}")))
         column = _Column(raw, self.inputs.depth)
-        shown = f" || '`' || {self.dialect.shown(raw)} || '`'"
+        shown = f" || {self.dialect.quoted(raw)}"
         declared = _declared(self.inputs.declared(self.node, name))
         if measure.kind == "flag" and declared == "BOOLEAN":
             self.names[name] = f"({raw} = TRUE)"  # NULL is the missing-value error above
@@ -1381,7 +1388,7 @@ class _Wide(_Inputs):
             done[level] = f"({flag.sql} = {self.dialect.true})"
             messages.append((f"{flag.sql} IS NULL", writer.fail(
                 f"`{name}` must be true or false (milestone {level} done or not), not ")
-                + f" || '`' || {self.dialect.shown(raw)} || '`'"))
+                + f" || {self.dialect.quoted(raw)}"))
         if not messages:
             return done, None
         when = " OR ".join(w for w, _ in messages)
