@@ -193,3 +193,48 @@ def test_rows_after_a_subjects_run_are_not_scored_alike(tmp_path: Path) -> None:
         "s": 60, "t": 30}
     assert '1 row of subjects whose rows had ended ("s")' in sql.stderr
     assert "2 rows not scored" in sql.stderr and "2 rows not scored" in python.stderr
+
+
+FLAGS_AND_STEPS = """indicator 8 "flagged"
+  weight 60
+  measure f flag
+  measure n
+  level 1 if n >= 1 and f
+  level 2 if n >= 2 and f
+indicator 9 "steps"
+  weight 40
+  level 1 milestone "one"
+  level 2 milestone "two"
+"""
+
+# Each file: the rows after the header, and the totals both engines must give (None: rejected).
+# By hand: 8 at level 2 is 60 points, at level 1 30; 9 at level 2 is 40, at level 1 20.
+ODD_FILES = {
+    "a row with no indicator": ("A,8,f,yes\nA,8,n,5\nA,,,\n", {"A": None}),
+    "a row with no measure": ("A,8,f,yes\nA,8,n,5\nA,9,,1\n", {"A": None}),
+    "milestones for an indicator without them": ("A,8,f,yes\nA,8,n,5\nA,8,milestones,1\n",
+                                                 {"A": None}),
+    "tabs and odd spaces around cells": ("A\t,8\t,f ,yes\u3000\nA,8,n,\u00a02\t\n"
+                                         "A,9,milestones, 1\t\nB,8,f,no\nB,8,n,1\n",
+                                         {"A": 80, "B": 0}),
+    "Thai digits as flags and milestones": ("A,8,f,๑\nA,8,n,๒\nA,9,milestones,๑\n"
+                                            "A,9,milestones,๒\n", {"A": 100}),
+    "a quoted cell with a line break": ('"A\nB",8,f,yes\n"A\nB",8,n,1\nC,8,f\n',
+                                        {"A\nB": 30, "C": None}),
+    "two byte order marks": ("A,8,f,yes\nA,8,n,2\n", {"A": 60}),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_FILES))
+def test_odd_files_are_read_alike(tmp_path: Path, case: str) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(FLAGS_AND_STEPS, encoding="utf-8")
+    rows, totals = ODD_FILES[case]
+    header = "\ufeff\ufeff" if case == "two byte order marks" else ""
+    records = tmp_path / "records.csv"
+    records.write_text(header + "subject,indicator,measure,value\n" + rows, encoding="utf-8")
+    python, sql = both(str(rules), str(records))
+    assert python.returncode == sql.returncode, (python.stderr, sql.stderr)
+    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
+    got = {name: card.get("total") for name, card in sql_out.items()}
+    assert got == {name: card.get("total") for name, card in python_out.items()} == totals

@@ -803,6 +803,10 @@ ODD_ROWS = [
     ("d", "6", "g", "13"), ("d", "6", "ok", "TRUE"), ("d", "7", "milestones", "1.5"),
     ("e", "6", "g", "13"), ("e", "6", "ok", "0"), ("e", "7", "milestones", "๒"),
     ("f", "6", "g", "13"), ("f", "6", "ok", "1"), ("f", "7", "milestones", "1."),
+    ("g", "6", "g", "12\t"), ("g", "6", "ok", "๑"), ("g", "7", "milestones", "1\u3000"),
+    ("h", "6", "g", "12"), ("h", "6", "ok", "1"), ("h", "7", "", "1"),
+    ("i", "6", "g", "12"), ("i", "6", "ok", "1"), ("i", "", "", ""),
+    ("j", "6", "g", "12"), ("j", "6", "ok", "1"), ("j", "6", "milestones", "1"),
 ]
 
 
@@ -824,10 +828,13 @@ def test_long_form_reads_rows_as_the_command_line_does(dialect: str, tmp_path: A
     got = run(dialect, "long", rules, rows, rules.to_sql)
     # By hand: a has g 12 with ok (level 2) and milestones 1.0 and +2 (level 2); b g 11 (level
     # 1), milestone 01 (level 1); c and d and f are refused ("y" is not a flag word; 1.5 and "1."
-    # are not levels); e is not ok (level 0) with milestone ๒ alone (level 0: 1 is not done).
+    # are not levels); e is not ok (level 0) with milestone ๒ alone (level 0: 1 is not done);
+    # g, with a tab, ๑ for true and an ideographic space, is levels 2 and 1 (60 + 20); h has a
+    # row with no measure, i one with no indicator, j milestones for indicator 6, which has none.
     assert {name: (card.total if isinstance(card, kpirules.Scorecard) else None)
             for name, card in python.items()} == {
-        "a": Decimal(100), "b": Decimal(50), "c": None, "d": None, "e": Decimal(0), "f": None}
+        "a": Decimal(100), "b": Decimal(50), "c": None, "d": None, "e": Decimal(0), "f": None,
+        "g": Decimal(80), "h": None, "i": None, "j": None}
     for name, card in python.items():
         row = got[name]
         if isinstance(card, kpirules.Scorecard):

@@ -774,9 +774,10 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         # module's own dialect: commas, double quotes, short rows padded, extra cells ignored.
         RecordReader(path, rules, args.encoding, args.strict).check_header()
         source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
-                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)")
+                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false")
+        sources = [source + ")", source + ", parallel = false)"]
     else:
-        source = f"read_parquet({literal})"
+        sources = [f"read_parquet({literal})"]
     query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=args.strict)
     # Subjects come out in the order the file first names them, as on the Python path.
     ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
@@ -784,51 +785,23 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
                "ORDER BY seen.first")
     connection = duckdb.connect()
     try:
-        connection.execute(f"CREATE VIEW file AS SELECT * FROM {source}")
-        names = {str(row[0]).casefold() for row in connection.execute("DESCRIBE file").fetchall()}
-        missing = [name for name in COLUMNS if name not in names]
-        if missing:
-            raise KpiRulesError(
-                f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
-                f"needs the columns {','.join(COLUMNS)}")
-        # The rows as the Python engine reads them, read once: subjects as text without
-        # surrounding spaces, numbered in file order.
-        connection.execute(
-            "CREATE TABLE keyed AS SELECT NULLIF(trim(CAST(subject AS VARCHAR)), '') AS subject, "
-            "indicator, measure, value, row_number() OVER () AS _row FROM file")
-        blank = " AND ".join(f"coalesce(trim(CAST({name} AS VARCHAR)), '') = ''"
-                             for name in COLUMNS[1:])
-        unowned = connection.execute(
-            f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()
-        connection.execute("CREATE VIEW grouped AS SELECT * FROM keyed WHERE subject IS NOT NULL")
-        # A subject's rows must be one run, as the Python engine streams them; rows after its
-        # run has ended are not scored. A quick test first: rows all in one span of the file.
-        apart = None
-        if connection.execute(
-                "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
-                "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
-            connection.execute(
-                "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
-                "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
-                "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
-                "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
-            apart = connection.execute(
-                "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
-                "WHERE _run > _first").fetchone()
-            connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
-                               "WHERE _run = _first")
-        connection.execute("CREATE VIEW records AS SELECT subject, indicator, measure, value "
-                           "FROM grouped")
+        try:
+            unowned, apart = _read_records(connection, path, sources[0])
+        except duckdb.Error as error:
+            # DuckDB's parallel reader cannot pad short rows in a file with line breaks inside
+            # quoted cells; its single-threaded one can.
+            if len(sources) == 1 or "null_padding" not in str(error):
+                raise
+            unowned, apart = _read_records(connection, path, sources[1])
         cursor = connection.execute(ordered)
     except duckdb.Error as error:
         raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
     columns = [column[0] for column in cursor.description]
     indicators = list(rules)
     report = Report(path)
-    if unowned and unowned[0]:
-        count = unowned[0]
-        report.rows(count, f"{_count(count, 'row')} with no subject, not scored")
-    if apart and apart[0]:
+    if unowned:
+        report.rows(unowned, f"{_count(unowned, 'row')} with no subject, not scored")
+    if apart[0]:
         count, names = apart
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
         report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
@@ -859,6 +832,59 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         writer.finish()
     report.summary()
     return 1 if report.failed else 0
+
+
+def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
+    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from
+    ``source``, as the Python engine reads the file: the columns found by their names as its
+    header check finds them, subjects as text without the white space around them, a subject's
+    rows in one run of the file. Returns the number of rows with no subject, and the number of
+    rows after their subject's run had ended with the first few of those subjects' names (such
+    rows are not scored)."""
+    from kpirules.sql import _strip as strip
+    from kpirules.sql import quote
+
+    connection.execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
+    found: dict[str, str] = {}
+    for (name, *_) in connection.execute("DESCRIBE file").fetchall():
+        found.setdefault(str(name).strip().lstrip("\ufeff").casefold(), str(name))
+    missing = [name for name in COLUMNS if name not in found]
+    if missing:
+        raise KpiRulesError(
+            f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+            f"needs the columns {','.join(COLUMNS)}")
+    subject, indicator, measure, value = (quote(found[name]) for name in COLUMNS)
+    # Read once, numbered in file order.
+    connection.execute(
+        f"CREATE OR REPLACE TABLE keyed AS SELECT NULLIF({strip(f'CAST({subject} AS VARCHAR)')},"
+        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value, "
+        "row_number() OVER () AS _row FROM file")
+    blank = " AND ".join(f"coalesce({strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
+                         for name in COLUMNS[1:])
+    unowned = connection.execute(
+        f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()[0]
+    connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                       "WHERE subject IS NOT NULL")
+    # The Python engine streams subjects, so rows after a subject's run has ended are not
+    # scored. A quick test first: each subject's rows in one span of the file.
+    apart: tuple[int, list[str]] = (0, [])
+    if connection.execute(
+            "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
+            "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
+        connection.execute(
+            "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
+            "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
+            "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
+            "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
+        count, names = connection.execute(
+            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
+            "WHERE _run > _first").fetchone()
+        apart = (count, names)
+        connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                           "WHERE _run = _first")
+    connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
+                       "value FROM grouped")
+    return unowned, apart
 
 
 def _tidy(value: Any) -> Decimal:

@@ -52,8 +52,10 @@ indicator, measure, value`` of the CSV records file (one row per value; a done m
 with measure ``milestones`` and the level number as value), pivoted inside the query. As the
 command line reads that file, a subject with no rows for an indicator of milestones only has
 none done (level 0), and one with no rows for an indicator with measures is an error; indicator
-ids and measure names are read without the spaces around them, and a milestone's level may be
-written ``2``, ``+2``, ``02`` or ``2.0`` (so a numeric ``value`` column does too).
+ids, measure names and values are read without the white space around them, a milestone's level
+may be written ``2``, ``+2``, ``02`` or ``2.0`` (so a numeric ``value`` column does too), and a
+row with no indicator or no measure, or a ``milestones`` row for an indicator without milestone
+levels, is an error for its subject.
 
 Values may be numbers of any type or text: plain decimals with an optional sign and surrounding
 spaces, Thai digits allowed. Text with exponents (``1e3``), digit grouping (``1,234``) or
@@ -162,6 +164,9 @@ _POINT_PLACES = 10
 _TRUE_WORDS = ("true", "yes", "1", "ใช่")
 _FALSE_WORDS = ("false", "no", "0", "ไม่ใช่")
 """The flag words, as the command line's records reader takes them (any case)."""
+
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+"""What Python's ``str.strip()`` removes (tabs, no-break and ideographic spaces too)."""
 
 _WHOLE_NUMBER = r"\+?0*[0-9]{1,9}(\.0+)?"
 """A milestone row's level: the plain forms of a whole number (no grouping or exponent)."""
@@ -272,6 +277,10 @@ class _Dialect:
         return (f"CASE WHEN {self.matches(text, _WHOLE_NUMBER)} THEN "
                 f"CAST(CAST({text} AS DECIMAL(38, 10)) AS {self.integer}) END")
 
+    def strip(self, text: str) -> str:
+        """``text`` without the white space around it, as Python's ``str.strip()``."""
+        return f"trim({text}, {string(_SPACES)})"
+
     def shown(self, raw: str) -> str:
         """``raw`` as text, to be read."""
         return f"CAST({raw} AS {self.text})"
@@ -299,7 +308,7 @@ class _Dialect:
         """``(valid, too_large, value)`` for a column read as text: a plain decimal with an
         optional sign, at most ``scale`` places and perhaps Thai digits."""
         pattern = _number_pattern(scale)
-        text = stages.add(f"CASE WHEN {typed} THEN NULL ELSE trim({self.shown(raw.sql)}) END",
+        text = stages.add(f"CASE WHEN {typed} THEN NULL ELSE {self.strip(self.shown(raw.sql))} END",
                           raw.depth)
         ascii_valid = stages.add(self.matches(text.sql, pattern), text.depth)
         # Thai digits are rare: translate only the texts that are not already valid.
@@ -327,7 +336,7 @@ class _Dialect:
         """true/false from a flag column; NULL when it holds something else (or, unless
         ``missing``, when it is NULL)."""
         words = [", ".join(string(w) for w in group) for group in (_TRUE_WORDS, _FALSE_WORDS)]
-        lowered = f"lower(trim({self.shown(raw.sql)}))"
+        lowered = f"lower({self.strip(self.digits(self.shown(raw.sql)))})"
         null = f"{raw.sql} IS NULL OR " if missing else ""
         boolean = self.is_boolean(raw.sql)
         typed = f"CAST({raw.sql} AS BOOLEAN)"
@@ -498,7 +507,7 @@ class _SQLite(_Dialect):
                     ) -> tuple[str, str, _Column]:
         # Split the text at the sign and the point and check each part with GLOB.
         text = stages.add(
-            f"CASE WHEN {typed} THEN NULL ELSE trim({self.digits(self.shown(raw.sql))}) END",
+            f"CASE WHEN {typed} THEN NULL ELSE {self.strip(self.digits(self.shown(raw.sql)))} END",
             raw.depth)
         t = text.sql
         sign = stages.add(f"(substr({t}, 1, 1) = '-')", text.depth)
@@ -549,6 +558,9 @@ class _Postgres(_Dialect):
 
     def matches(self, sql: str, pattern: str) -> str:
         return f"({sql} ~ {string('^' + pattern + '$')})"
+
+    def strip(self, text: str) -> str:
+        return f"btrim({text}, {string(_SPACES)})"
 
     def scaled(self, text: str, scale: int) -> str:
         return f"(CAST({text} AS NUMERIC) * {10**scale})"
@@ -1272,6 +1284,11 @@ _JOINED = {("and", False): "AND", ("or", False): "OR", ("and", True): "OR", ("or
 """How a condition's parts are joined, plain or negated (De Morgan)."""
 
 
+def _strip(text: str) -> str:
+    """``text`` (SQL) without the white space around it, as Python's ``str.strip()`` (DuckDB)."""
+    return _DIALECTS["duckdb"].strip(text)
+
+
 def _python_compare(left: int, op: str, right: int) -> bool:
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
             "==": left == right, "!=": left != right}[op]
@@ -1405,7 +1422,7 @@ class _Long(_Inputs):
     def __init__(self, stages: _Stages, subject: str, table: str, strict: bool,
                  types: Mapping[str, str] | None = None) -> None:
         super().__init__(stages, subject, table, strict, types)
-        self.normal = f"trim({self.dialect.digits('_v')})"
+        self.normal = self.dialect.strip(self.dialect.digits("_v"))
 
     def rows_of(self, node: nodes.IndicatorNode) -> str:
         return f"_k = {string(node.id)}"
@@ -1417,14 +1434,25 @@ class _Long(_Inputs):
         return value, count
 
     def unknown_measure(self, writer: _Writer) -> tuple[str, str] | None:
-        if not self.strict:
-            return None
+        # As the command line refuses them: a row with no measure; `milestones` rows for an
+        # indicator without milestone levels; an unknown measure (with strict=False, only one
+        # with no value). The odd name found, '' for a row with no measure.
         node = writer.node
-        known = ", ".join([*(string(m.name) for m in node.measures), "'milestones'"])
-        unknown = self.column(
-            f"MIN(CASE WHEN {self.rows_of(node)} AND _m NOT IN ({known}) THEN _m END)")
-        return (f"{unknown} IS NOT NULL",
-                writer.fail("unknown measure `") + f" || {unknown} || '`'")
+        takes_milestones = any(level.is_milestone for level in node.levels)
+        known = [m.name for m in node.measures] + (["milestones"] if takes_milestones else [])
+        unknown = f"_m NOT IN ({', '.join(string(name) for name in known)})" if known else "TRUE"
+        if not self.strict:
+            unknown = f"({unknown} AND (_m = 'milestones' OR coalesce({self.normal}, '') = ''))"
+        rows = self.rows_of(node)
+        odd = self.column(f"MIN(CASE WHEN {rows} AND coalesce(_m, '') = '' THEN '' "
+                          f"WHEN {rows} AND {unknown} THEN _m END)")
+        other = (writer.fail("unknown measure `") if self.strict
+                 else writer.fail("the row has no value for `")) + f" || {odd} || '`'"
+        text = (f"CASE WHEN {odd} = '' THEN {writer.fail('the row has no measure')} "
+                f"WHEN {odd} = 'milestones' THEN " + string(
+                    f"indicator {node.id} has no milestone levels, so it takes no `milestones` "
+                    "rows") + f" ELSE {other} END")
+        return f"{odd} IS NOT NULL", text
 
     def milestones(self, writer: _Writer, levels: list[int]
                    ) -> tuple[dict[int, str], tuple[str, str] | None]:
@@ -1457,13 +1485,17 @@ class _Long(_Inputs):
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
         # Refused with strict=False too, as RuleSet.evaluate refuses it.
         known = ", ".join(string(i) for i in ids)
-        return self.column(f"MIN(CASE WHEN _k NOT IN ({known}) THEN _k END)")
+        # '' for a row with no indicator (which comes first: MIN).
+        return self.column(
+            f"MIN(CASE WHEN coalesce(_k, '') = '' THEN '' WHEN _k NOT IN ({known}) THEN _k END)")
 
     def source(self) -> str:
         text = self.dialect.text
         # Ids and measure names with spaces around them are read as the command line reads them.
-        rows = (f"SELECT {quote(self.subject)} AS \"_subject\", trim(CAST(\"indicator\" AS "
-                f"{text})) AS _k, trim(CAST(\"measure\" AS {text})) AS _m, "
+        indicator, measure = (self.dialect.strip(f"CAST({quote(name)} AS {text})")
+                              for name in ("indicator", "measure"))
+        rows = (f"SELECT {quote(self.subject)} AS \"_subject\", {indicator} AS _k, "
+                f"{measure} AS _m, "
                 f"{self.dialect.value_text(quote('value'))} AS _v FROM {self.table}")
         # Each milestone row's level, read once per row rather than once per level.
         rows = (f"SELECT *, CASE WHEN _m = 'milestones' THEN "
@@ -1728,7 +1760,8 @@ def ruleset_sql(rules: RuleSet, *, table: str = "records", form: Form = "wide",
     firsts = []
     failing = []
     if unknown is not None:
-        firsts.append(f"CASE WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
+        firsts.append(f"CASE WHEN {unknown} = '' THEN 'the row has no indicator' "
+                      f"WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
                       f"|| '`' END")
         failing.append(f"{unknown} IS NOT NULL")
     terms: list[tuple[Fraction, str]] = []
