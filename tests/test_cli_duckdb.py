@@ -238,3 +238,28 @@ def test_odd_files_are_read_alike(tmp_path: Path, case: str) -> None:
     python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
     got = {name: card.get("total") for name, card in sql_out.items()}
     assert got == {name: card.get("total") for name, card in python_out.items()} == totals
+
+
+@pytest.mark.parametrize("before", ["\n", ",,,\n\n"])
+def test_blank_rows_before_the_header_are_skipped_alike(tmp_path: Path, before: str) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    records = tmp_path / "records.csv"
+    records.write_text(before + "subject,indicator,measure,value\ns,6,g,12\ns,7,milestones,1\n",
+                       encoding="utf-8")
+    python, sql = both(str(rules), str(records))
+    assert (python.returncode, sql.returncode) == (0, 0), sql.stderr
+    # g 12 is level 2 (60 points), milestone 1 of 2 (20).
+    assert json.loads(sql.stdout) == json.loads(python.stdout)
+    assert json.loads(sql.stdout)["s"]["total"] == 80
+
+
+def test_a_path_duckdb_would_take_for_a_pattern_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.kpi"
+    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
+    for name in ("a*.csv", "a1.csv"):
+        (tmp_path / name).write_text("subject,indicator,measure,value\ns,6,g,12\n",
+                                     encoding="utf-8")
+    sql = run("eval", str(rules), str(tmp_path / "a*.csv"), "--engine", "duckdb")
+    assert sql.returncode == 2 and "pattern" in sql.stderr and "Traceback" not in sql.stderr
+    assert run("eval", str(rules), str(tmp_path / "a*.csv")).returncode == 0  # Python reads it

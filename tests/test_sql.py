@@ -1039,3 +1039,31 @@ def test_sqlite_shows_a_real_it_refuses_as_python_would() -> None:
               {"subject": "VARCHAR", "1.x": "DOUBLE"})
     assert got["a"]["error"].endswith(f"not `{0.1 + 0.2!r}`")  # 0.30000000000000004
     assert (got["b"]["level"], got["b"]["error"]) == (1, None)
+
+
+def test_a_table_name_with_a_stray_quote_is_refused() -> None:
+    rules = kpirules.parse(CATALOGUE_1)
+    for table in ('x"; DROP TABLE t; --', 'a"b', "a..b"):
+        with pytest.raises(ValueError, match="is not a name"):
+            rules.to_sql(table=table)
+    assert '"s"."a""b"' in rules.to_sql(table='s."a""b"')
+
+
+def test_long_form_numeric_values_are_read_exactly() -> None:
+    """A DOUBLE or DECIMAL value column's numbers as they are: 1.00000000001 is not milestone 1
+    nor a true flag (Python refuses both), 12.50000 is 12.5."""
+    rules = kpirules.parse(MILESTONES_AND_FLAG)
+    for kind, near in (("DOUBLE", 1.00000000001), ("DECIMAL(38, 20)", Decimal("1.00000000001"))):
+        columns = {"subject": "VARCHAR", "indicator": "VARCHAR", "measure": "VARCHAR",
+                   "value": kind}
+        good = [{"subject": "a", "indicator": "6", "measure": "g", "value": Decimal("12.5")},
+                {"subject": "a", "indicator": "6", "measure": "ok", "value": Decimal(1)}]
+        rows = [*good, {"subject": "a", "indicator": "7", "measure": "milestones", "value": 1},
+                *({**row, "subject": "b"} for row in good),
+                {"subject": "b", "indicator": "7", "measure": "milestones", "value": near},
+                {"subject": "c", "indicator": "6", "measure": "g", "value": Decimal("12.5")},
+                {"subject": "c", "indicator": "6", "measure": "ok", "value": near}]
+        got = run("duckdb", "long", rules, rows, rules.to_sql, columns)
+        assert (got["a"]["6.level"], got["a"]["7.level"], got["a"]["error"]) == (2, 1, None)
+        assert "not a milestone level" in got["b"]["error"], (kind, got["b"])
+        assert "flag" in got["c"]["error"], (kind, got["c"])

@@ -250,15 +250,25 @@ class RecordReader:
         """How much of the file has been read (0..1), when that is known."""
         return self._position()
 
-    def check_header(self) -> None:
-        """Read a CSV file's header as :meth:`__iter__` does, and raise the
-        :class:`RecordsError` it would raise (for ``--engine duckdb``, which reads the rest)."""
+    def check_header(self) -> int:
+        """Read a CSV file's header as :meth:`__iter__` does, raise the :class:`RecordsError` it
+        would raise, and return the header's row (for ``--engine duckdb``, which reads the
+        rest; blank rows may come before the header)."""
         rows = self._csv_rows()
+        last = 0
+
+        def numbered() -> Iterator[tuple[int, list[Any]]]:
+            nonlocal last
+            for number, cells in rows:
+                last = number
+                yield number, cells
+
         try:
-            if self._header(rows) is None:
+            if self._header(numbered()) is None:
                 raise self._empty()
         finally:
             rows.close()
+        return last
 
     def _empty(self) -> RecordsError:
         return RecordsError(f"{self.path}: the file is empty; it needs the header "

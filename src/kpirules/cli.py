@@ -768,13 +768,20 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         raise KpiRulesError('--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
     from kpirules.sql import ruleset_sql
 
+    if any(mark in path for mark in "*?"):
+        raise KpiRulesError(f"{path}: --engine duckdb cannot read a file whose path holds * or ? "
+                            "(DuckDB takes such a name for a pattern of names); rename "
+                            "it, or use the default engine")
     literal = "'" + path.replace("'", "''") + "'"
     if kind == ".csv":
         # The header as the Python engine reads it (and refuses it), then the file in the csv
-        # module's own dialect: commas, double quotes, short rows padded, extra cells ignored.
-        RecordReader(path, rules, args.encoding, args.strict).check_header()
+        # module's own dialect: commas, double quotes, short rows padded, extra cells ignored;
+        # blank rows before the header skipped.
+        header = RecordReader(path, rules, args.encoding, args.strict).check_header()
         source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
-                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false")
+                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false"
+                  # (only then: DuckDB's sniffer takes an explicit skip = 0 as a constraint)
+                  + (f", skip = {header - 1}" if header > 1 else ""))
         sources = [source + ")", source + ", parallel = false)"]
     else:
         sources = [f"read_parquet({literal})"]

@@ -130,6 +130,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -171,6 +172,13 @@ _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES) + "]"
 _EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
 """White space at either end of a text, as a regular expression (RE2's ``\\s`` is ASCII only)."""
+
+def _without_zeros(text: str) -> str:
+    """A number's text without the zeros that end its fraction (``12.50`` → ``12.5``, ``1.0``
+    → ``1``), by regular expressions (DuckDB, PostgreSQL)."""
+    return (f"regexp_replace(regexp_replace({text}, '(\\.[0-9]*?)0+$', '\\1'), "
+            "'\\.$', '')")
+
 
 _WHOLE_NUMBER = r"\+?0*[0-9]{1,9}(\.0+)?"
 """A milestone row's level: the plain forms of a whole number (no grouping or exponent)."""
@@ -394,10 +402,10 @@ class _DuckDB(_Dialect):
                 f"trim({text}, {string(_SPACES)}) ELSE {text} END")
 
     def value_text(self, raw: str) -> str:
-        # typeof() is a constant once planned, so a text column pays nothing for the rest.
-        exact = f"TRY_CAST({raw} AS DECIMAL(38, 10))"
-        return (f"CASE WHEN regexp_full_match(typeof({raw}), '(DOUBLE|FLOAT|DECIMAL).*') AND "
-                f"{exact} = round({exact}) THEN CAST(CAST({exact} AS HUGEINT) AS VARCHAR) "
+        # The text as printed, less the zeros that end a fraction: exact for every width (no
+        # cast to a narrower number). typeof() is a constant once planned, so a text column pays nothing.
+        return (f"CASE WHEN regexp_full_match(typeof({raw}), '(DOUBLE|FLOAT|DECIMAL).*') THEN "
+                f"{_without_zeros(f'CAST({raw} AS VARCHAR)')} "
                 f"ELSE CAST({raw} AS VARCHAR) END")
 
     def is_integer(self, raw: str, small: bool = False) -> str:
@@ -571,6 +579,11 @@ class _Postgres(_Dialect):
 
     def strip(self, text: str) -> str:
         return f"btrim({text}, {string(_SPACES)})"
+
+    def value_text(self, raw: str) -> str:
+        return (f"CASE WHEN pg_typeof({raw})::text IN ('numeric', 'double precision', 'real') "
+                f"THEN {_without_zeros(f'CAST({raw} AS TEXT)')} "
+                f"ELSE CAST({raw} AS TEXT) END")
 
     def scaled(self, text: str, scale: int) -> str:
         return f"(CAST({text} AS NUMERIC) * {10**scale})"
@@ -1547,9 +1560,28 @@ def _options(table: str, form: str, dialect: str, subject: str, scale: int,
                 isinstance(k, str) and isinstance(v, str) for k, v in types.items()):
             raise ValueError("types must map column names to SQL type names")
         types = dict(types)
-    # schema.table is quoted part by part; a name the caller quoted is theirs, as written.
-    qualified = table if '"' in table else ".".join(quote(part) for part in table.split("."))
-    return _Options(_DIALECTS[dialect], form, qualified, subject, scale, strict, types)
+    return _Options(_DIALECTS[dialect], form, _qualified(table), subject, scale, strict, types)
+
+
+_NAME_PART = re.compile(r'"(?:[^"]|"")+"|[^."]+')
+
+
+def _qualified(table: str) -> str:
+    """``schema.table`` quoted part by part; a part the caller quoted (``"odd.name"``) is kept
+    as it is, and anything else with a double quote in it is refused."""
+    parts, at = [], 0
+    while True:
+        part = _NAME_PART.match(table, at)
+        if part is None:
+            raise ValueError(f"table {table!r} is not a name, schema.name or \"quoted\" name")
+        text = part.group()
+        parts.append(text if text.startswith('"') else quote(text))
+        at = part.end()
+        if at == len(table):
+            return ".".join(parts)
+        if table[at] != ".":
+            raise ValueError(f"table {table!r} is not a name, schema.name or \"quoted\" name")
+        at += 1
 
 
 def _inputs(options: _Options, stages: _Stages) -> _Inputs:
@@ -1657,14 +1689,14 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     Columns: ``subject`` (named as in the table), ``level``, ``score``, ``points`` (NULL without a
     weight) and ``error`` (NULL, or why the record cannot be scored, as
     :class:`~kpirules.EvaluationError` would say). ``table`` is a table or view, perhaps
-    ``schema.table``; a name with double quotes in it is used as written (``'"odd.name"'``
-    for a table whose name holds a dot). ``form`` is ``"wide"`` (one row per subject,
-    columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"`` (rows of ``subject,
-    indicator, measure, value``); ``dialect`` is ``"duckdb"``, ``"sqlite"`` or ``"postgres"``;
-    ``scale`` is how many decimal places a ``number`` measure may have; ``strict=False`` ignores
-    unknown measures in the long form; ``types`` declares the SQL types of the wide table's
-    columns (DuckDB only), for a faster query that computes in 64 bits (see the module's
-    documentation).
+    ``schema.table``; a part in double quotes is used as written (``'"odd.name"'`` for a table
+    whose name holds a dot), and any other double quote is refused. ``form`` is ``"wide"``
+    (one row per subject, columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"``
+    (rows of ``subject, indicator, measure, value``); ``dialect`` is ``"duckdb"``,
+    ``"sqlite"`` or ``"postgres"``; ``scale`` is how many decimal places a ``number`` measure
+    may have; ``strict=False`` ignores unknown measures in the long form; ``types`` declares the
+    SQL types of the wide table's columns (DuckDB only), for a faster query that computes in 64
+    bits (see the module's documentation).
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
