@@ -126,15 +126,20 @@ indicator 7 "steps"
 """
 
 
+def files(tmp_path: Path, rules: str, records: str) -> tuple[str, str]:
+    """``rules`` and ``records`` (a CSV text) written to files, and their paths."""
+    (tmp_path / "rules.kpi").write_text(rules, encoding="utf-8")
+    (tmp_path / "records.csv").write_text(records, encoding="utf-8")
+    return str(tmp_path / "rules.kpi"), str(tmp_path / "records.csv")
+
+
 def test_rows_are_read_as_the_python_engine_reads_them(tmp_path: Path) -> None:
-    rules = tmp_path / "rules.kpi"
-    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
-    records = tmp_path / "records.csv"
     # Spaces around keys, a milestone written 1.0 and +2, an extra cell, a blank line, a row
     # with no subject and an empty one; "t" has no value for g.
-    records.write_text("subject,indicator,measure,value\n s ,6,g,12\ns, 7 ,milestones,1.0,x\n"
-                       "s,7,milestones ,+2\n\nt,6,g\n,7,milestones,1\n,,,\n", encoding="utf-8")
-    python, sql = both(str(rules), str(records))
+    python, sql = both(*files(tmp_path, GROWTH_AND_STEPS,
+                              "subject,indicator,measure,value\n s ,6,g,12\n"
+                              "s, 7 ,milestones,1.0,x\ns,7,milestones ,+2\n\nt,6,g\n"
+                              ",7,milestones,1\n,,,\n"))
     assert (python.returncode, sql.returncode) == (1, 1), sql.stderr
     python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
     # s: g 12 is level 2 of 2 (60 points), milestones 1 and 2 done: level 2 of 2 (40).
@@ -148,11 +153,7 @@ def test_rows_are_read_as_the_python_engine_reads_them(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("header", ["subject;indicator;measure;value", "subject,indicator,value"])
 def test_a_bad_header_is_refused_alike(tmp_path: Path, header: str) -> None:
-    rules = tmp_path / "rules.kpi"
-    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
-    records = tmp_path / "records.csv"
-    records.write_text(f"{header}\ns,6,g,12\n", encoding="utf-8")
-    python, sql = both(str(rules), str(records))
+    python, sql = both(*files(tmp_path, GROWTH_AND_STEPS, f"{header}\ns,6,g,12\n"))
     assert (python.returncode, sql.returncode) == (2, 2)
     assert sql.stderr == python.stderr and "the header has no " in sql.stderr
     assert "`measure`" in sql.stderr
@@ -178,14 +179,11 @@ def test_parquet_with_a_numeric_value_column(tmp_path: Path, kind: str) -> None:
 
 
 def test_rows_after_a_subjects_run_are_not_scored_alike(tmp_path: Path) -> None:
-    rules = tmp_path / "rules.kpi"
-    rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
-    records = tmp_path / "records.csv"
     # s's milestone row comes after t's rows: the Python engine streams subjects, so it is not
     # scored (a row with no subject in between does not end a run).
-    records.write_text("subject,indicator,measure,value\ns,6,g,12\n,6,g,1\ns,7,milestones,2\n"
-                       "t,6,g,11\ns,7,milestones,1\n", encoding="utf-8")
-    python, sql = both(str(rules), str(records))
+    python, sql = both(*files(tmp_path, GROWTH_AND_STEPS,
+                              "subject,indicator,measure,value\ns,6,g,12\n,6,g,1\n"
+                              "s,7,milestones,2\nt,6,g,11\ns,7,milestones,1\n"))
     assert (python.returncode, sql.returncode) == (1, 1), sql.stderr
     assert json.loads(sql.stdout) == json.loads(python.stdout)
     # s: g 12 is level 2 (60); milestone 2 without 1 is level 0: 60. t: level 1 (30).
