@@ -1707,9 +1707,9 @@ def indicator_sql(indicator: Indicator, *, table: str = "records", form: Form = 
     (one row per subject, columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"``
     (rows of ``subject, indicator, measure, value``); ``dialect`` is ``"duckdb"``,
     ``"sqlite"`` or ``"postgres"``; ``scale`` is how many decimal places a ``number`` measure
-    may have; ``strict=False`` ignores unknown measures in the long form; ``types`` declares the
-    SQL types of the wide table's columns (DuckDB only), for a faster query that computes in 64
-    bits (see the module's documentation).
+    may have; ``strict=False`` ignores unknown measures in the long form (those given a value, as
+    the command line does); ``types`` declares the SQL types of the wide table's columns (DuckDB
+    only), for a faster query that computes in 64 bits (see the module's documentation).
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
