@@ -293,8 +293,17 @@ class _Dialect:
 
     def value_text(self, raw: str) -> str:
         """A long-form ``value`` as text; a whole number in a float or DECIMAL column without
-        its ``.0`` (``1`` as JSON's ``1.0`` is: a flag's true, milestone 1)."""
-        return f"CAST({raw} AS {self.text})"
+        its ``.0`` (``1`` as JSON's ``1.0`` is: a flag's true, milestone 1). The text as printed,
+        less the zeros that end a fraction: exact for every width (no cast to a narrower
+        number)."""
+        text = f"CAST({raw} AS {self.text})"
+        numeric = self.is_fractional(raw)
+        return f"CASE WHEN {numeric} THEN {_without_zeros(text)} ELSE {text} END" \
+            if numeric else text
+
+    def is_fractional(self, raw: str) -> str | None:
+        """A condition that holds when ``raw`` is a float or DECIMAL column (None: unknown)."""
+        return None
 
     def whole_number(self, text: str) -> str:
         """The level a milestone row names, from its text as the command line reads it (``2``,
@@ -414,12 +423,9 @@ class _DuckDB(_Dialect):
         return (f"CASE WHEN regexp_matches({text}, {string(_EDGE_SPACE)}) THEN "
                 f"trim({text}, {string(_SPACES)}) ELSE {text} END")
 
-    def value_text(self, raw: str) -> str:
-        # The text as printed, less the zeros that end a fraction: exact for every width (no
-        # cast to a narrower number). typeof() is a constant once planned, so a text column pays nothing.
-        return (f"CASE WHEN regexp_full_match(typeof({raw}), '(DOUBLE|FLOAT|DECIMAL).*') THEN "
-                f"{_without_zeros(f'CAST({raw} AS VARCHAR)')} "
-                f"ELSE CAST({raw} AS VARCHAR) END")
+    def is_fractional(self, raw: str) -> str:
+        # typeof() is a constant once planned, so a text column pays nothing for the test.
+        return f"regexp_full_match(typeof({raw}), '(DOUBLE|FLOAT|DECIMAL).*')"
 
     def is_integer(self, raw: str, small: bool = False) -> str:
         huge = "" if small else "|HUGE"
@@ -593,10 +599,8 @@ class _Postgres(_Dialect):
     def strip(self, text: str) -> str:
         return f"btrim({text}, {string(_SPACES)})"
 
-    def value_text(self, raw: str) -> str:
-        return (f"CASE WHEN pg_typeof({raw})::text IN ('numeric', 'double precision', 'real') "
-                f"THEN {_without_zeros(f'CAST({raw} AS TEXT)')} "
-                f"ELSE CAST({raw} AS TEXT) END")
+    def is_fractional(self, raw: str) -> str:
+        return f"pg_typeof({raw})::text IN ('numeric', 'double precision', 'real')"
 
     def scaled(self, text: str, scale: int) -> str:
         return f"(CAST({text} AS NUMERIC) * {10**scale})"
