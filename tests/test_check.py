@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import kpirules
 from kpirules._check import Diagnostic, counterexamples, format_diagnostic
 from kpirules._intervals import Interval, Region, bounds, cells, pick, pick_near_high, pick_near_low
+from tests import golden
 
 CHECK = Path(__file__).parent / "check"
 CASES = sorted(path.stem for path in CHECK.glob("*.kpi"))
@@ -50,7 +51,7 @@ def test_golden(case: str) -> None:
     path = CHECK / f"{case}.kpi"
     rules = kpirules.load(path)
     shown = "".join(format_diagnostic(d, path.name) + "\n" for d in kpirules.check(rules))
-    assert shown == (CHECK / f"{case}.expected").read_text(encoding="utf-8")
+    golden.compare(CHECK / f"{case}.expected", shown)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -19,6 +19,7 @@ import kpirules
 from kpirules import _parser
 from kpirules._keywords import THAI
 from kpirules._messages_th import _RULES, in_thai
+from tests import golden
 
 HERE = Path(__file__).parent
 ERRORS = HERE / "errors"
@@ -76,9 +77,10 @@ def test_thai_golden_case_is_written_with_thai_keywords(case: str) -> None:
 
 @pytest.mark.parametrize("case", THAI_CASES)
 def test_thai_golden_message(case: str) -> None:
-    text, expected = _read(ERRORS_TH, case)
+    text = (ERRORS_TH / f"{case}.kpi").read_text(encoding="utf-8")
     error = _error(text, f"{case}.kpi")
-    assert str(error) == expected
+    golden.compare(ERRORS_TH / f"{case}.expected", str(error), ending_newlines_matter=False)
+    expected = _read(ERRORS_TH, case)[1]
     head = expected.split(": ", 1)[0]
     _, line, column = head.rsplit(":", 2)
     assert (error.source, error.line, error.column) == (f"{case}.kpi", int(line), int(column))

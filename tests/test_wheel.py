@@ -30,6 +30,7 @@ print("ok")
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_wheel_installs_and_works_from_another_directory(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
