@@ -31,6 +31,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "kpidocs",  # the kpi lexer, the keyword table, the catalogue page and the CLI usage
+    "myst_parser",  # CONTRIBUTING.md, included as it is by contributing.rst
 ]
 
 language = "en"

@@ -84,7 +84,7 @@ def test_a_golden_file_that_differs_fails(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.delenv(golden.SWITCH, raising=False)
     path = tmp_path / "case.expected"
     path.write_text("old\n", encoding="utf-8")
-    with pytest.raises(AssertionError, match="case.expected differs"):
+    with pytest.raises(AssertionError, match=r"case\.expected differs"):
         golden.compare(path, "new\n")
     golden.compare(path, "old\n")
     golden.compare(path, "old", ending_newlines_matter=False)
