@@ -62,7 +62,7 @@ def types(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The quick suite: every test not marked slow or e2e (under a minute)."""
+    """The quick suite: every test not marked slow or e2e."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "pytest", "-m", FAST, *session.posargs)
 

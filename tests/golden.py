@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import engines
+
 SWITCH = "KPIRULES_REGENERATE"
 
 
@@ -20,7 +22,7 @@ def regenerating() -> bool:
     """Whether this run rewrites golden files (the switch is on and this is not CI)."""
     if os.environ.get(SWITCH, "") in ("", "0"):
         return False
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if engines.in_ci():
         pytest.fail(f"{SWITCH} rewrites golden files; it is refused under CI, which only compares")
     return True
 

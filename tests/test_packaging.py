@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kpirules
-from tests import golden
+from tests import engines, golden
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,3 +148,19 @@ def test_the_sdist_carries_every_file_the_tests_and_docs_read(tmp_path: Path) ->
     assert wanted - names == set()
     assert "grammar/kpirules.lark" in names
     assert any(name.startswith("catalogues/") and name.endswith(".kpi") for name in names)
+
+
+# --- engines only the system brings -------------------------------------------------------------
+
+
+def test_a_missing_engine_skips_on_a_contributors_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"Chromium is not installed \(install it with: apt"):
+        engines.missing("Chromium", "apt-get install chromium")
+
+
+@pytest.mark.parametrize("value", ["true", "1", "True"])
+def test_a_missing_engine_fails_in_ci(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CI", value)
+    with pytest.raises(pytest.fail.Exception, match="CI must run this test"):
+        engines.missing("PostgreSQL", "apt-get install postgresql")
