@@ -139,9 +139,13 @@ def sdist(session: nox.Session) -> None:
         elsewhere = work / "elsewhere"
         elsewhere.mkdir()
         session.chdir(elsewhere)
-        session.run(python, "-c", "import kpirules, sys; "
-                    "sys.exit('kpirules' + ' imported from ' + kpirules.__file__) "
-                    "if 'site-packages' not in kpirules.__file__ else None", env=env, external=True)
+        imported = session.run(python, "-c", "import kpirules; print(kpirules.__file__)", env=env,
+                               external=True, silent=True)
+        if "site-packages" not in str(imported):
+            session.error(f"the tests would import kpirules from {imported}, not the installed one")
         session.run(python, "-m", "pytest", "-p", "no:cacheprovider", str(source / "tests"),
                     *(session.posargs or ["-m", FAST]), env=env, external=True)
+        # The examples in the installed modules' docstrings, which the checkout runs from src/.
+        session.run(python, "-m", "pytest", "-p", "no:cacheprovider", "--doctest-modules",
+                    "--pyargs", "kpirules", env=env, external=True)
         session.chdir(ROOT)
