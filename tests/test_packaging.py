@@ -12,6 +12,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import kpirules
 from tests import engines, golden
@@ -104,6 +106,25 @@ def test_the_switch_rewrites_golden_files(tmp_path: Path, monkeypatch: pytest.Mo
     created = tmp_path / "new_case.expected"
     golden.compare(created, "first", ending_newlines_matter=False)
     assert created.read_bytes() == b"first\n"
+
+
+# Golden files are text with "\n" line ends, read with universal newlines (as a checkout on any
+# system has them), so a message is any text without a carriage return.
+MESSAGES = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(message=MESSAGES, loose=st.booleans())
+def test_what_the_switch_writes_the_comparison_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str, loose: bool
+) -> None:
+    path = tmp_path / "case.expected"
+    path.write_text("something else\n", encoding="utf-8")
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv(golden.SWITCH, "1")
+    golden.compare(path, message, ending_newlines_matter=not loose)
+    monkeypatch.delenv(golden.SWITCH)
+    golden.compare(path, message, ending_newlines_matter=not loose)
 
 
 @pytest.mark.parametrize("off", ["", "0"])
