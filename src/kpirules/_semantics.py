@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from itertools import pairwise
 from typing import Literal
 
 import attrs
 
 from kpirules import nodes
+from kpirules._keywords import spelling
+from kpirules._messages import Keyword, Message, message
 from kpirules._parser import source_line
+from kpirules._scoring import interpolation
 from kpirules.errors import ParseError
 
-__all__ = ["Interpolation", "analyse", "describe_expr", "interpolation", "walk"]
+__all__ = ["analyse", "describe_expr", "walk"]
 
 Type = Literal["number", "condition"]
 
@@ -85,69 +87,11 @@ def describe_expr(expr: nodes.Expr, spell: Callable[[str], str] = _english) -> s
         for op, operand in zip(expr.ops, expr.operands[1:]):
             parts += [op, wrap(operand, _precedence(operand) <= mine)]
         return " ".join(parts)
+    if isinstance(expr, nodes.Done):
+        return f"{spell('milestone')} {expr.level}"
     return f" {spell(expr.op)} ".join(
         wrap(operand, _precedence(operand) <= mine) for operand in expr.operands
     )
-
-
-@attrs.frozen
-class Interpolation:
-    """What ``score interpolate`` needs: the shared expression, its thresholds, the direction."""
-
-    expr: nodes.Expr
-    thresholds: tuple[Decimal, ...]
-    rising: bool
-
-
-def _constant(expr: nodes.Expr) -> Decimal | None:
-    if isinstance(expr, nodes.Number):
-        return expr.value
-    if isinstance(expr, nodes.Negate) and isinstance(expr.operand, nodes.Number):
-        return -expr.operand.value
-    return None
-
-
-FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
-"""Each comparison with its sides swapped: ``a < b`` is ``b > a``."""
-
-
-def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal] | None:
-    """``(E, op, t)`` when ``condition`` is one comparison of an expression with a constant,
-    normalised so that the constant is on the right (``t <= E`` becomes ``E >= t``)."""
-    if not isinstance(condition, nodes.Compare) or len(condition.ops) != 1:
-        return None
-    op = condition.ops[0]
-    if op in ("==", "!="):
-        return None
-    left, right = condition.operands
-    right_value = _constant(right)
-    if right_value is not None and _constant(left) is None:
-        return left, op, right_value
-    left_value = _constant(left)
-    if left_value is not None and right_value is None:
-        return right, FLIPPED[op], left_value
-    return None
-
-
-def interpolation(indicator: nodes.IndicatorNode) -> Interpolation | None:
-    """The interpolation shape of ``indicator``, or None when it does not have one."""
-    parts = [threshold_of(level.condition) for level in indicator.levels]
-    if not parts or any(part is None for part in parts):
-        return None
-    exprs = {part[0] for part in parts if part is not None}
-    if len(exprs) != 1:
-        return None
-    ops = {part[1] for part in parts if part is not None}
-    thresholds = tuple(part[2] for part in parts if part is not None)
-    if ops <= {">=", ">"}:
-        rising = True
-    elif ops <= {"<=", "<"}:
-        rising = False
-    else:
-        return None
-    if not all((a < b) if rising else (a > b) for a, b in pairwise(thresholds)):
-        return None
-    return Interpolation(next(iter(exprs)), thresholds, rising)
 
 
 class _Checker:
@@ -155,9 +99,9 @@ class _Checker:
         self.text = text
         self.source = source
 
-    def error(self, message: str, span: nodes.Span) -> ParseError:
+    def error(self, problem: Message, span: nodes.Span) -> ParseError:
         line = max(span.line, 1)
-        return ParseError(message, self.source, line, max(span.column, 1),
+        return ParseError(problem, self.source, line, max(span.column, 1),
                           source_line(self.text, line))
 
     def file(self, raw: nodes.RuleFile) -> nodes.RuleFile:
@@ -167,11 +111,8 @@ class _Checker:
         for indicator in raw.indicators:
             if indicator.id in seen:
                 first = seen[indicator.id].span.line
-                raise self.error(
-                    f"indicator `{indicator.id}` is defined twice (first on line {first}); "
-                    "give each indicator its own id",
-                    indicator.span,
-                )
+                raise self.error(message("duplicate-indicator", indicator=indicator.id, line=first),
+                                 indicator.span)
             seen[indicator.id] = indicator
             indicators.append(self.indicator(indicator))
         return attrs.evolve(
@@ -191,12 +132,11 @@ class _Checker:
             if not isinstance(statement, nodes.Field):
                 continue
             if statement.keyword in values:
-                where = f"indicator `{indicator}`" if indicator else "the catalogue header"
-                raise self.error(
-                    f"`{statement.keyword}` is given twice in {where} (first on line "
-                    f"{lines[statement.keyword]}); keep one",
-                    statement.span,
-                )
+                where = (message("where-indicator", indicator=indicator) if indicator
+                         else message("where-header"))
+                raise self.error(message("duplicate-field", keyword=Keyword(statement.keyword),
+                                         where=where, line=lines[statement.keyword]),
+                                 statement.span)
             values[statement.keyword] = statement.value
             lines[statement.keyword] = statement.span.line
         return values
@@ -240,12 +180,7 @@ class _Checker:
         )
         if interpolate and interpolation(checked) is None:
             score = next(s for s in statements if isinstance(s, nodes.Field) and s.keyword == "score")
-            raise self.error(
-                "`score interpolate` needs every level to be one comparison of the same "
-                "expression with a number, `>=`/`>` with rising thresholds or `<=`/`<` with "
-                "falling ones (no milestones, no `and`/`or`)",
-                score.span,
-            )
+            raise self.error(message("interpolate-shape"), score.span)
         return checked
 
     def names(
@@ -256,11 +191,8 @@ class _Checker:
         items: list[nodes.Measure | nodes.Let] = [*declared, *lets]
         for item in items:
             if item.name in types:
-                raise self.error(
-                    f"`{item.name}` is already declared in indicator `{raw.id}` (line "
-                    f"{where[item.name]}); give it another name",
-                    item.span,
-                )
+                raise self.error(message("duplicate-name", name=item.name, indicator=raw.id,
+                                         line=where[item.name]), item.span)
             kind = item.kind if isinstance(item, nodes.Measure) else "number"
             types[item.name] = "condition" if kind == "flag" else "number"
             where[item.name] = item.span.line
@@ -279,11 +211,7 @@ class _Checker:
             if not isinstance(node, nodes.Name) or node.name in defined:
                 continue
             if node.name in types:
-                raise self.error(
-                    f"`{node.name}` is used before its `let`; move the `let {node.name} = …` "
-                    "line above this one",
-                    node.span,
-                )
+                raise self.error(message("let-before-definition", name=node.name), node.span)
             implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
             types[node.name] = "number"
             defined.add(node.name)
@@ -304,54 +232,47 @@ class _Checker:
                 if self.infer(operand, types) != "number":
                     raise self.not_a_number(operand)
             return "condition"
+        if isinstance(expr, nodes.Done):
+            return "condition"
         for operand in (expr.operand,) if isinstance(expr, nodes.Not) else expr.operands:
             if self.infer(operand, types) != "condition":
                 raise self.not_a_condition(operand)
         return "condition"
 
     def not_a_condition(self, expr: nodes.Expr) -> ParseError:
-        text = describe_expr(expr)
-        return self.error(
-            f"`{text}` is a number, but a condition is needed here; compare it, as in "
-            f"`{text} >= 55`",
-            expr.span,
-        )
+        return self.error(message("number-not-condition", code=_Code(expr)), expr.span)
 
     def not_a_number(self, expr: nodes.Expr) -> ParseError:
-        text = describe_expr(expr)
-        if isinstance(expr, nodes.Name):
-            return self.error(
-                f"`{text}` is true or false (a flag or a condition), but a number is needed here",
-                expr.span,
-            )
-        return self.error(
-            f"`{text}` is a condition, but a number is needed here", expr.span
-        )
+        code = "flag-not-number" if isinstance(expr, nodes.Name) else "condition-not-number"
+        return self.error(message(code, code=_Code(expr)), expr.span)
 
     def numbering(self, raw: nodes.IndicatorNode, levels: list[nodes.Level]) -> None:
         if not levels:
-            raise self.error(
-                f"indicator `{raw.id}` has no levels; add at least `level 1 if …`", raw.span
-            )
+            raise self.error(message("no-levels", indicator=raw.id), raw.span)
         seen: dict[int, nodes.Level] = {}
         for level in levels:
             if level.number in seen:
-                raise self.error(
-                    f"level {level.number} is defined twice in indicator `{raw.id}` (first on "
-                    f"line {seen[level.number].span.line}); number the levels 1, 2, 3, …",
-                    level.span,
-                )
+                raise self.error(message("duplicate-level", level=level.number, indicator=raw.id,
+                                         line=seen[level.number].span.line), level.span)
             seen[level.number] = level
         top = max(seen)
         missing = [number for number in range(1, top + 1) if number not in seen]
         if missing:
             after = next(level for level in levels if level.number > missing[0])
             names = ", ".join(str(number) for number in missing)
-            raise self.error(
-                f"indicator `{raw.id}` has no level {names}: levels are numbered 1 to {top} "
-                "without gaps",
-                after.span,
-            )
+            raise self.error(message("level-gap", indicator=raw.id, missing=names, top=top),
+                             after.span)
+
+
+@attrs.frozen
+class _Code:
+    """An expression written back as rule text in a message, its ``and``/``or``/``not`` spelt in
+    the reader's language (rendered through ``str.format``'s ``__format__``)."""
+
+    expr: nodes.Expr
+
+    def render(self, language: str) -> str:
+        return describe_expr(self.expr, lambda keyword: spelling(keyword, language))
 
 
 def _int(value: str | None) -> int | None:
