@@ -40,7 +40,7 @@ def test_the_licence_is_the_mit_text_the_metadata_names() -> None:
     assert "kpirules developers" in text.splitlines()[2]
     assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in text
     assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text
-    # PEP 639: with a licence expression, a "License ::" classifier is not allowed beside it.
+    # PEP 639: beside a licence expression, a "License ::" classifier may be refused.
     assert not [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
 
 
