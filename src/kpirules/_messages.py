@@ -136,13 +136,16 @@ def _render(value: Any, language: str) -> str:
         return show(value)
     if isinstance(value, Keyword):
         return THAI[value.name] if language == "th" else value.name
-    if isinstance(value, Message):
-        return value.render(language)
     if isinstance(value, Items):
         shown = list(dict.fromkeys(_render(item, language) for item in value.items))
         if len(shown) <= 1:
             return "".join(shown)
         return text(f"list-{value.joiner}", language, head=", ".join(shown[:-1]), last=shown[-1])
+    render = getattr(value, "render", None)
+    if render is not None:
+        # A Message, or another part that knows how to say itself in each language (an
+        # expression whose `and`/`or`/`not` are keywords).
+        return str(render(language))
     return str(value)
 
 
