@@ -1,6 +1,6 @@
 """The static checker: the mistakes in a rule file that can be found before any result goes out.
 
-:func:`check` reports, per SPEC §5:
+:func:`check` reports (see the documentation page "Checker codes"):
 
 ``non-monotone`` (error)
     Two records that differ in one compared quantity, where the better one gets the lower level.
@@ -13,6 +13,11 @@
 ``unused-measure`` (warning)
     A declared measure or ``let`` that no level uses.
 
+The levels come from the scoring core (:func:`kpirules._scoring.ladder`): each level's effective
+condition, a milestone being one more condition, and whether they combine cumulatively
+(``policy ordered``) or not (``policy highest``). This module decides nothing about scoring itself;
+the records it builds are scored by the real evaluator.
+
 How the level checks reason. A *quantity* is what a condition compares with a number: a measure, a
 ``let``, any expression (``a > b`` compares ``a - b`` with 0), a flag (false < true), or a milestone
 (not done < done). A comparison of a quantity with a threshold has one truth between neighbouring
@@ -22,11 +27,15 @@ boxes of cells, with ``not`` as the complement. Quantities are taken as independ
 can only add combinations that no record has: so a level that no combination gives is *proved*
 unreachable, and a quantity whose comparisons all reward one direction is *proved* monotone (every
 condition, and so the level, can only rise as the quantity moves that way). A quantity compared both
-ways (``x >= 40 and x < 55``) has no better direction of its own, so a drop in either direction
-is reported (raising it first, lowering it when raising never lowers the level), and only once
-the drop is shown by real records: the checker builds them (solving ``let`` formulas for a measure where it has
-to, or searching a grid of measure values), scores them with the real evaluator, and quotes one in
-the message. What it cannot show with a record it does not report.
+ways (``x >= 40 and x < 55``) is judged by the levels it yields: it is a finding only when the
+level drops somewhere as it rises **and** somewhere as it falls (bands that only ever rise are
+fine), and only once both drops are shown by real records: the checker builds them (solving
+``let`` formulas for a measure where it has to, or searching a grid of measure values), scores
+them with the real evaluator, and quotes both in the message. What it cannot show with records it
+does not report.
+
+Every message is an entry of the message catalogue (its code starts with ``check-``), so a finding
+can be read in English or in Thai (the documentation page "Messages in two languages").
 
 >>> import kpirules
 >>> rules = kpirules.parse('''
@@ -38,7 +47,7 @@ the message. What it cannot show with a record it does not report.
 ... ''', source="rules.kpi")
 >>> for diagnostic in kpirules.check(rules):
 ...     print(format_diagnostic(diagnostic, rules.source))
-rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2; `percent` is compared both ways, so neither direction is the better one and no move of it may lower the level: look at `percent < 70` in level 3
+rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2, and lowering percent from 55 to 54 lowers the level from 3 to 2; `percent` is compared both ways and the level drops whichever way it moves, so neither direction is the better one: look at `percent < 70` in level 3
 """  # noqa: E501 - a doctest's expected line cannot be wrapped
 
 from __future__ import annotations
@@ -314,6 +323,7 @@ class _Quantity:
     integer: bool = False
     thresholds: set[Decimal] = attrs.Factory(set)
     cells: list[Interval] = attrs.Factory(list)
+    samples: list[Decimal] = attrs.Factory(list)
 
     @property
     def size(self) -> int:
@@ -395,6 +405,8 @@ class _Model:
         for quantity in self.quantities:
             if quantity.kind == "number":
                 quantity.cells = cells(quantity.domain, quantity.thresholds, quantity.integer)
+                # Every comparison of the quantity has one truth on a cell: one value tells it.
+                quantity.samples = [_sample(cell) for cell in quantity.cells]
         self.truth = [self.atom_truth(atom) for atom in self.atoms]
         self.sizes = tuple(quantity.size for quantity in self.quantities)
         self.regions = [self.region(condition) for condition in self.conditions]
@@ -521,12 +533,9 @@ class _Model:
         quantity = self.quantities[atom.quantity]
         if quantity.kind != "number":
             return (False, True)
-        truths = []
-        for cell in quantity.cells:
-            sample = pick(cell)
-            assert sample is not None and atom.threshold is not None
-            truths.append(COMPARE[atom.op](sample, atom.threshold))
-        return tuple(truths)
+        assert atom.threshold is not None
+        holds = COMPARE[atom.op]
+        return tuple(holds(sample, atom.threshold) for sample in quantity.samples)
 
     def region(self, formula: Formula) -> Region:
         """The combinations of cells where ``formula`` holds."""
@@ -591,6 +600,12 @@ class _Model:
 
 
 # Levels: the diagnostics
+
+
+def _sample(cell: Interval) -> Decimal:
+    value = pick(cell)
+    assert value is not None  # a cell is never empty
+    return value
 
 
 def _own_milestone(number: int, condition: nodes.Expr) -> bool:
@@ -742,7 +757,7 @@ def counterexamples(indicator: Indicator) -> list[Counterexample]:
     >>> example.first, example.second, example.levels
     ({'x': Decimal('2')}, {'x': Decimal('3')}, (2, 1))
     >>> example.opposite.first, example.opposite.second, example.opposite.levels
-    ({'x': Decimal('1')}, {'x': Decimal('0')}, (1, 0))
+    ({'x': Decimal('2')}, {'x': Decimal('1')}, (2, 1))
     """
     try:
         model = _Model(indicator.node)
