@@ -631,6 +631,11 @@ def test_checker_agrees_with_the_evaluator_on_every_record(text: str) -> None:
         # Non-monotone exactly when the level drops somewhere as the measure rises and
         # somewhere as it falls (docs/checker.rst).
         assert (measure.name in examples) == (rises and falls)
+    for diagnostic in found:
+        # Every finding says itself in Thai too, and back in English unchanged.
+        thai = diagnostic.in_language("th")
+        assert re.search("[\u0e00-\u0e7f]", thai.message) and "{" not in thai.message
+        assert thai.in_language("en").message == diagnostic.message
     for example in examples.values():
         assert_real(example, indicator)
         assert example.opposite is not None
