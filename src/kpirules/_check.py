@@ -47,7 +47,7 @@ can be read in English or in Thai (the documentation page "Messages in two langu
 ... ''', source="rules.kpi")
 >>> for diagnostic in kpirules.check(rules):
 ...     print(format_diagnostic(diagnostic, rules.source))
-rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2, and lowering percent from 55 to 54 lowers the level from 3 to 2; `percent` is compared both ways and the level drops whichever way it moves, so neither direction is the better one: look at `percent < 70` in level 3
+rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2, and lowering percent from 55 to 54 lowers the level from 3 to 2; `percent` is compared both ways and the level can drop whichever way it moves, so neither direction is the better one: look at `percent < 70` in level 3
 """  # noqa: E501 - a doctest's expected line cannot be wrapped
 
 from __future__ import annotations
