@@ -146,6 +146,21 @@ def test_golden_positions_point_into_the_file(case: str) -> None:
             assert text[diagnostic.column - 1 :].startswith(quoted.group(1).split()[0])
 
 
+# The checker translates the scoring core
+
+
+def test_the_checker_reads_the_scoring_core_and_sits_below_the_model() -> None:
+    from tests.test_layers import GRAPH, PACKAGE
+
+    for module in ("kpirules._check", "kpirules._intervals"):
+        assert not GRAPH[module] & {"kpirules.model", "kpirules.cli", "kpirules.testing",
+                                    "kpirules"}, module
+        source = PACKAGE.joinpath(module.split(".")[-1] + ".py").read_text(encoding="utf-8")
+        for copy in ("is_milestone", ".policy", "operator.", "_compile"):
+            assert copy not in source, (module, copy)
+    assert "kpirules._scoring" in GRAPH["kpirules._check"]
+
+
 # The shipped catalogue and the SPEC example
 
 
