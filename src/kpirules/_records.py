@@ -58,7 +58,8 @@ from typing import IO, Any
 
 import attrs
 
-from kpirules._values import NUMERIC_TEXT, THAI_DIGITS
+from kpirules._messages import message
+from kpirules._values import NUMERIC_TEXT, THAI_DIGITS, is_missing, plain
 from kpirules.errors import KpiRulesError
 from kpirules.model import Indicator, RuleSet
 
@@ -72,6 +73,7 @@ __all__ = [
     "StrayRow",
     "Subject",
     "flag_value",
+    "subject_key",
 ]
 
 FORMATS = (".json", ".csv", ".xlsx")
@@ -140,6 +142,7 @@ def flag_value(value: Any) -> bool | None:
     >>> flag_value(" Yes "), flag_value("ไม่ใช่"), flag_value(1), flag_value("maybe")
     (True, False, True, None)
     """
+    value = plain(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float, Decimal)):
@@ -163,18 +166,24 @@ def _cell_text(value: Any) -> str:
     return str(value).strip().lstrip("\ufeff")
 
 
+def subject_key(value: Any) -> str:
+    """A subject cell as the name the long layout groups by."""
+    return _key(value)
+
+
 def _key(value: Any) -> str:
     """:func:`_cell_text` with the common case (CSV text) first: this runs for every cell."""
     return value.strip() if type(value) is str else _cell_text(value)
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return (isinstance(value, str) and not value.strip()) or is_missing(value)
 
 
 def _milestone_number(value: Any) -> int | None:
     if type(value) is str and value.strip().isdecimal():
         return int(value)  # int() reads Thai digits and ignores surrounding spaces
+    value = plain(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -245,6 +254,35 @@ class RecordReader:
             raise RecordsError(f"{path}: no such file")
         if os.path.isdir(path):
             raise RecordsError(f"{path}: is a folder, not a records file")
+
+    @classmethod
+    def for_rows(cls, rules: RuleSet, name: str, strict: bool = True) -> RecordReader:
+        """A reader of rows that come from elsewhere (a DataFrame), not from a file: use
+        :meth:`header_of` and :meth:`subjects`. ``name`` stands for the file in messages."""
+        reader = cls.__new__(cls)
+        reader.path = name
+        reader.rules = rules
+        reader.encoding = "utf-8"
+        reader.strict = strict
+        reader.only = None
+        reader.names = []
+        reader.kind = ""
+        reader._position = lambda: None
+        reader._kinds = {ind.id: {m.name: m.kind for m in ind.measures} for ind in rules}
+        return reader
+
+    def header_of(self, names: list[Any]) -> dict[str, int]:
+        """The positions of the long layout's columns in a header (a :class:`RecordsError` when
+        one is missing)."""
+        columns = self._header(iter([(0, list(names))]))
+        if columns is None:
+            raise RecordsError(f"{self.path} has no columns; it needs {','.join(COLUMNS)}")
+        return columns
+
+    def subjects(self, rows: Iterator[tuple[int, list[Any]]],
+                 header: dict[str, int]) -> Iterator[Subject | StrayRow]:
+        """The subjects of numbered rows in the long layout, the header already read."""
+        return self._long(rows, header)
 
     def fraction_read(self) -> float | None:
         """How much of the file has been read (0..1), when that is known."""
@@ -412,8 +450,10 @@ class RecordReader:
             return {name: columns[name] for name in COLUMNS}
         return None
 
-    def _long(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
-        columns = self._header(rows)
+    def _long(self, rows: Iterator[tuple[int, list[Any]]],
+              columns: dict[str, int] | None = None) -> Iterator[Subject | StrayRow]:
+        if columns is None:
+            columns = self._header(rows)
         if columns is None:
             raise self._empty()
         at = [columns[name] for name in COLUMNS]
@@ -520,7 +560,10 @@ class RecordReader:
     ) -> None:
         levels = _milestone_levels(indicator)
         number = _milestone_number(value)
-        if not levels:
+        if number == 0 and levels:
+            # "none done": the indicator is reported, with no milestone done.
+            record.setdefault(MILESTONES, [])
+        elif not levels:
             reject(f"indicator {indicator.id} has no milestone levels, so it takes no "
                    f"`milestones` rows", indicator.id)
         elif number is None or number not in levels:
@@ -537,15 +580,23 @@ class RecordReader:
         for indicator in self.rules:
             record = group.by_indicator.get(indicator.id)
             if record is None:
-                if indicator.measures and not any(p.indicator == indicator.id
-                                                  for p in subject.problems):
-                    needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
+                # The rule of RuleSet.evaluate: a subject without a record for an indicator is
+                # rejected, an indicator of milestones only too (a row `milestones` 0 reports
+                # one with none done).
+                if not any(p.indicator == indicator.id for p in subject.problems):
                     subject.problems.append(Problem(
-                        subject.first_row, indicator.id,
-                        f"no rows for indicator {indicator.id} (it needs {needs})"))
+                        subject.first_row, indicator.id, self._no_record(indicator)))
                 record = {}
             subject.records[indicator.id] = record
         return subject
+
+    def _no_record(self, indicator: Indicator) -> str:
+        if indicator.measures:
+            needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
+            problem = message("no-rows-measures", indicator=indicator.id, measures=needs)
+        else:
+            problem = message("no-rows-milestones", indicator=indicator.id)
+        return problem.render(self.rules.language)
 
     # -- JSON ---------------------------------------------------------------------------------
 

@@ -16,7 +16,15 @@ from kpirules._numbers import show
 from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import EvaluationError
 
-__all__ = ["NUMERIC_TEXT", "THAI_DIGITS", "describe_value", "show", "to_number"]
+__all__ = [
+    "NUMERIC_TEXT",
+    "THAI_DIGITS",
+    "describe_value",
+    "is_missing",
+    "plain",
+    "show",
+    "to_number",
+]
 
 # Plain decimals, optionally signed, with an exponent, `_` between digits, or commas grouping
 # thousands as spreadsheets print them ("1,234.50"); nothing else (no "NaN", no "Infinity").
@@ -24,6 +32,43 @@ NUMERIC_TEXT = re.compile(
     r"[+-]?(?:\d+(?:_\d+)*|\d{1,3}(?:,\d{3})+)(?:\.\d+(?:_\d+)*)?(?:[eE][+-]?\d+)?"
     r"|[+-]?\.\d+(?:[eE][+-]?\d+)?"
 )
+
+
+def plain(value: Any) -> Any:
+    """A NumPy scalar or 0-d array as the Python ``int``/``float``/``bool`` it stands for; any other
+    value as it is (see the documentation page "Data in and out").
+
+    NumPy is optional, so it is recognised by its module, never imported.
+
+    >>> plain(7), plain("7")
+    (7, '7')
+    """
+    kind = type(value)
+    if kind.__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    if isinstance(value, float) and kind is not float:
+        return float(value)  # np.float64 is a float whose repr is "np.float64(12.5)"
+    return value
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is how Python, NumPy or pandas write "no value": ``None``, a float NaN
+    (NumPy's too), ``pandas.NA`` or ``NaT``.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing("")
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    kind = type(value)
+    if kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas"):
+        return True
+    if kind.__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        # np.float32 is no float subclass; np.datetime64("NaT") is NumPy's own missing time.
+        return bool(value != value)
+    return False
 
 
 def describe_value(value: object) -> str:
@@ -47,6 +92,7 @@ def to_number(value: Any, indicator: str, measure: nodes.Measure, language: str 
                           kind=Keyword(measure.kind), **parts)
         return EvaluationError(problem, indicator, measure.name, language)
 
+    value = plain(value)
     if isinstance(value, bool):
         raise fail("bool-not-number", value=message("word-true" if value else "word-false"))
     if isinstance(value, Decimal):

@@ -61,6 +61,9 @@ from kpirules._records import (
     StrayRow,
     Subject,
 )
+from kpirules._json import error_text, scorecard_text
+from kpirules._json import number as _plain
+from kpirules._json import string as _json_string
 from kpirules._values import show
 from kpirules._width import display_width, pad
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError
@@ -422,14 +425,6 @@ def _format_for(output: str | None, chosen: str | None) -> str:
     return {".json": "json", ".csv": "csv"}.get(extension, "text")
 
 
-def _plain(value: Decimal) -> str:
-    """``value`` with its exact digits, no exponent, no trailing fractional zeros."""
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
 def _error_text(problems: Sequence[Problem]) -> str:
     return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
                      for p in problems)
@@ -525,25 +520,14 @@ class JsonWriter:
         self.count += 1
 
     def subject(self, name: str, card: Scorecard) -> None:
-        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
-        self._entry(name, f'{{"total": {_plain(card.total)}, "indicators": {{{indicators}}}}}')
+        # The same text as kpirules.dumps writes for a scorecard (one writer of this JSON).
+        self._entry(name, scorecard_text(card))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, f'{{"error": {_json_string(_error_text(problems))}}}')
+        self._entry(name, error_text(_error_text(problems)))
 
     def finish(self) -> None:
         self.out.write("{}\n" if self.count == 0 else "\n}\n")
-
-
-def _json_string(text: str) -> str:
-    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-    return json.encoder.encode_basestring(text)
-
-
-def _json_result(result: Result) -> str:
-    points = result.points
-    shown = "null" if points is None else _plain(points)
-    return f'{{"level": {result.level}, "score": {_plain(result.score)}, "points": {shown}}}'
 
 
 class CsvWriter:
