@@ -73,6 +73,7 @@ __all__ = [
     "StrayRow",
     "Subject",
     "flag_value",
+    "problems_text",
     "subject_key",
 ]
 
@@ -99,6 +100,12 @@ class Problem:
     row: int | None
     indicator: str | None
     message: str
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    """A rejected subject's reasons in one line, as the outputs of ``eval`` carry them."""
+    return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
+                     for p in problems)
 
 
 @attrs.frozen

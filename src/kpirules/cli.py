@@ -60,12 +60,14 @@ from kpirules._records import (
     RecordReader,
     StrayRow,
     Subject,
+    problems_text,
 )
 from kpirules._json import error_text, scorecard_text
 from kpirules._json import number as _plain
 from kpirules._json import string as _json_string
 from kpirules._values import show
 from kpirules._width import display_width, pad
+from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
@@ -158,6 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="a .kpi rule file")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text lines (default) or one JSON list")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 on warnings too (for CI and pre-commit hooks)")
     check.set_defaults(run=_check)
 
     fmt = commands.add_parser(
@@ -180,7 +184,7 @@ def _parser() -> argparse.ArgumentParser:
                "\"milestones\": [1, 2]}}}; CSV or XLSX with the header "
                "subject,indicator,measure,value and one row per value.")
     _records_arguments(evaluate)
-    evaluate.add_argument("--format", choices=("text", "json", "csv"),
+    evaluate.add_argument("--format", choices=("text", "json", "csv", "xlsx", "parquet"),
                           help="output format (default: from OUT's extension, else text)")
     evaluate.add_argument("-o", "--output", metavar="OUT",
                           help="write the results to OUT instead of standard output")
@@ -278,7 +282,7 @@ def _check(args: argparse.Namespace) -> int:
             worst = 2
             continue
         for diagnostic in kpirules.check(rules):
-            if diagnostic.severity == "error":
+            if diagnostic.severity == "error" or args.strict:
                 worst = max(worst, 1)
             if as_json:
                 findings.append(_finding(path, diagnostic.line, diagnostic.column,
@@ -400,17 +404,21 @@ def _default_mode(target: str) -> int:
 # -- output --------------------------------------------------------------------------------------
 
 
+def _check_target(path: str) -> None:
+    if os.path.isdir(path):
+        raise Usage(f"{path}: is a folder; give a file name for -o")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Usage(f"{path}: the folder {folder} does not exist")
+
+
 @contextlib.contextmanager
 def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]]:
     """Standard output, or a text file that replaces ``path`` only when the block succeeds."""
     if path is None or path == "-":
         yield sys.stdout
         return
-    if os.path.isdir(path):
-        raise Usage(f"{path}: is a folder; give a file name for -o")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise Usage(f"{path}: the folder {folder} does not exist")
+    _check_target(path)
     encoding = "utf-8-sig" if byte_order_mark else "utf-8"
     # Through a link, the file it points to is replaced, not the link.
     with _atomic(os.path.realpath(path)) as binary, open(binary.fileno(), "w", encoding=encoding, newline="",
@@ -418,16 +426,43 @@ def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]
         yield text
 
 
+# What an output file's extension asks for; any other extension is refused unless --format says.
+_BY_EXTENSION = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
+                 "": "text", ".txt": "text", ".text": "text"}
+_BINARY = {"xlsx": XlsxWriter, "parquet": ParquetWriter}
+
+
 def _format_for(output: str | None, chosen: str | None) -> str:
-    if chosen is not None:
-        return chosen
-    extension = os.path.splitext(output or "")[1].lower()
-    return {".json": "json", ".csv": "csv"}.get(extension, "text")
+    to_file = output is not None and output != "-"
+    extension = os.path.splitext(output or "")[1].lower() if to_file else ""
+    wanted = _BY_EXTENSION.get(extension)
+    if chosen is None:
+        if wanted is None:
+            known = ", ".join(ext for ext in _BY_EXTENSION if ext)
+            raise Usage(f"{output}: cannot write a {extension} file; name the output {known}, "
+                        "or choose its format with --format")
+        chosen = wanted
+    elif wanted in _BINARY and chosen != wanted:
+        raise Usage(f"{output}: a {extension} file cannot hold {chosen} output; leave out "
+                    f"--format, or name the file .{chosen}")
+    if chosen in _BINARY and not to_file:
+        raise Usage(f"--format {chosen} writes a file: give -o FILE.{chosen}")
+    return chosen
 
 
-def _error_text(problems: Sequence[Problem]) -> str:
-    return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
-                     for p in problems)
+@contextlib.contextmanager
+def _writer(chosen: str, output: str | None, rules: RuleSet) -> Iterator[Writer]:
+    """The writer of ``chosen`` output to ``output``; binary ones replace the file at the end."""
+    if chosen in _BINARY:
+        assert output is not None
+        _check_target(output)
+        yield _BINARY[chosen](os.path.realpath(output), rules, _atomic)
+        return
+    with _output(output, byte_order_mark=chosen == "csv") as out:
+        yield WRITERS[chosen](out, rules)
+
+
+_error_text = problems_text
 
 
 class Writer(Protocol):
@@ -710,8 +745,7 @@ def _eval(args: argparse.Namespace) -> int:
     # at all (a wrong encoding, a bad header) stops the run before a single byte is written.
     first = next(items, None)
     try:
-        with _output(args.output, byte_order_mark=chosen == "csv") as out:
-            writer: Writer = WRITERS[chosen](out, rules)
+        with _writer(chosen, args.output, rules) as writer:
             for item in itertools.chain(() if first is None else (first,), items):
                 if isinstance(item, StrayRow):
                     report.row(item)
@@ -798,8 +832,7 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
                            "not scored; sort the file by subject")
     chosen = _format_for(args.output, args.format)
-    with _output(args.output, byte_order_mark=chosen == "csv") as out:
-        writer: Writer = WRITERS[chosen](out, rules)
+    with _writer(chosen, args.output, rules) as writer:
         while rows := cursor.fetchmany(10_000):
             for row in rows:
                 values = dict(zip(columns, row, strict=True))

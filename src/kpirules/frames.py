@@ -113,7 +113,7 @@ def _long(
     """Subjects in order of first appearance, and their outcomes, through the reader of long
     files (the same rules and messages as ``kpirules eval`` on a CSV file); "row N" in a message
     is the frame's row N, counted from 0."""
-    from kpirules._records import RecordReader, Subject, subject_key
+    from kpirules._records import RecordReader, Subject, problems_text, subject_key
     from kpirules.cli import score as score_subject
 
     reader = RecordReader.for_rows(rules, "the frame", strict)
@@ -137,9 +137,7 @@ def _long(
         if isinstance(outcome, Scorecard):
             outcomes.append(outcome)
         else:
-            text = "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
-                             for p in outcome)
-            outcomes.append(EvaluationError(text, outcome[0].indicator))
+            outcomes.append(EvaluationError(problems_text(outcome), outcome[0].indicator))
     return subjects, iter(outcomes)
 
 
@@ -208,15 +206,9 @@ def _polars(order: list[str], subjects: list[Any], errors: list[str | None],
 def _decimal_series(polars: Any, name: str, values: list[Decimal | None]) -> Any:
     """A polars Decimal column with as many places as the most precise value has, so that no
     value is rounded (a score has at most 4 places; points over 3 levels may have 27)."""
-    scale = 0
-    whole = 1
-    for value in values:
-        if value is not None:
-            exponent = value.as_tuple().exponent
-            assert isinstance(exponent, int)
-            scale = max(scale, -exponent)
-            whole = max(whole, value.adjusted() + 1)
-    precision = whole + scale
-    if precision > 38:
-        raise ValueError(f"`{name}` needs {precision} digits, more than a polars Decimal holds")
-    return polars.Series(name, values, dtype=polars.Decimal(38, scale))
+    from kpirules._writers import decimal_type
+
+    shape = decimal_type(values)
+    if shape is None:
+        raise ValueError(f"`{name}` needs more than the 38 digits a polars Decimal holds")
+    return polars.Series(name, values, dtype=polars.Decimal(38, shape[1]))
