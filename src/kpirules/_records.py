@@ -50,6 +50,7 @@ import csv
 import difflib
 import importlib
 import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -77,7 +78,7 @@ __all__ = [
     "subject_key",
 ]
 
-FORMATS = (".json", ".csv", ".xlsx")
+FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 COLUMNS = ("subject", "indicator", "measure", "value")
 MILESTONES = "milestones"
 EXCEL_HINT = 'reading .xlsx files needs openpyxl: pip install "kpirules[excel]"'
@@ -251,7 +252,7 @@ class RecordReader:
             shown = f", not {self.kind}" if self.kind else ""
             hint = "; save it from Excel as .xlsx or .csv" if self.kind == ".xls" else ""
             raise RecordsError(
-                f"{path}: records must be a .json, .csv or .xlsx file{shown}{hint}"
+                f"{path}: records must be a .json, .csv, .xlsx or .parquet file{shown}{hint}"
             )
         try:
             codecs.lookup(encoding)
@@ -323,8 +324,69 @@ class RecordReader:
         if self.kind == ".json":
             return self._json()
         if self.kind == ".csv":
-            return self._long(self._csv_rows())
-        return self._long(self._xlsx_rows())
+            return self._table(self._csv_rows())
+        if self.kind == ".parquet":
+            return self._table(self._parquet_rows())
+        return self._table(self._xlsx_rows())
+
+    def _table(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
+        """The long or the wide layout, told apart by the header: the long one has the columns
+        subject, indicator, measure and value; the wide one a subject column and columns named
+        after the rules' indicators (``1.target_households``, ``2.milestones.1``)."""
+        for number, cells in rows:
+            if all(_is_blank(cell) for cell in cells):
+                continue
+            names = [_cell_text(cell) for cell in cells]
+            folded = {name.casefold() for name in names}
+            ids = self.rules.ids()
+            if not all(column in folded for column in COLUMNS) and any(
+                    name.startswith(ident + ".") for name in names for ident in ids):
+                return self._wide(number, names, rows)
+            return self._long(rows, self._header(itertools.chain([(number, cells)], rows)))
+        raise self._empty()
+
+    def _wide(self, header: int, names: list[str],
+              rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
+        from kpirules._wide import WideLayout
+
+        layout = WideLayout(self.rules, names)
+        if layout.subject is None:
+            raise RecordsError(f"{self.path}:{header}: the header has no `subject` column; a "
+                               "table with one row per subject needs one")
+        at = layout.subject
+        width = len(names)
+        language = self.rules.language
+        missing = [ind for ind in self.rules if ind.id not in layout.indicators]
+        first: dict[str, int] = {}
+        for number, cells in rows:
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))
+            # An empty cell of a file is a missing value.
+            cells = [None if type(cell) is str and not cell.strip() else cell for cell in cells]
+            if all(cell is None or is_missing(cell) for cell in cells):
+                continue
+            name = _key(cells[at])
+            if self.only is not None and name != self.only:
+                if name:
+                    self.names.append(name)
+                continue
+            if not name:
+                yield StrayRow(number, None, "the row has no subject")
+                continue
+            if name in first:
+                yield StrayRow(number, name, f"this subject has a row already (row {first[name]}); "
+                                             "keep one (this row is not scored)")
+                continue
+            first[name] = number
+            records, problems = layout.records(cells)
+            subject = Subject(name, records, number, number)
+            for problem in problems:
+                subject.problems.append(Problem(number, dict(problem.parts)["indicator"],
+                                                problem.render(language)))
+            for indicator in missing:
+                subject.problems.append(Problem(number, indicator.id, message(
+                    "missing-indicator", indicator=indicator.id).render(language)))
+            yield subject
 
     # -- reading files ------------------------------------------------------------------------
 
@@ -405,6 +467,29 @@ class RecordReader:
         except UnicodeDecodeError:
             return False
         return not ascii_only
+
+    def _parquet_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """A Parquet file's column names as row 1, then its rows (read by DuckDB)."""
+        try:
+            import duckdb
+        except ImportError:
+            raise RecordsError('reading .parquet files needs DuckDB: pip install '
+                               '"kpirules[duckdb]"') from None
+        connection = duckdb.connect()
+        try:
+            literal = self.path.replace("'", "''")
+            try:
+                cursor = connection.execute(f"SELECT * FROM read_parquet('{literal}')")
+            except duckdb.Error as error:
+                raise RecordsError(f"{self.path}: not a readable Parquet file ({error})") from None
+            yield 1, [column[0] for column in cursor.description]
+            number = 1
+            while batch := cursor.fetchmany(10_000):
+                for row in batch:
+                    number += 1
+                    yield number, list(row)
+        finally:
+            connection.close()
 
     def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
         try:

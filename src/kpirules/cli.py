@@ -221,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _records_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
-    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv or .xlsx file")
+    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv, .xlsx or .parquet file (long or wide layout)")
     parser.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
                         help="the text encoding of a CSV or JSON file (default UTF-8 with or "
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
