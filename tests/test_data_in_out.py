@@ -56,7 +56,7 @@ def test_numpy_bool_is_a_flag_and_not_a_number() -> None:
 def test_numpy_count_is_checked_as_a_count() -> None:
     with pytest.raises(kpirules.EvaluationError, match="whole number 0 or more, not -1"):
         IND1.evaluate(households(400, np.int64(-1)))
-    with pytest.raises(kpirules.EvaluationError, match="not 2.5"):
+    with pytest.raises(kpirules.EvaluationError, match=r"not 2\.5"):
         IND1.evaluate(households(400, np.float64(2.5)))
 
 

@@ -23,7 +23,7 @@ from kpirules.result import Result, Scorecard
 __all__ = ["dumps", "number", "scorecard_text", "string", "to_data"]
 
 # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+string = json.encoder.encode_basestring
 
 
 def number(value: Decimal | int | None) -> str:

@@ -54,6 +54,9 @@ from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
+from kpirules._json import error_text, scorecard_text
+from kpirules._json import number as _plain
+from kpirules._json import string as _json_string
 from kpirules._records import (
     COLUMNS,
     Problem,
@@ -62,9 +65,6 @@ from kpirules._records import (
     Subject,
     problems_text,
 )
-from kpirules._json import error_text, scorecard_text
-from kpirules._json import number as _plain
-from kpirules._json import string as _json_string
 from kpirules._values import show
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
@@ -221,7 +221,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _records_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
-    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv, .xlsx or .parquet file (long or wide layout)")
+    parser.add_argument("records", metavar="RECORDS",
+                        help="a .json, .csv, .xlsx or .parquet file (long or wide layout)")
     parser.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
                         help="the text encoding of a CSV or JSON file (default UTF-8 with or "
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
@@ -429,7 +430,8 @@ def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]
 # What an output file's extension asks for; any other extension is refused unless --format says.
 _BY_EXTENSION = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
                  "": "text", ".txt": "text", ".text": "text"}
-_BINARY = {"xlsx": XlsxWriter, "parquet": ParquetWriter}
+_BINARY: dict[str, type[XlsxWriter] | type[ParquetWriter]] = {
+    "xlsx": XlsxWriter, "parquet": ParquetWriter}
 
 
 def _format_for(output: str | None, chosen: str | None) -> str:
@@ -456,7 +458,8 @@ def _writer(chosen: str, output: str | None, rules: RuleSet) -> Iterator[Writer]
     if chosen in _BINARY:
         assert output is not None
         _check_target(output)
-        yield _BINARY[chosen](os.path.realpath(output), rules, _atomic)
+        binary: Writer = _BINARY[chosen](os.path.realpath(output), rules, _atomic)
+        yield binary
         return
     with _output(output, byte_order_mark=chosen == "csv") as out:
         yield WRITERS[chosen](out, rules)

@@ -11,6 +11,7 @@ out" for the column types that carry exact results.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -178,7 +179,7 @@ def _build(kind: str, rules: RuleSet, subjects: Sequence[Any],
 
 def _pandas(order: list[str], subjects: list[Any], errors: list[str | None],
             numbers: dict[str, list[Any]], whole: dict[str, list[Any]]) -> Any:
-    import pandas
+    pandas = importlib.import_module("pandas")  # by name: optional, and without type hints
 
     data: dict[str, Any] = {"subject": subjects,
                             "error": pandas.Series(errors, dtype=object)}
@@ -191,7 +192,7 @@ def _pandas(order: list[str], subjects: list[Any], errors: list[str | None],
 
 def _polars(order: list[str], subjects: list[Any], errors: list[str | None],
             numbers: dict[str, list[Any]], whole: dict[str, list[Any]]) -> Any:
-    import polars
+    polars = importlib.import_module("polars")  # by name: an optional extra
 
     series = [polars.Series("subject", subjects),
               polars.Series("error", errors, dtype=polars.String)]

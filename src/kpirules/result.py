@@ -101,8 +101,9 @@ class Result:
         >>> import kpirules
         >>> rules = kpirules.parse('indicator 7 "t"\n  weight 10\n  level 1 if x >= 1\n'
         ...                        '  level 2 if x >= 2')
-        >>> rules["7"].evaluate({"x": 1}).to_dict(values=True)
-        {'indicator': '7', 'level': 1, 'score': Decimal('1'), 'points': Decimal('5'), 'values': {'x': Decimal('1')}}
+        >>> entry = rules["7"].evaluate({"x": 1}).to_dict(values=True)
+        >>> entry["indicator"], entry["level"], entry["score"], entry["points"], entry["values"]
+        ('7', 1, Decimal('1'), Decimal('5'), {'x': Decimal('1')})
         """
         entry: dict[str, Any] = {"indicator": self.plan.node.id, "level": self.level,
                                  "score": self.score, "points": self.points}
