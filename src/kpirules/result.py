@@ -95,7 +95,7 @@ class Result:
         return points(weight, self.score, plan.top)
 
     def to_dict(self, values: bool = False) -> dict[str, Any]:
-        """``{"indicator", "level", "score", "points"}`` (and ``"values"`` when asked), numbers as
+        r"""``{"indicator", "level", "score", "points"}`` (and ``"values"`` when asked), numbers as
         ``Decimal``: ready for :func:`kpirules.dumps`, a DataFrame or a template.
 
         >>> import kpirules
