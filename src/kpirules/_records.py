@@ -1,6 +1,6 @@
 """Reading the records that ``kpirules eval`` and ``kpirules explain`` score.
 
-Three layouts (SPEC §7):
+The layouts (see the documentation pages "Command line" and "Data in and out"):
 
 - JSON: ``{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value, "milestones": [1, 2]}}}``;
 - CSV and XLSX (first sheet): the long layout, a header ``subject,indicator,measure,value`` and
@@ -34,9 +34,15 @@ Choices made where SPEC is silent:
   counts) apply unchanged; ``flag`` values accept true/false, yes/no, 1/0 and ใช่/ไม่ใช่ (any
   case) and become ``bool``; ``milestones`` values must be a whole number naming a milestone
   level of the indicator. An empty value is rejected. JSON values are passed on as they are.
-- In the long layout a milestone is reported by its presence, so an indicator that has no
-  measures (only milestones) and no rows for a subject means "no milestone done" (level 0). An
-  indicator that has measures and no rows is rejected ("no rows for indicator 1").
+- A subject without rows for an indicator is rejected, as :meth:`kpirules.RuleSet.evaluate`
+  rejects a subject without that indicator's record: "no rows for indicator 1". That holds for
+  an indicator of milestones only too; a row with measure ``milestones`` and value ``0`` reports
+  one with no milestone done.
+- CSV, XLSX and Parquet files may also be in the wide layout (one row per subject, a ``subject``
+  column and ``ID.MEASURE`` / ``ID.milestones.K`` columns, see :mod:`kpirules._wide`), told apart
+  by the header: one with the four long columns is long, otherwise one with a column named after
+  an indicator of the rules is wide. An empty cell there is a missing value; a subject's second
+  row is rejected. Parquet files are read through DuckDB.
 - With ``strict=False`` rows naming an unknown measure are skipped, as the library's
   ``strict=False`` ignores unknown keys. An unknown indicator is rejected either way.
 - A rejected row rejects its subject. The subject is still reported (the caller writes it out

@@ -16,7 +16,9 @@ Choices made where SPEC is silent:
   beside OUT that replaces OUT only at the end, so a run that stops with exit 2 (a file that turns
   out not to be valid text halfway) leaves OUT as it was; on exit 1 OUT is written with the
   rejected subjects marked. Without ``--format`` the format follows OUT's extension (``.json``,
-  ``.csv``, anything else text). A CSV written to a file starts with a UTF-8 byte order mark so
+  ``.csv``, ``.xlsx``, ``.parquet``; ``.txt`` or none: text); any other extension is refused
+  (exit 2) unless ``--format`` names the format. ``.xlsx`` and ``.parquet`` are written whole at
+  the end (kpirules._writers). A CSV written to a file starts with a UTF-8 byte order mark so
   that Excel shows Thai text; CSV on standard output has none.
 - JSON output puts one subject per line inside one object, so it can be read as it grows and
   diffed line by line; numbers are written with their exact decimal digits.
