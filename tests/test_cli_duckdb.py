@@ -76,18 +76,21 @@ def test_an_unknown_indicator_rejects_its_subject_on_both_engines(
     assert 'subject "odd": unknown indicator `9`' in sql.stderr
 
 
-def test_no_milestone_rows_is_no_milestone_done_on_both_engines(tmp_path: Path) -> None:
+@pytest.mark.xfail(strict=True, reason="the SQL long form (kpirules.sql) still takes no rows for "
+                   "an indicator of milestones only as none done, and refuses a `milestones` "
+                   "row with value 0; the Python engine follows RuleSet.evaluate (rejected)")
+def test_no_milestone_rows_is_no_record_on_both_engines(tmp_path: Path) -> None:
     records = tmp_path / "records.csv"
     lines = [line for line in (ROOT / "examples" / "records.csv").read_text(
         encoding="utf-8").splitlines() if ",milestones," not in line]
     records.write_text("\n".join(lines) + "\n", encoding="utf-8")
     python, sql = both("cdd-2565-r1", str(records))
-    assert (python.returncode, sql.returncode) == (0, 0), sql.stderr
-    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
-    assert sql_out == python_out
-    for scorecard in sql_out.values():  # indicators 2 and 7 are milestones only
-        indicators = scorecard["indicators"]
-        assert indicators["2"]["level"] == indicators["7"]["level"] == 0
+    assert python.returncode == 1
+    python_out = json.loads(python.stdout)
+    for scorecard in python_out.values():  # indicators 2 and 7 are milestones only
+        assert "no rows for indicator 2" in scorecard["error"]
+    assert sql.returncode == 1, sql.stderr
+    assert json.loads(sql.stdout) == python_out
 
 
 def test_parquet_records(tmp_path: Path) -> None:
