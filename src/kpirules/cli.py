@@ -810,9 +810,10 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         sources = [f"read_parquet({literal})"]
     query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=args.strict)
     # Subjects come out in the order the file first names them, as on the Python path.
-    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
+    ordered = (f"SELECT scored.*{_PRESENT_COLUMN if _milestones_only(rules) else ''} FROM "
+               f"({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
                " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
-               "ORDER BY seen.first")
+               f"{_present_join(rules)}ORDER BY seen.first")
     connection = duckdb.connect()
     try:
         try:
@@ -848,6 +849,7 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
                 if first is not None and all(first != problem.message for problem in problems):
                     # About the whole subject (an unknown indicator), so it comes first.
                     problems.insert(0, Problem(None, None, first))
+                problems += _absent(rules, values)
                 if problems:
                     report.subject(Subject(name, {}), problems)
                     writer.rejected(name, problems)
@@ -861,6 +863,39 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         writer.finish()
     report.summary()
     return 1 if report.failed else 0
+
+
+# The one rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
+# indicator of milestones only as none done, so which of those indicators each subject has rows
+# for is read beside it, and a subject without rows for one is rejected as the Python reader
+# rejects it. A `milestones` row with value 0 ("none done") counts as a row and is left out of
+# the query's input (records_sql in _read_records).
+_PRESENT_COLUMN = ", present._present"
+
+
+def _milestones_only(rules: RuleSet) -> list[Indicator]:
+    return [indicator for indicator in rules if not indicator.measures]
+
+
+def _present_join(rules: RuleSet) -> str:
+    if not _milestones_only(rules):
+        return ""
+    from kpirules.sql import _strip as strip
+
+    ids = ", ".join("'" + ind.id.replace("'", "''") + "'" for ind in _milestones_only(rules))
+    ident = strip("CAST(indicator AS VARCHAR)")
+    return (f"LEFT JOIN (SELECT subject, list(DISTINCT {ident}) AS _present FROM grouped WHERE "
+            f"{ident} IN ({ids}) GROUP BY subject) AS present ON scored.subject = present.subject ")
+
+
+def _absent(rules: RuleSet, values: dict[str, Any]) -> list[Problem]:
+    if "_present" not in values:
+        return []
+    present = values["_present"] or ()
+    from kpirules._messages import message
+
+    return [Problem(None, ind.id, message("no-rows-milestones", indicator=ind.id).render(
+        rules.language)) for ind in _milestones_only(rules) if ind.id not in present]
 
 
 def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
@@ -911,8 +946,11 @@ def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[i
         apart = (count, names)
         connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
                            "WHERE _run = _first")
+    none_done = (f"{strip('CAST(measure AS VARCHAR)')} = 'milestones' AND regexp_full_match("
+                 f"translate({strip('CAST(value AS VARCHAR)')}, '๐๑๒๓๔๕๖๗๘๙', '0123456789'), "
+                 "'[+-]?0+(\\.0*)?')")
     connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
-                       "value FROM grouped")
+                       f"value FROM grouped WHERE NOT coalesce({none_done}, false)")
     return unowned, apart
 
 
