@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from kpirules._numbers import plain
 from kpirules.errors import KpiRulesError
 from kpirules.result import Result, Scorecard
 
@@ -28,19 +29,16 @@ string = json.encoder.encode_basestring
 
 def number(value: Decimal | int | None) -> str:
     """``value`` with its exact digits, no exponent, no trailing fractional zeros (``null`` for
-    None).
+    None): :func:`kpirules._numbers.plain`, which CSV and SQL output use too.
 
     >>> number(Decimal("12.500")), number(Decimal("1E+2")), number(None)
     ('12.5', '100', 'null')
     """
     if value is None:
         return "null"
-    if type(value) is int:
+    if isinstance(value, int):
         return str(value)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return plain(value)
 
 
 def result_text(result: Result) -> str:

@@ -65,9 +65,10 @@ from typing import IO, Any
 
 import attrs
 
-from kpirules._messages import message
-from kpirules._values import NUMERIC_TEXT, THAI_DIGITS, is_missing, plain
-from kpirules.errors import KpiRulesError
+from kpirules._messages import Items, Message, message, text
+from kpirules._scoring import MILESTONES, THAI_DIGITS, milestone_levels
+from kpirules._values import NUMERIC_TEXT, flag_value, is_missing, plain
+from kpirules.errors import RecordsError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
@@ -86,33 +87,36 @@ __all__ = [
 
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 COLUMNS = ("subject", "indicator", "measure", "value")
-MILESTONES = "milestones"
-EXCEL_HINT = 'reading .xlsx files needs openpyxl: pip install "kpirules[excel]"'
 
-_TRUE = frozenset({"true", "yes", "1", "ใช่"})
-_FALSE = frozenset({"false", "no", "0", "ไม่ใช่"})
 # How many subject names an error message lists.
 _SHOWN = 5
-
-
-class RecordsError(KpiRulesError):
-    """A records file that cannot be used at all (the command line exits 2)."""
 
 
 @attrs.frozen
 class Problem:
     """Why a value or a subject was rejected: the file row (None for JSON), the indicator it is
-    about (None when it is about the whole subject) and a message for a person."""
+    about (None when it is about the whole subject) and a message for a person (rendered in the
+    reader's language by :meth:`text`)."""
 
     row: int | None
     indicator: str | None
-    message: str
+    message: Message | str
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language``."""
+        return self.message if isinstance(self.message, str) else self.message.render(language)
+
+    @property
+    def code(self) -> str:
+        """The stable code of the problem."""
+        return self.message if isinstance(self.message, str) else self.message.code
 
 
-def problems_text(problems: Iterable[Problem]) -> str:
-    """A rejected subject's reasons in one line, as the outputs of ``eval`` carry them."""
-    return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
-                     for p in problems)
+def problems_text(problems: Iterable[Problem], language: str = "en") -> str:
+    """A rejected subject's reasons in one line, in ``language``, as the outputs of ``eval``
+    carry them."""
+    return "; ".join(text("at-row", language, row=p.row, message=p.text(language))
+                     if p.row is not None else p.text(language) for p in problems)
 
 
 @attrs.frozen
@@ -122,7 +126,11 @@ class StrayRow:
 
     row: int
     subject: str | None
-    message: str
+    message: Message
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language``."""
+        return self.message.render(language)
 
 
 @attrs.define
@@ -148,26 +156,6 @@ class Subject:
             if row is not None:
                 return row
         return self.first_row
-
-
-def flag_value(value: Any) -> bool | None:
-    """A spreadsheet cell as a flag, or None when it is not one.
-
-    >>> flag_value(" Yes "), flag_value("ไม่ใช่"), flag_value(1), flag_value("maybe")
-    (True, False, True, None)
-    """
-    value = plain(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        return True if value == 1 else False if value == 0 else None
-    if isinstance(value, str):
-        text = value.strip().casefold().translate(THAI_DIGITS)
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return None
 
 
 def _cell_text(value: Any) -> str:
@@ -213,12 +201,15 @@ def _milestone_number(value: Any) -> int | None:
     return None
 
 
-def _suggest(word: str, choices: Iterable[str], what: str) -> str:
+def _suggest(word: str, choices: Iterable[str], what: str) -> Message:
     options = list(choices)
     guess = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     if guess:
-        return f"; did you mean `{guess[0]}`?"
-    return f"; the {what} are {', '.join(f'`{o}`' for o in options) or 'none'}"
+        return message("hint-did-you-mean", name=guess[0])
+    shown: Message | str = ", ".join(f"`{o}`" for o in options) or message("word-none")
+    if what == "indicators":
+        return message("hint-indicators-are", ids=shown)
+    return message("hint-measures-are", names=shown)
 
 
 class RecordReader:
@@ -255,19 +246,17 @@ class RecordReader:
         self._position: Callable[[], float | None] = lambda: None
         self._kinds = {ind.id: {m.name: m.kind for m in ind.measures} for ind in rules}
         if self.kind not in FORMATS:
-            shown = f", not {self.kind}" if self.kind else ""
-            hint = "; save it from Excel as .xlsx or .csv" if self.kind == ".xls" else ""
-            raise RecordsError(
-                f"{path}: records must be a .json, .csv, .xlsx or .parquet file{shown}{hint}"
-            )
+            shown = message("records-not-extension", extension=self.kind) if self.kind else ""
+            hint = message("hint-save-as-xlsx") if self.kind == ".xls" else ""
+            raise RecordsError(message("records-format", path=path, shown=shown, hint=hint), path)
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise RecordsError(f"unknown encoding `{encoding}` (try utf-8 or cp874)") from None
+            raise RecordsError(message("unknown-encoding", encoding=encoding), path) from None
         if not os.path.exists(path):
-            raise RecordsError(f"{path}: no such file")
+            raise RecordsError(message("no-such-file", path=path), path)
         if os.path.isdir(path):
-            raise RecordsError(f"{path}: is a folder, not a records file")
+            raise RecordsError(message("records-is-folder", path=path), path)
 
     @classmethod
     def for_rows(cls, rules: RuleSet, name: str, strict: bool = True) -> RecordReader:
@@ -290,7 +279,8 @@ class RecordReader:
         one is missing)."""
         columns = self._header(iter([(0, list(names))]))
         if columns is None:
-            raise RecordsError(f"{self.path} has no columns; it needs {','.join(COLUMNS)}")
+            raise RecordsError(message("frame-no-columns", path=self.path,
+                                       header=",".join(COLUMNS)))
         return columns
 
     def subjects(self, rows: Iterator[tuple[int, list[Any]]],
@@ -323,8 +313,8 @@ class RecordReader:
         return last
 
     def _empty(self) -> RecordsError:
-        return RecordsError(f"{self.path}: the file is empty; it needs the header "
-                            f"{','.join(COLUMNS)} and one row per value")
+        return RecordsError(message("records-empty", path=self.path, header=",".join(COLUMNS)),
+                            self.path)
 
     def __iter__(self) -> Iterator[Subject | StrayRow]:
         if self.kind == ".json":
@@ -357,11 +347,10 @@ class RecordReader:
 
         layout = WideLayout(self.rules, names)
         if layout.subject is None:
-            raise RecordsError(f"{self.path}:{header}: the header has no `subject` column; a "
-                               "table with one row per subject needs one")
+            raise RecordsError(message("wide-no-subject-column", path=self.path, row=header),
+                               self.path)
         at = layout.subject
         width = len(names)
-        language = self.rules.language
         missing = [ind for ind in self.rules if ind.id not in layout.indicators]
         first: dict[str, int] = {}
         for number, cells in rows:
@@ -377,21 +366,19 @@ class RecordReader:
                     self.names.append(name)
                 continue
             if not name:
-                yield StrayRow(number, None, "the row has no subject")
+                yield StrayRow(number, None, message("row-no-subject"))
                 continue
             if name in first:
-                yield StrayRow(number, name, f"this subject has a row already (row {first[name]}); "
-                                             "keep one (this row is not scored)")
+                yield StrayRow(number, name, message("wide-subject-again", row=first[name]))
                 continue
             first[name] = number
             records, problems = layout.records(cells)
             subject = Subject(name, records, number, number)
             for problem in problems:
-                subject.problems.append(Problem(number, dict(problem.parts)["indicator"],
-                                                problem.render(language)))
+                subject.problems.append(Problem(number, dict(problem.parts)["indicator"], problem))
             for indicator in missing:
                 subject.problems.append(Problem(number, indicator.id, message(
-                    "missing-indicator", indicator=indicator.id).render(language)))
+                    "missing-indicator", indicator=indicator.id)))
             yield subject
 
     # -- reading files ------------------------------------------------------------------------
@@ -400,19 +387,19 @@ class RecordReader:
         try:
             return open(self.path, "rb")
         except OSError as error:
-            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+            raise RecordsError(message("cannot-read", path=self.path,
+                                       reason=error.strerror or str(error)), self.path) from None
 
-    def _encoding_error(self, error: UnicodeDecodeError, what: str) -> RecordsError:
+    def _encoding_error(self, error: UnicodeDecodeError, where: Message) -> RecordsError:
         if self.kind == ".json":
-            hint = "save it as UTF-8"
+            hint = message("hint-save-utf8")
         elif _is_utf8(self.encoding):
-            hint = "if Excel saved it as Windows Thai (ANSI), add --encoding cp874"
+            hint = message("hint-encoding-cp874")
         else:
-            hint = "try --encoding utf-8, or the encoding the file was saved in"
+            hint = message("hint-encoding-other")
         name = "UTF-8" if _is_utf8(self.encoding) else self.encoding
-        return RecordsError(
-            f"{self.path}: {what} is not valid {name} text ({error.reason}); {hint}"
-        )
+        return RecordsError(message("records-encoding", path=self.path, where=where,
+                                    encoding=name, reason=error.reason, hint=hint), self.path)
 
     def _csv_rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         binary = self._open_binary()
@@ -428,9 +415,10 @@ class RecordReader:
                 for number, row in enumerate(csv.reader(text), start=1):
                     yield number, row
             except UnicodeDecodeError as error:  # the file changed after it was checked
-                raise self._encoding_error(error, f"the text after row {number}") from None
+                raise self._encoding_error(error, message("where-after-row", row=number)) from None
             except csv.Error as error:
-                raise RecordsError(f"{self.path}:{number + 1}: not valid CSV: {error}") from None
+                raise RecordsError(message("records-bad-csv", path=self.path, row=number + 1,
+                                           reason=str(error)), self.path, number + 1) from None
             finally:
                 text.detach()
 
@@ -442,9 +430,8 @@ class RecordReader:
         too: cp874 Thai is never valid UTF-8, so such a file would only be read as garbage.
         """
         if not _is_utf8(self.encoding) and self._is_utf8_text(binary):
-            raise RecordsError(
-                f"{self.path}: the file is UTF-8 text, not {self.encoding}; leave out --encoding"
-            )
+            raise RecordsError(message("records-is-utf8", path=self.path, encoding=self.encoding),
+                               self.path)
         binary.seek(0)
         decoder = codecs.getincrementaldecoder(self.encoding)()
         line = 1
@@ -453,12 +440,12 @@ class RecordReader:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 line += chunk[: max(0, error.start)].count(b"\n")
-                raise self._encoding_error(error, f"line {line}") from None
+                raise self._encoding_error(error, message("where-line", line=line)) from None
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
-            raise self._encoding_error(error, "the end of the file") from None
+            raise self._encoding_error(error, message("where-file-end")) from None
 
     @staticmethod
     def _is_utf8_text(binary: IO[bytes]) -> bool:
@@ -479,15 +466,15 @@ class RecordReader:
         try:
             import duckdb
         except ImportError:
-            raise RecordsError('reading .parquet files needs DuckDB: pip install '
-                               '"kpirules[duckdb]"') from None
+            raise RecordsError(message("needs-duckdb-parquet"), self.path) from None
         connection = duckdb.connect()
         try:
             literal = self.path.replace("'", "''")
             try:
                 cursor = connection.execute(f"SELECT * FROM read_parquet('{literal}')")
             except duckdb.Error as error:
-                raise RecordsError(f"{self.path}: not a readable Parquet file ({error})") from None
+                raise RecordsError(message("records-bad-parquet", path=self.path, error=str(error)),
+                                   self.path) from None
             yield 1, [column[0] for column in cursor.description]
             number = 1
             while batch := cursor.fetchmany(10_000):
@@ -502,18 +489,19 @@ class RecordReader:
             # Imported by name: openpyxl is an optional extra and ships no type hints.
             openpyxl = importlib.import_module("openpyxl")
         except ImportError:
-            raise RecordsError(EXCEL_HINT) from None
+            raise RecordsError(message("needs-openpyxl"), self.path) from None
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except OSError as error:
-            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+            raise RecordsError(message("cannot-read", path=self.path,
+                                       reason=error.strerror or str(error)), self.path) from None
         except Exception as error:  # openpyxl raises zipfile, KeyError, XML errors and more
-            raise RecordsError(
-                f"{self.path}: not a readable .xlsx workbook ({type(error).__name__}: {error})"
-            ) from None
+            raise RecordsError(message("records-bad-xlsx", path=self.path,
+                                       reason=f"{type(error).__name__}: {error}"),
+                               self.path) from None
         try:
             if not book.worksheets:
-                raise RecordsError(f"{self.path}: the workbook has no sheet")
+                raise RecordsError(message("records-no-sheet", path=self.path), self.path)
             sheet = book.worksheets[0]
             total = sheet.max_row if isinstance(sheet.max_row, int) else None
             number = 0
@@ -535,16 +523,16 @@ class RecordReader:
             columns: dict[str, int] = {}
             for index, name in enumerate(names):
                 if name in COLUMNS and name in columns:
-                    raise RecordsError(f"{self.path}:{number}: the header has two `{name}` columns")
+                    raise RecordsError(message("header-twice", path=self.path, row=number,
+                                               column=name), self.path, number)
                 columns.setdefault(name, index)
             missing = [name for name in COLUMNS if name not in columns]
             if missing:
                 shown = ",".join(_cell_text(cell) for cell in cells)
-                raise RecordsError(
-                    f"{self.path}:{number}: the header has no "
-                    f"{' or '.join(f'`{m}`' for m in missing)} column; the first row must be "
-                    f"{','.join(COLUMNS)} (it is: {shown})"
-                )
+                raise RecordsError(message(
+                    "header-missing", path=self.path, row=number,
+                    columns=Items(tuple(f"`{m}`" for m in missing)), header=",".join(COLUMNS),
+                    found=shown), self.path, number)
             return {name: columns[name] for name in COLUMNS}
         return None
 
@@ -581,7 +569,7 @@ class RecordReader:
                     group = None
                 continue
             if not name:
-                yield StrayRow(number, None, "the row has no subject")
+                yield StrayRow(number, None, message("row-no-subject"))
                 continue
             if group is None or group.subject.name != name:
                 if group is not None:
@@ -589,11 +577,7 @@ class RecordReader:
                     yield self._finish(group)
                     group = None
                 if name in ended:
-                    yield StrayRow(
-                        number, name,
-                        f"this subject's rows must be together, but they ended on row "
-                        f"{ended[name]}; sort the file by subject (this row is not scored)",
-                    )
+                    yield StrayRow(number, name, message("rows-not-together", row=ended[name]))
                     continue
                 group = _Group(Subject(name, {}, number, number))
             group.subject.last_row = number
@@ -604,22 +588,22 @@ class RecordReader:
     def _add(self, group: _Group, row: int, ident: str, measure: str, value: Any) -> None:
         subject = group.subject
 
-        def reject(message: str, indicator: str | None) -> None:
-            subject.problems.append(Problem(row, indicator, message))
+        def reject(problem: Message, indicator: str | None) -> None:
+            subject.problems.append(Problem(row, indicator, problem))
 
         if not ident:
-            reject("the row has no indicator", None)
+            reject(message("row-no-indicator"), None)
             return
         if ident not in self.rules:
-            reject(f"indicator `{ident}` is not in the rules"
-                   f"{_suggest(ident, self.rules.ids(), 'indicators')}", None)
+            reject(message("indicator-not-in-rules", indicator=ident,
+                           hint=_suggest(ident, self.rules.ids(), "indicators")), None)
             return
         indicator = self.rules[ident]
         if not measure:
-            reject(f"indicator {ident}: the row has no measure", ident)
+            reject(message("row-no-measure", indicator=ident), ident)
             return
         if _is_blank(value):
-            reject(f"indicator {ident}: the row has no value for `{measure}`", ident)
+            reject(message("row-no-value", indicator=ident, measure=measure), ident)
             return
         record = group.records(ident)
         if measure == MILESTONES:
@@ -630,20 +614,19 @@ class RecordReader:
         if measure not in kinds:
             if self.strict:
                 names = [*kinds, MILESTONES] if _milestone_levels(indicator) else list(kinds)
-                reject(f"indicator {ident}: unknown measure `{measure}`"
-                       f"{_suggest(measure, names, 'measures')}", ident)
+                reject(message("unknown-key", indicator=ident, key=measure,
+                               hint=_suggest(measure, names, "measures")), ident)
             return
         first = subject.rows.get((ident, measure))
         if first is not None:
-            reject(f"indicator {ident}: a second value for `{measure}` (the first is on row "
-                   f"{first}); keep one", ident)
+            reject(message("value-twice", indicator=ident, measure=measure, row=first), ident)
             return
         subject.rows[(ident, measure)] = row
         if kinds[measure] == "flag":
             flag = flag_value(value)
             if flag is None:
-                reject(f"indicator {ident}: `{measure}` is a flag: write true or false (yes/no, "
-                       f"1/0, ใช่/ไม่ใช่), not {_shown(value)}", ident)
+                reject(message("flag-cell", indicator=ident, measure=measure,
+                               value=_shown(value)), ident)
                 return
             record[measure] = flag
         else:
@@ -654,7 +637,7 @@ class RecordReader:
         indicator: Indicator,
         record: dict[str, Any],
         value: Any,
-        reject: Callable[[str, str | None], None],
+        reject: Callable[[Message, str | None], None],
     ) -> None:
         levels = _milestone_levels(indicator)
         number = _milestone_number(value)
@@ -662,12 +645,11 @@ class RecordReader:
             # "none done": the indicator is reported, with no milestone done.
             record.setdefault(MILESTONES, [])
         elif not levels:
-            reject(f"indicator {indicator.id} has no milestone levels, so it takes no "
-                   f"`milestones` rows", indicator.id)
+            reject(message("no-milestone-levels", indicator=indicator.id), indicator.id)
         elif number is None or number not in levels:
             allowed = ", ".join(str(level) for level in levels)
-            reject(f"indicator {indicator.id}: `milestones` must be the number of a milestone "
-                   f"level ({allowed}), not {_shown(value)}", indicator.id)
+            reject(message("milestone-cell", indicator=indicator.id, allowed=allowed,
+                           value=_shown(value)), indicator.id)
         else:
             done = record.setdefault(MILESTONES, [])
             if number not in done:
@@ -688,13 +670,12 @@ class RecordReader:
             subject.records[indicator.id] = record
         return subject
 
-    def _no_record(self, indicator: Indicator) -> str:
+    @staticmethod
+    def _no_record(indicator: Indicator) -> Message:
         if indicator.measures:
             needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
-            problem = message("no-rows-measures", indicator=indicator.id, measures=needs)
-        else:
-            problem = message("no-rows-milestones", indicator=indicator.id)
-        return problem.render(self.rules.language)
+            return message("no-rows-for-indicator", indicator=indicator.id, needs=needs)
+        return message("no-rows-milestones", indicator=indicator.id)
 
     # -- JSON ---------------------------------------------------------------------------------
 
@@ -704,21 +685,18 @@ class RecordReader:
         try:
             text = data.decode(self.encoding)
         except UnicodeDecodeError as error:
-            raise self._encoding_error(error, "the file") from None
+            raise self._encoding_error(error, message("where-file")) from None
         if not text.strip():
-            raise RecordsError(f"{self.path}: the file is empty; it needs a JSON object "
-                               '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}')
+            raise RecordsError(message("json-empty", path=self.path), self.path)
         try:
             top = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
         except json.JSONDecodeError as error:
-            raise RecordsError(f"{self.path}:{error.lineno}:{error.colno}: not valid JSON: "
-                               f"{error.msg}") from None
+            raise RecordsError(message("json-invalid", path=self.path, line=error.lineno,
+                                       column=error.colno, reason=error.msg),
+                               self.path, error.lineno) from None
         if not isinstance(top, dict):
-            raise RecordsError(
-                f"{self.path}: the top level must be a JSON object of subjects "
-                '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}, not '
-                f"{_json_type(top)}"
-            )
+            raise RecordsError(message("json-top-level", path=self.path, found=_json_type(top)),
+                               self.path)
         repeated = set(top.repeated) if isinstance(top, _Object) else set()
         for name, value in top.items():
             if self.only is not None and name != self.only:
@@ -726,32 +704,30 @@ class RecordReader:
                 continue
             subject = Subject(name, {})
             if name in repeated:
-                subject.problems.append(Problem(
-                    None, None, f'subject "{name}" appears more than once in the file; keep one'))
+                subject.problems.append(Problem(None, None, message("subject-twice", subject=name)))
             self._json_subject(subject, value)
             yield subject
 
     def _json_subject(self, subject: Subject, value: Any) -> None:
-        def reject(message: str, indicator: str | None = None) -> None:
-            subject.problems.append(Problem(None, indicator, message))
+        def reject(problem: Message, indicator: str | None = None) -> None:
+            subject.problems.append(Problem(None, indicator, problem))
 
         if not isinstance(value, dict):
-            reject("a subject must be an object of indicator ids to records, not "
-                   f"{_json_type(value)}")
+            reject(message("json-subject-not-object", found=_json_type(value)))
             return
         for ident in getattr(value, "repeated", ()):
-            reject(f"indicator {ident} appears more than once; keep one", ident)
+            reject(message("indicator-twice", indicator=ident), ident)
         for ident, record in value.items():
             if ident not in self.rules:
-                reject(f"indicator `{ident}` is not in the rules"
-                       f"{_suggest(ident, self.rules.ids(), 'indicators')}")
+                reject(message("indicator-not-in-rules", indicator=ident,
+                               hint=_suggest(ident, self.rules.ids(), "indicators")))
                 continue
             if not isinstance(record, dict):
-                reject(f"indicator {ident}: a record must be an object of measures to values, "
-                       f"not {_json_type(record)}", ident)
+                reject(message("json-record-not-object", indicator=ident,
+                               found=_json_type(record)), ident)
                 continue
             for measure in getattr(record, "repeated", ()):
-                reject(f"indicator {ident}: `{measure}` appears more than once; keep one", ident)
+                reject(message("measure-twice", indicator=ident, measure=measure), ident)
             subject.records[ident] = {
                 key: dict(item) if isinstance(item, _Object) else item
                 for key, item in record.items()
@@ -760,7 +736,7 @@ class RecordReader:
             if indicator.id not in value and not any(
                 p.indicator == indicator.id for p in subject.problems
             ):
-                reject(f"no record for indicator {indicator.id}", indicator.id)
+                reject(message("missing-indicator", indicator=indicator.id), indicator.id)
 
 
 class _Group:
@@ -794,8 +770,8 @@ def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def _milestone_levels(indicator: Indicator) -> list[int]:
-    return [level.number for level in indicator.levels if level.is_milestone]
+def _milestone_levels(indicator: Indicator) -> tuple[int, ...]:
+    return milestone_levels(indicator.node)
 
 
 def _shown(value: Any) -> str:
@@ -803,13 +779,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: Any) -> Message | str:
     if isinstance(value, list):
-        return "a list"
+        return message("json-a-list")
     if isinstance(value, str):
-        return "a string"
+        return message("json-a-string")
     if isinstance(value, bool):
         return "true/false"
     if value is None:
         return "null"
-    return "a number" if isinstance(value, (int, Decimal, float)) else type(value).__name__
+    if isinstance(value, (int, Decimal, float)):
+        return message("json-a-number")
+    return type(value).__name__

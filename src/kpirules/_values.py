@@ -13,13 +13,14 @@ from typing import Any
 from kpirules import nodes
 from kpirules._messages import Keyword, message
 from kpirules._numbers import show
-from kpirules._scoring import THAI_DIGITS
+from kpirules._scoring import FALSE_WORDS, THAI_DIGITS, TRUE_WORDS
 from kpirules.errors import EvaluationError
 
 __all__ = [
     "NUMERIC_TEXT",
     "THAI_DIGITS",
     "describe_value",
+    "flag_value",
     "is_missing",
     "plain",
     "show",
@@ -116,3 +117,27 @@ def to_number(value: Any, indicator: str, measure: nodes.Measure, language: str 
     if not number.is_finite():
         raise fail("not-finite", value=str(number))
     return number
+
+
+_TRUE = frozenset(TRUE_WORDS)
+_FALSE = frozenset(FALSE_WORDS)
+
+
+def flag_value(value: Any) -> bool | None:
+    """A spreadsheet cell as a flag, or None when it is not one.
+
+    >>> flag_value(" Yes "), flag_value("ไม่ใช่"), flag_value(1), flag_value("maybe")
+    (True, False, True, None)
+    """
+    value = plain(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return True if value == 1 else False if value == 0 else None
+    if isinstance(value, str):
+        text = value.strip().casefold().translate(THAI_DIGITS)
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return None

@@ -21,9 +21,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kpirules._messages import message
-from kpirules._records import flag_value
 from kpirules._scoring import MILESTONES
-from kpirules._values import describe_value, is_missing
+from kpirules._values import describe_value, flag_value, is_missing
 from kpirules.errors import EvaluationError
 from kpirules.model import RuleSet
 

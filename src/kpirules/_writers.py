@@ -25,14 +25,16 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
-from kpirules._records import Problem, problems_text
-from kpirules.errors import KpiRulesError
+from kpirules._messages import message
+from kpirules._records import Problem
+from kpirules.errors import UsageError
 from kpirules.model import RuleSet
 from kpirules.result import Scorecard
 
 __all__ = ["ParquetWriter", "XlsxWriter", "decimal_type"]
 
 Atomic = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
+ErrorText = Callable[[Sequence[Problem]], str]
 
 _TOTALS = ("subject", "total", "error")
 _INDICATORS = ("subject", "indicator", "title", "level", "score", "points")
@@ -60,15 +62,15 @@ def decimal_type(values: Iterable[Decimal | None]) -> tuple[int, int] | None:
 class XlsxWriter:
     """``eval -o results.xlsx``: a workbook of totals and of every indicator's result."""
 
-    def __init__(self, path: str, rules: RuleSet, atomic: Atomic) -> None:
+    def __init__(self, path: str, rules: RuleSet, atomic: Atomic, error_text: ErrorText) -> None:
         try:
             # Imported by name: openpyxl is an optional extra and ships no type hints.
             openpyxl = importlib.import_module("openpyxl")
         except ImportError:
-            raise KpiRulesError('writing .xlsx files needs openpyxl: pip install '
-                                '"kpirules[excel]"') from None
+            raise UsageError(message("needs-openpyxl-write")) from None
         self.path = path
         self.atomic = atomic
+        self.error_text = error_text
         self.titles = {indicator.id: indicator.title for indicator in rules}
         self.book = openpyxl.Workbook(write_only=True)
         self.totals = self.book.create_sheet("totals")
@@ -97,7 +99,7 @@ class XlsxWriter:
                                     result.points])
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.totals.append([name, None, problems_text(problems)])
+        self.totals.append([name, None, self.error_text(problems)])
 
     def finish(self) -> None:
         with self.atomic(self.path) as binary:
@@ -107,15 +109,15 @@ class XlsxWriter:
 class ParquetWriter:
     """``eval -o results.parquet``: one row per subject, exact decimals (written by DuckDB)."""
 
-    def __init__(self, path: str, rules: RuleSet, atomic: Atomic) -> None:
+    def __init__(self, path: str, rules: RuleSet, atomic: Atomic, error_text: ErrorText) -> None:
         try:
             import duckdb
         except ImportError:
-            raise KpiRulesError('writing .parquet files needs DuckDB: pip install '
-                                '"kpirules[duckdb]"') from None
+            raise UsageError(message("needs-duckdb-parquet")) from None
         self.duckdb = duckdb
         self.path = path
         self.atomic = atomic
+        self.error_text = error_text
         self.ids = rules.ids()
         self.rows: list[list[Any]] = []
 
@@ -126,7 +128,7 @@ class ParquetWriter:
         self.rows.append(row)
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.rows.append([name, None, problems_text(problems), *([None] * (3 * len(self.ids)))])
+        self.rows.append([name, None, self.error_text(problems), *([None] * (3 * len(self.ids)))])
 
     def _types(self) -> list[tuple[str, str]]:
         names = ["subject", "total", "error"]
@@ -145,7 +147,7 @@ class ParquetWriter:
         return types
 
     def finish(self) -> None:
-        from kpirules._json import number
+        from kpirules._numbers import plain
 
         types = self._types()
         with tempfile.TemporaryDirectory(prefix="kpirules-") as folder:
@@ -155,7 +157,7 @@ class ParquetWriter:
             with open(source, "w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
                 for row in self.rows:
-                    writer.writerow(["" if v is None else number(v) if isinstance(v, Decimal)
+                    writer.writerow(["" if v is None else plain(v) if isinstance(v, Decimal)
                                      else v for v in row])
             target = os.path.join(folder, "results.parquet")
             columns = ", ".join(f"'{name}': 'VARCHAR'" for name, _ in types)

@@ -114,7 +114,7 @@ def _long(
     """Subjects in order of first appearance, and their outcomes, through the reader of long
     files (the same rules and messages as ``kpirules eval`` on a CSV file); "row N" in a message
     is the frame's row N, counted from 0."""
-    from kpirules._records import RecordReader, Subject, problems_text, subject_key
+    from kpirules._records import Problem, RecordReader, Subject, problems_text, subject_key
     from kpirules.cli import score as score_subject
 
     reader = RecordReader.for_rows(rules, "the frame", strict)
@@ -131,14 +131,17 @@ def _long(
     for item in reader.subjects(rows, header):
         if not isinstance(item, Subject):  # a row without a subject
             subjects.append(None)
-            outcomes.append(EvaluationError(f"row {item.row}: {item.message}"))
+            stray = Problem(item.row, None, item.message)
+            outcomes.append(EvaluationError(problems_text([stray], rules.language),
+                                            None, None, rules.language))
             continue
         subjects.append(item.name)
         outcome = score_subject(rules, item, strict)
         if isinstance(outcome, Scorecard):
             outcomes.append(outcome)
         else:
-            outcomes.append(EvaluationError(problems_text(outcome), outcome[0].indicator))
+            outcomes.append(EvaluationError(problems_text(outcome, rules.language),
+                                            outcome[0].indicator, None, rules.language))
     return subjects, iter(outcomes)
 
 
