@@ -185,7 +185,7 @@ def test_bad_calls() -> None:
         frames.score(RULES, {"subject": []})
     with pytest.raises(TypeError, match=r"\.collect\(\)"):
         frames.score(RULES, pl.DataFrame({"subject": []}).lazy())
-    with pytest.raises(ValueError, match="no `subject` column"):
+    with pytest.raises(kpirules.KpiRulesError, match="no `subject` column"):
         frames.score(RULES, pd.DataFrame({"name": ["a"]}))
     with pytest.raises(ValueError, match='"wide" or "long"'):
         frames.score(RULES, pd.DataFrame({"subject": ["a"]}), layout="tall")  # type: ignore[arg-type]

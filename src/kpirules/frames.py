@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
+from kpirules._messages import message
 from kpirules._wide import WideLayout
-from kpirules.errors import EvaluationError
+from kpirules.errors import EvaluationError, RecordsError
 from kpirules.model import RuleSet
 from kpirules.result import Scorecard
 
@@ -66,11 +67,12 @@ def score(rules: RuleSet, frame: Any, layout: Layout = "wide", strict: bool = Tr
         raise ValueError(f'layout must be "wide" or "long", not {layout!r}')
     kind = _kind(frame)
     names, data = _read(kind, frame)
-    count = len(data[0]) if data else _height(kind, frame)
+    count = len(data[0]) if data else int(frame.shape[0])
     if layout == "wide":
         table = WideLayout(rules, names)
         if table.subject is None:
-            raise ValueError(f"the frame has no `subject` column (its columns: {_shown(names)})")
+            raise RecordsError(message("frame-no-subject-column", columns=_shown(names)),
+                               language=rules.language)
         subjects = data[table.subject]
         outcomes: Iterable[Scorecard | EvaluationError] = table.score(
             zip(*data) if data else iter(()), strict)
@@ -102,10 +104,6 @@ def _read(kind: str, frame: Any) -> tuple[list[str], list[list[Any]]]:
         names = [str(name) for name in frame.columns]
         return names, [frame.iloc[:, index].tolist() for index in range(len(names))]
     return list(frame.columns), [series.to_list() for series in frame.get_columns()]
-
-
-def _height(kind: str, frame: Any) -> int:
-    return int(frame.shape[0])
 
 
 def _long(
