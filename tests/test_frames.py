@@ -214,3 +214,29 @@ def test_frames_score_is_evaluate_all(cases: list[tuple[int, int, Decimal]]) -> 
             assert out[name]["total"] == card.total
         else:
             assert out[name]["error"] == str(card)
+
+
+def test_decimal_columns_are_read_exactly() -> None:
+    import pyarrow as pa  # pandas' Arrow types need it (the dev extra brings it)
+    rules = kpirules.parse('indicator 1 "t"\n  weight 100\n  measure x number\n'
+                           '  level 1 if x * 3 >= 254.97\n')  # 84.99 × 3 = 254.97 exactly
+    values = [Decimal("84.99"), Decimal("84.98")]
+    arrow = pd.DataFrame({"subject": ["a", "b"],
+                          "1.x": pd.array(values, dtype=pd.ArrowDtype(pa.decimal128(10, 2)))})
+    assert frames.score(rules, arrow)["1.level"].tolist() == [1, 0]
+    exact = pl.DataFrame({"subject": ["a", "b"], "1.x": pl.Series(values, dtype=pl.Decimal(10, 2))})
+    assert frames.score(rules, exact)["1.level"].to_list() == [1, 0]
+    text = pd.DataFrame({"subject": ["a", "b"], "1.x": ["84.99", "84.98"]})
+    assert frames.score(rules, text)["1.level"].tolist() == [1, 0]
+
+
+def test_importing_kpirules_imports_no_dataframe_library() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, kpirules, kpirules.frames, kpirules._wide; "
+            "kpirules.catalogue.load('cdd-2565-r1')['6'].evaluate("
+            "{'online_sales_growth_percent': 12}); "
+            "print(sorted(m for m in ('numpy', 'pandas', 'polars') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
