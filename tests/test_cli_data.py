@@ -203,3 +203,14 @@ def test_check_strict_fails_on_warnings() -> None:
     strict = run("check", "--strict", warnings)
     assert strict.returncode == 1 and "warning[implicit-measure]" in strict.stdout
     assert run("check", "--strict", RULES).returncode == 0
+
+
+def test_explain_a_subject_of_a_wide_file(tmp_path: Path) -> None:
+    records = tmp_path / "wide.csv"
+    records.write_text(WIDE_CSV + "A,1,1,1,,,,\n", "utf-8")
+    done = run("explain", RULES, str(records), "--subject", "เชียงใหม่", "--indicator", "1")
+    # 85 of ๑๐๐ (100) households: 85 % meets level 5.
+    assert done.returncode == 0 and "level 5 of 5" in done.stdout.splitlines()[0]
+    missing = run("explain", RULES, str(records), "--subject", "Z")
+    assert missing.returncode == 2
+    assert 'the file has 3 subjects: "A", "B", "เชียงใหม่"' in missing.stderr

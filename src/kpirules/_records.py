@@ -362,7 +362,8 @@ class RecordReader:
                 continue
             name = _key(cells[at])
             if self.only is not None and name != self.only:
-                if name:
+                if name and name not in first:
+                    first[name] = number
                     self.names.append(name)
                 continue
             if not name:
