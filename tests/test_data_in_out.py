@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,7 +127,9 @@ def test_result_to_dict() -> None:
 
 
 def example_records() -> dict[str, Any]:
-    with open("examples/records.json", encoding="utf-8") as handle:
+    # Found from the test file, not the working directory: the sdist's tests run from elsewhere.
+    with open(Path(__file__).resolve().parents[1] / "examples" / "records.json",
+              encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle, parse_float=Decimal)
     return data
 
