@@ -122,6 +122,9 @@ def check(rules: RuleSet) -> list[Diagnostic]:
     for indicator in rules:
         diagnostics += _names(indicator)
         diagnostics += _levels(indicator)
+    from kpirules._examples import example_diagnostics  # examples fail as `example-fails` errors
+
+    diagnostics += example_diagnostics(rules)
     return sorted(diagnostics, key=lambda d: (d.line, d.column))
 
 

@@ -43,6 +43,8 @@ def checked_tree(text: str, source: str, language: str | None = None) -> RuleFil
     except ParseError as error:
         if (language or keyword_language(text)) != "th":
             raise
+        if error.code != "error":  # a message from the catalogue speaks Thai by itself
+            raise error.in_language("th") from None
         from kpirules._messages_th import in_thai
 
         raise ParseError(in_thai(error.message), error.source, error.line, error.column,

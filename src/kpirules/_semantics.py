@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._examples import check_examples
 from kpirules._parser import source_line
 from kpirules._scoring import interpolation
 from kpirules.errors import ParseError
@@ -177,6 +178,7 @@ class _Checker:
             measures=(*declared, *implicit.values()),
             lets=tuple(lets),
             levels=tuple(sorted(levels, key=lambda level: level.number)),
+            examples=tuple(s for s in statements if isinstance(s, nodes.Example)),
             policy=policy,
             interpolate=interpolate,
         )
@@ -188,6 +190,7 @@ class _Checker:
                 "falling ones (no milestones, no `and`/`or`)",
                 score.span,
             )
+        check_examples(checked, self.source, self.text)
         return checked
 
     def names(
