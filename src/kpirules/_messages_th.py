@@ -80,7 +80,8 @@ _ITEMS: dict[str, str] = {
     "a new statement such as `level`": f"คำสั่งใหม่ เช่น `{THAI['level']}`",
     _END: "ท้ายไฟล์",
     "<END-OF-FILE>": "ท้ายไฟล์",
-    **{f"`{symbol}`": f"`{symbol}`" for symbol in ("(", ")", "-", "+", "*", "/", "=", "..")},
+    **{f"`{symbol}`": f"`{symbol}`" for symbol in ("(", ")", "-", "+", "*", "/", "=", "..", ":", ",",
+                                                   "[", "]")},
     **{f"`{english}`": f"`{thai}`" for english, thai in THAI.items()},
 }
 _ITEM = re.compile("|".join(re.escape(item) for item in sorted(_ITEMS, key=len, reverse=True)))
@@ -234,8 +235,8 @@ _SHAPES: list[tuple[str, str]] = [
      rf"{_code('token')}",
      "{before} ต้องเป็นตัวเลขหรือชื่อ แต่พบคำสงวน `{token}`"),
     (rf"{_code('value')} starts with the keyword {_code('thai')}: write a space "
-     rf"after a keyword \({_code('example')}\)",
-     "`{value}` ขึ้นต้นด้วยคำสงวน `{thai}` โปรดเว้นวรรคหลังคำสงวน (`{example}`)"),
+     rf"after a keyword \({_code('spaced')}\)",
+     "`{value}` ขึ้นต้นด้วยคำสงวน `{thai}` โปรดเว้นวรรคหลังคำสงวน (`{spaced}`)"),
     (rf"unknown statement {_code('value')}: did you mean {_code('keyword')}\?",
      "ไม่รู้จักคำสั่ง `{value}` หมายถึง `{keyword}` หรือไม่"),
     (rf"Thai text {_code('value')} is outside double quotes: a description or title goes "

@@ -502,7 +502,9 @@ class _Builder:
             return (name, BY_SPELLING[str(value)] == "true", str(value), name_span), 0
         if type(value) is Token and value.type == "STRING":
             return (name, self._string(value), str(value), name_span), 0
-        number, text, _ = value
+        number, text = self._decimal(value)
+        if children[1][0] is not None:
+            number, text = -number, "-" + text
         return (name, number, text, name_span), 0
 
     def _example(self, span: nodes.Span, children: list[_Item]) -> _Item:
