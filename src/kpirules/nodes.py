@@ -201,7 +201,7 @@ class Example:
     entry ``milestones``. :attr:`record` is the record itself, ready for ``Indicator.evaluate``.
 
     >>> import kpirules
-    >>> rules = kpirules.parse('indicator 1 "t"\n  level 1 if x >= 5\n  example level 1: x = 5\n')
+    >>> rules = kpirules.parse('indicator 1 "t"\\n  level 1 if x >= 5\\n  example level 1: x = 5\\n')
     >>> example, = rules["1"].examples
     >>> example.record, example.level, example.score, example.rejected, example.line
     ({'x': Decimal('5')}, 1, None, False, 3)
