@@ -221,9 +221,8 @@ def _moved(measure: nodes.Measure, value: Any, up: int) -> st.SearchStrategy[Any
 def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     """Pairs ``(worse, better)`` of valid records where ``better`` is at least as good: one measure
     moved in its better direction (see :func:`directions`), or more milestones reported done. A
-    measure compared both ways has no better direction; it is raised, since the checker's
-    ``non-monotone`` needs the level to drop as it rises (and as it falls) before it reports it.
-    Measures whose effect cannot be told are left alone."""
+    measure compared both ways has no better direction, so either move counts as at least as good
+    (as for the checker's ``non-monotone``); measures whose effect cannot be told are left alone."""
     signs = _signs(indicator)
     moves = {name: sign for name, sign in signs.items() if sign is not None}
     by_name = {m.name: m for m in indicator.measures}
@@ -240,7 +239,7 @@ def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any]
                 extra = draw(st.lists(st.sampled_from(milestones), unique=True))
                 better["milestones"] = sorted(set(worse.get("milestones", [])) | set(extra))
             else:
-                up = moves[which] or 1
+                up = moves[which] or draw(st.sampled_from([1, -1]))
                 better[which] = draw(_moved(by_name[which], worse[which], up))
         return worse, better
 
@@ -257,7 +256,7 @@ def assert_monotone(target: Indicator | RuleSet, max_examples: int = 200) -> Non
     to the simplest numbers that still show the drop.
 
     >>> import kpirules
-    >>> rules = kpirules.parse('indicator 1 "t"\\n measure p in 0..100\\n level 1 if p >= 25\\n'
+    >>> rules = kpirules.parse('indicator 1 "t"\\n measure p in 40..100\\n level 1 if p >= 25\\n'
     ...                        ' level 2 if p >= 40 and p < 55\\n')
     >>> try:
     ...     assert_monotone(rules)
@@ -289,8 +288,8 @@ def _drop_text(indicator: Indicator, worse: dict[str, Any], better: dict[str, An
     changes = ", ".join(f"{name} from {_shown(worse.get(name))} to {_shown(better[name])}"
                         for name in moved) or "nothing"
     lines = [f"indicator {indicator.id} is not monotone: moving {changes} gives a record at least "
-             f"as good (a measure compared both ways has no better direction, and is raised) "
-             f"that scores level {after.level}, below level {before.level}"]
+             f"as good (a measure compared both ways has no better direction, so either move "
+             f"counts) that scores level {after.level}, below level {before.level}"]
     ladder = Steering(indicator.node).ladder
     # The level at fault: under `ordered` the first level the better record misses, under
     # `highest` the level the worse record had.
