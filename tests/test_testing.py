@@ -114,11 +114,12 @@ def test_every_level_is_drawn_at_least_one_time_in_ten(which: str) -> None:
 
 @RELAXED
 @given(records(kpirules.parse(RATE)["1"]))
-def test_rate_records_land_near_the_thresholds(record: dict[str, Any]) -> None:
+def test_rate_records_are_valid_counts(record: dict[str, Any]) -> None:
     indicator = kpirules.parse(RATE)["1"]
     result = indicator.evaluate(record)
     assert isinstance(record["deaths"], int) and isinstance(record["population"], int)
-    assert record["population"] > 0
+    assert record["deaths"] >= 0 and record["population"] > 0
+    assert result.values["rate"] == Decimal(record["deaths"]) * 100000 / record["population"]
 
 
 def test_a_steered_record_lands_at_or_just_below_a_ratio_threshold() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, TypeVar
 
 import attrs
@@ -251,6 +252,8 @@ class Steering:
             if measure.kind == "flag":
                 continue
             direction = sign(expr, name, self.measures, self.lets)
+            if direction is None:
+                direction = self._trend(expr, name, record)
             if direction in (1, -1):
                 candidates.append((name, direction))
         if not candidates:
@@ -264,6 +267,30 @@ class Steering:
                 return True
             record[name] = saved
         return False
+
+    def _trend(self, expr: nodes.Expr, name: str, record: dict[str, Any]) -> Sign:
+        """Which way ``expr`` moves with measure ``name`` near the record, where the formula alone
+        cannot tell (``(baseline - debt) / baseline`` rises with ``baseline`` only while the debt
+        is positive): +1 or -1 when five values from the record's upward agree, else None."""
+        measure = self.measures[name]
+        step = Decimal(1) if measure.kind == "count" else _CENT
+        start = Decimal(record[name])
+        seen: list[Decimal] = []
+        for k in (0, 1, 10, 100, 1000):
+            value = start + k * step
+            if measure.high is not None and value > measure.high:
+                break
+            trial = dict(record)
+            trial[name] = int(value) if measure.kind == "count" else value
+            values = self.values(trial)
+            if values is None:
+                continue
+            try:
+                seen.append(evaluate_expr(expr, values))
+            except (ArithmeticError, decimal.DecimalException):
+                continue
+        steps = {(b > a) - (b < a) for a, b in pairwise(seen)}
+        return steps.pop() if len(steps) == 1 and 0 not in steps and len(seen) >= 3 else None
 
     def _solve(self, name: str, direction: int, expr: nodes.Expr, target: Decimal, goal: Goal,
                record: dict[str, Any], reached: list[Goal], choose: Choose[Any]) -> Any:

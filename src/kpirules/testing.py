@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kpirules import nodes
+from kpirules._format import quote
 from kpirules._numbers import show
 from kpirules._scoring import evaluate as evaluate_expr
-from kpirules._format import quote
 from kpirules._semantics import describe_expr, walk
 from kpirules._steer import Goal, Steering
 from kpirules._steer import sign as direction_of
