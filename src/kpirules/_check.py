@@ -122,9 +122,9 @@ def check(rules: RuleSet) -> list[Diagnostic]:
     for indicator in rules:
         diagnostics += _names(indicator)
         diagnostics += _levels(indicator)
-    from kpirules._examples import example_diagnostics  # examples fail as `example-fails` errors
+    from kpirules._example_runs import example_diagnostics  # failing `example` statements
 
-    diagnostics += example_diagnostics(rules)
+    diagnostics += example_diagnostics(rules, Diagnostic)
     return sorted(diagnostics, key=lambda d: (d.line, d.column))
 
 

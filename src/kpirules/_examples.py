@@ -1,43 +1,35 @@
-"""Examples inside rule files: ``example level 3: a = 400, b = 230`` (docs/language.rst, "Examples").
+"""Examples inside rule files, at load time: ``example level 3: a = 400, b = 230`` (the language
+reference, "Examples").
 
-Two stages read them. At load time, :func:`check_examples` refuses an example that could never say
-anything about the rule: a name the indicator does not have, a level or score out of range, a score
-where scores are whole levels, a milestone that is not one. After loading, :func:`run` scores each
-example's record with the indicator's own evaluator and reports the ones that do not give what they
-expect; ``kpirules check`` shows those as ``example-fails``, ``kpirules test`` counts them and
-:func:`kpirules.testing.assert_examples` raises on them.
+:func:`check_examples` refuses an example that could never say anything about the rule: a name the
+indicator does not have, a level or score out of range, a score where scores are whole levels, a
+milestone that is not one. Whether an example holds is decided after loading, by scoring it
+(:mod:`kpirules._example_runs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from decimal import Decimal
-from typing import TYPE_CHECKING
-
-import attrs
+from collections.abc import Callable
 
 from kpirules import nodes
 from kpirules._messages import Items, Keyword, Message, message
-from kpirules.errors import EvaluationError, ParseError
+from kpirules._parser import source_line
+from kpirules.errors import ParseError
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+__all__ = ["check_examples"]
 
-    from kpirules._check import Diagnostic
-    from kpirules.model import Indicator, RuleSet
-
-    _ErrorMaker = Callable[[Message, nodes.Span], ParseError]
-
-__all__ = ["Failure", "check_examples", "example_diagnostics", "failures", "run"]
+_ErrorMaker = Callable[[Message, nodes.Span], ParseError]
+_CloseNames = Callable[[str, list[str]], list[str]]
 
 
 # --- load time --------------------------------------------------------------------------------------
 
 
-def check_examples(indicator: nodes.IndicatorNode, source: str, text: str) -> None:
+def check_examples(indicator: nodes.IndicatorNode, source: str, text: str,
+                   close_names: _CloseNames) -> None:
     """Raise a :class:`ParseError` at the first example of ``indicator`` (already checked, with its
-    levels and measures) that names something it does not have or expects what cannot be."""
-    from kpirules._parser import source_line
+    levels and measures) that names something it does not have or expects what cannot be;
+    ``close_names`` finds the names a misspelt one may have meant."""
 
     def error(problem: Message, span: nodes.Span) -> ParseError:
         line = max(span.line, 1)
@@ -63,7 +55,8 @@ def check_examples(indicator: nodes.IndicatorNode, source: str, text: str) -> No
             measure = measures.get(name)
             if measure is None:
                 raise error(message("example-unknown-measure", indicator=indicator.id, name=name,
-                                    hint=_hint(name, sorted(measures))), span)
+                                    hint=_hint(close_names(name, sorted(measures)),
+                                               sorted(measures))), span)
             if example.rejected:
                 continue  # a rejected example may give a value of the wrong kind on purpose
             if measure.kind == "flag" and not isinstance(value, bool):
@@ -99,89 +92,9 @@ def _check_milestones(indicator: nodes.IndicatorNode, done: tuple[int, ...],
                             levels=Items(milestones, "and")), span)
 
 
-def _hint(name: str, names: list[str]) -> Message | str:
-    from kpirules._semantics import close_names
-
-    guess = close_names(name, names)
+def _hint(guess: list[str], names: list[str]) -> Message | str:
     if guess:
         return message("hint-did-you-mean", name=guess[0])
     if names:
         return message("hint-measures-are", names=", ".join(names))
     return ""
-
-
-# --- running ----------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Failure:
-    """An example that does not give what it expects: the indicator, the example, and what scoring
-    its record gave (the level and score, or the error that refused it)."""
-
-    indicator: Indicator
-    example: nodes.Example
-    level: int | None
-    score: Decimal | None
-    error: EvaluationError | None
-    explanation: str
-
-    def describe(self, language: str) -> str:
-        """What was expected, what came out, and why, in ``language`` (one line)."""
-        return message("example-fails", expected=_expected(self.example), got=self._got(),
-                       explanation=self.explanation).render(language)
-
-    def _got(self) -> Message:
-        if self.error is not None:
-            return message("example-got-rejected", reason=self.error.in_language(
-                self.indicator.language).message)
-        return message("example-got-level", level=self.level or 0, score=self.score or 0)
-
-
-def _expected(example: nodes.Example) -> Message:
-    if example.rejected:
-        return message("example-expect-rejected")
-    if example.score is not None:
-        return message("example-expect-score", score=example.score_text or str(example.score))
-    return message("example-expect-level", level=example.level or 0)
-
-
-def run(indicator: Indicator, example: nodes.Example, language: str | None = None) -> Failure | None:
-    """Score ``example``'s record with ``indicator``; None when it gives what it expects, else the
-    :class:`Failure` (its explanation in ``language``, by default the rule file's)."""
-    chosen = language or indicator.language
-    try:
-        result = indicator.evaluate(example.record)
-    except EvaluationError as error:
-        if example.rejected:
-            return None
-        return Failure(indicator, example, None, None, error, error.in_language(chosen).message)
-    if example.level is not None and result.level == example.level:
-        return None
-    if example.score is not None and result.score == example.score:
-        return None
-    lines = result.explain(chosen).splitlines()[1:]
-    return Failure(indicator, example, result.level, result.score, None,
-                   "; ".join(line.strip() for line in lines))
-
-
-def failures(rules: RuleSet | Indicator, language: str | None = None) -> Iterator[Failure]:
-    """Every example of ``rules`` (a rule set or one indicator) that fails, in file order."""
-    from kpirules.model import Indicator
-
-    indicators = [rules] if isinstance(rules, Indicator) else list(rules)
-    for indicator in indicators:
-        for example in indicator.examples:
-            failure = run(indicator, example, language)
-            if failure is not None:
-                yield failure
-
-
-def example_diagnostics(rules: RuleSet) -> list[Diagnostic]:
-    """Every failing example of ``rules`` as an ``example-fails`` error of :func:`kpirules.check`,
-    at the example's line, in the rule file's language."""
-    from kpirules._check import Diagnostic
-
-    return [Diagnostic("error", "example-fails", failure.describe(rules.language),
-                       failure.indicator.id, failure.example.span.line,
-                       failure.example.span.column)
-            for failure in failures(rules)]

@@ -183,7 +183,7 @@ class _Checker:
         if interpolate and interpolation(checked) is None:
             score = next(s for s in statements if isinstance(s, nodes.Field) and s.keyword == "score")
             raise self.error(message("interpolate-shape"), score.span)
-        check_examples(checked, self.source, self.text)
+        check_examples(checked, self.source, self.text, close_names)
         return checked
 
     def names(

@@ -1020,7 +1020,7 @@ def _no_subject(source: str, wanted: str, names: list[str]) -> Message:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from kpirules._examples import run
+    from kpirules._example_runs import run
 
     worst = passed = failed = 0
     for spec in args.files:

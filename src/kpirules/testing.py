@@ -427,7 +427,7 @@ def assert_examples(rules: RuleSet | Indicator) -> None:
     ...     print(str(error).splitlines()[1].split(" (")[0])
     <string>:3:2: indicator 1: this example expects level 1 but gets level 0, score 0
     """
-    from kpirules._examples import failures
+    from kpirules._example_runs import failures
 
     found = list(failures(rules))
     if not found:
