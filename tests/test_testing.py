@@ -108,7 +108,7 @@ def _level_shares(indicator: kpirules.Indicator, draws: int) -> dict[int, float]
 def test_every_level_is_drawn_at_least_one_time_in_ten(which: str) -> None:
     rules = kpirules.parse(RATE) if which == "rate" else catalogue.load("cdd-2565-r1")
     indicator = rules["1" if which == "rate" else which]
-    shares = _level_shares(indicator, 400)
+    shares = _level_shares(indicator, 500)
     assert min(shares.values()) >= 0.10, shares
 
 
