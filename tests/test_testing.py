@@ -104,7 +104,8 @@ def _level_shares(indicator: kpirules.Indicator, draws: int) -> dict[int, float]
     return {level: counts[level] / total for level in range(indicator.top + 1)}
 
 
-@pytest.mark.parametrize("which", ["rate", "1", "2", "3", "4", "5", "6", "7"])
+@pytest.mark.parametrize("which", ["rate", "1", *(pytest.param(ident, marks=pytest.mark.slow)
+                                                  for ident in "234567")])
 def test_every_level_is_drawn_at_least_one_time_in_ten(which: str) -> None:
     rules = kpirules.parse(RATE) if which == "rate" else catalogue.load("cdd-2565-r1")
     indicator = rules["1" if which == "rate" else which]
@@ -190,11 +191,21 @@ def _property_findings(rules: kpirules.RuleSet) -> list[str]:
 
 
 @pytest.mark.parametrize("path", MISTAKES, ids=lambda path: path.stem)
-def test_every_checker_mistake_is_caught_naming_the_level(path: Path) -> None:
+def test_every_checker_mistake_is_reported_by_the_checker_naming_the_level(path: Path) -> None:
     rules = kpirules.load(path)
     by_check = [d.message for d in kpirules.check(rules) if d.severity == "error"]
     assert any(re.search(r"\blevel \d", message) for message in by_check), by_check
-    by_properties = _property_findings(rules)
-    if path.stem in ("non_monotone_bands_highest",):
-        return  # a drop only as x falls under `policy highest`: left to the checker (docs/testing)
+
+
+# A drop only as x falls from one band into the one below, under `policy highest`: the property
+# tests rarely move a record at the bottom of a band down by less than the band's width, so this
+# one is left to the checker (docs/testing.rst).
+LEFT_TO_THE_CHECKER = {"non_monotone_bands_highest"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in MISTAKES if p.stem not in LEFT_TO_THE_CHECKER],
+                         ids=lambda path: path.stem)
+def test_every_checker_mistake_is_caught_by_the_property_tests_naming_the_level(path: Path) -> None:
+    by_properties = _property_findings(kpirules.load(path))
     assert any(re.search(r"\blevel \d", message) for message in by_properties), path.stem
