@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kpirules
 from kpirules import catalogue
@@ -304,11 +305,40 @@ def test_the_lexer_highlights_examples() -> None:
     assert not any(kind in Error for kind, _ in tokens)
 
 
-@settings(max_examples=40, deadline=None)
-@given(rule_files())
+@st.composite
+def _with_example(draw: st.DrawFn) -> str:
+    """A generated rule file with an example of random values added to its last indicator."""
+    text: str = draw(rule_files())
+    last = list(kpirules.parse(text))[-1]
+    parts = []
+    for measure in last.measures:
+        if not draw(st.booleans()):
+            continue
+        if measure.kind == "flag":
+            value = draw(st.sampled_from(["true", "false", "จริง", "เท็จ"]))
+        else:
+            number = draw(st.decimals(-10_000, 10_000, places=draw(st.integers(0, 2)),
+                                      allow_nan=False, allow_infinity=False))
+            value = f"{number:f}"
+        parts.append(f"{measure.name} = {value}")
+    milestones = [level.number for level in last.levels if level.is_milestone]
+    if milestones and draw(st.booleans()):
+        done = draw(st.lists(st.sampled_from(milestones), unique=True))
+        parts.insert(draw(st.integers(0, len(parts))), f"milestones = [{', '.join(map(str, done))}]")
+    heads = [f"level {draw(st.integers(0, last.top))}", "rejected"]
+    if last.interpolate:
+        heads.append(f"score {draw(st.decimals(0, last.top, places=2)):f}")
+    head = draw(st.sampled_from(heads))
+    separator = draw(st.sampled_from([", ", ",", " ,\n    "]))
+    return text.rstrip("\n") + f"\n  example {head}: {separator.join(parts)}\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_with_example())
 def test_generated_files_with_an_example_round_trip(text: str) -> None:
-    # An example that names no measure: any indicator takes it.
-    with_example = text.rstrip("\n") + "\n  example rejected:\n"
-    formatted = kpirules.format(with_example)
-    assert kpirules.format(formatted) == formatted
-    assert kpirules.parse(formatted).node == kpirules.parse(with_example).node
+    tree = kpirules.parse(text).node
+    assert any(indicator.examples for indicator in tree.indicators)
+    for keywords in (None, "th", "en"):
+        formatted = kpirules.format(text, keywords=keywords)
+        assert kpirules.format(formatted) == formatted
+        assert kpirules.parse(formatted).node == tree
