@@ -9,11 +9,17 @@ Install with ``pip install "kpirules[testing]"``. A test of your own rule file i
 
 Strategies:
 
-- :func:`records` — valid records for an indicator (kinds, ranges, milestones, no division by zero);
+- :func:`records` — valid records for an indicator (kinds, ranges, milestones, no division by
+  zero), each aimed at a level so that every level is drawn (the documentation page "Property
+  tests and examples" measures how often);
 - :func:`better_pairs` — pairs ``(worse, better)`` where ``better`` differs from ``worse`` in one
   measure moved in the direction its comparisons reward (or in more milestones done);
 - :func:`indicator_texts` and :func:`rule_files` — whole generated rule files, laid out at random
   (line breaks, blank lines, comments), for property tests of the parser, formatter and evaluator.
+
+Assertions: :func:`assert_monotone` (a better record never scores a lower level),
+:func:`assert_reachable` (every level is the result of some record) and :func:`assert_examples`
+(the ``example`` statements of a rule file hold).
 """
 
 from __future__ import annotations
