@@ -7,8 +7,7 @@ evaluator (the language reference, "Examples").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -17,32 +16,51 @@ from kpirules import nodes
 from kpirules._messages import Message, message
 from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet
+from kpirules.result import Result
 
-__all__ = ["Failure", "example_diagnostics", "failures", "run"]
+__all__ = ["Failure", "example_findings", "failures", "run"]
+
+
+@attrs.frozen
+class _Said:
+    """Why an example failed, said in whichever language its message is rendered in: the
+    explanation of the result it got, or the reason its record was refused."""
+
+    result: Result | None
+    error: EvaluationError | None
+
+    def render(self, language: str) -> str:
+        if self.error is not None:
+            return self.error.in_language(language).message
+        assert self.result is not None
+        lines = self.result.explain(language).splitlines()[1:]
+        return "; ".join(line.strip() for line in lines)
 
 
 @attrs.frozen
 class Failure:
     """An example that does not give what it expects: the indicator, the example, and what scoring
-    its record gave (the level and score, or the error that refused it)."""
+    its record gave (the result, or the error that refused it)."""
 
     indicator: Indicator
     example: nodes.Example
-    level: int | None
-    score: Decimal | None
+    result: Result | None
     error: EvaluationError | None
-    explanation: str
+
+    @property
+    def problem(self) -> Message:
+        """The ``example-fails`` message: what was expected, what came out, and why."""
+        said = _Said(self.result, self.error)
+        if self.result is None:
+            got = message("example-got-rejected", reason=said)
+        else:
+            got = message("example-got-level", level=self.result.level, score=self.result.score)
+        return message("example-fails", expected=_expected(self.example), got=got,
+                       explanation=said)
 
     def describe(self, language: str) -> str:
-        """What was expected, what came out, and why, in ``language`` (one line)."""
-        return message("example-fails", expected=_expected(self.example), got=self._got(),
-                       explanation=self.explanation).render(language)
-
-    def _got(self) -> Message:
-        if self.error is not None:
-            return message("example-got-rejected", reason=self.error.in_language(
-                self.indicator.language).message)
-        return message("example-got-level", level=self.level or 0, score=self.score or 0)
+        """:attr:`problem` in ``language`` (one line)."""
+        return self.problem.render(language)
 
 
 def _expected(example: nodes.Example) -> Message:
@@ -53,40 +71,33 @@ def _expected(example: nodes.Example) -> Message:
     return message("example-expect-level", level=example.level or 0)
 
 
-def run(indicator: Indicator, example: nodes.Example, language: str | None = None) -> Failure | None:
+def run(indicator: Indicator, example: nodes.Example) -> Failure | None:
     """Score ``example``'s record with ``indicator``; None when it gives what it expects, else the
-    :class:`Failure` (its explanation in ``language``, by default the rule file's)."""
-    chosen = language or indicator.language
+    :class:`Failure`."""
     try:
         result = indicator.evaluate(example.record)
     except EvaluationError as error:
-        if example.rejected:
-            return None
-        return Failure(indicator, example, None, None, error, error.in_language(chosen).message)
+        return None if example.rejected else Failure(indicator, example, None, error)
     if example.level is not None and result.level == example.level:
         return None
     if example.score is not None and result.score == example.score:
         return None
-    lines = result.explain(chosen).splitlines()[1:]
-    return Failure(indicator, example, result.level, result.score, None,
-                   "; ".join(line.strip() for line in lines))
+    return Failure(indicator, example, result, None)
 
 
-def failures(rules: RuleSet | Indicator, language: str | None = None) -> Iterator[Failure]:
+def failures(rules: RuleSet | Indicator) -> Iterator[Failure]:
     """Every example of ``rules`` (a rule set or one indicator) that fails, in file order."""
     indicators = [rules] if isinstance(rules, Indicator) else list(rules)
     for indicator in indicators:
         for example in indicator.examples:
-            failure = run(indicator, example, language)
+            failure = run(indicator, example)
             if failure is not None:
                 yield failure
 
 
-def example_diagnostics(rules: RuleSet, diagnostic: Callable[..., Any]) -> list[Any]:
-    """Every failing example of ``rules`` as an ``example-fails`` error of :func:`kpirules.check`
-    (made by ``diagnostic``, the checker's class), at the example's line, in the rule file's
-    language."""
-    return [diagnostic("error", "example-fails", failure.describe(rules.language),
-                       failure.indicator.id, failure.example.span.line,
-                       failure.example.span.column)
+def example_findings(rules: RuleSet) -> list[tuple[Any, ...]]:
+    """Every failing example of ``rules`` as a finding of :func:`kpirules.check`: the error
+    ``example-fails`` at the example's line (the fields of ``Diagnostic.of``)."""
+    return [("error", "example-fails", failure.problem, failure.indicator.id,
+             failure.example.span.line, failure.example.span.column)
             for failure in failures(rules)]

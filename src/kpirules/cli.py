@@ -1037,7 +1037,7 @@ def _test(args: argparse.Namespace) -> int:
         path = spec if os.path.exists(spec) else rules.source
         for indicator in rules:
             for example in indicator.examples:
-                failure = run(indicator, example, _speech.language)
+                failure = run(indicator, example)
                 where = f"{path}:{example.span.line}:{example.span.column}"
                 if failure is None:
                     passed += 1
