@@ -342,3 +342,14 @@ def test_generated_files_with_an_example_round_trip(text: str) -> None:
         formatted = kpirules.format(text, keywords=keywords)
         assert kpirules.format(formatted) == formatted
         assert kpirules.parse(formatted).node == tree
+
+
+def test_example_fails_says_itself_in_either_language() -> None:
+    rules = _parse(HOUSEHOLDS + "  example level 1: target_households = 400, "
+                   "developed_households = 99\n")
+    (english,) = kpirules.check(rules)
+    (thai,) = kpirules.check(rules, language="th")
+    assert thai.code == english.code == "example-fails"
+    assert thai.message.startswith("ตัวอย่างนี้คาดว่าจะได้ระดับ 1 แต่ผลที่ได้คือระดับ 0 คะแนน 0 (")
+    assert "ระดับ 1 ไม่ผ่าน: developed_percent >= 25: ขณะนี้ 24.75 ยังขาดอีก 0.25" in thai.message
+    assert thai.in_language("en") == english and thai.in_language("en").message == english.message
