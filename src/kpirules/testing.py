@@ -181,28 +181,16 @@ def _signs(indicator: Indicator) -> dict[str, int | None]:
     """Each measure compared in a level: +1 / -1 for its better direction, 0 when it is compared
     both ways (or with ``==`` / ``!=``) so that neither direction is better, None when its effect
     cannot be told (a product of measures, say)."""
-    return {name: sign for name, (sign, _) in _tallies(indicator).items()}
-
-
-def _leanings(indicator: Indicator) -> dict[str, int]:
-    """For each measure compared both ways, the direction most of its comparisons reward (+1 on a
-    tie): ``done`` in ``p >= 25``, ``p >= 40``, ``p < 55`` (``p = done / target * 100``) leans up."""
-    return {name: 1 if lean >= 0 else -1
-            for name, (sign, lean) in _tallies(indicator).items() if sign == 0}
-
-
-def _tallies(indicator: Indicator) -> dict[str, tuple[int | None, int]]:
     lets = {let.name: let.expr for let in indicator.lets}
     measures = {measure.name: measure for measure in indicator.measures}
     rewarded: list[tuple[nodes.Expr, int]] = []
     for level in indicator.levels:
         if level.condition is not None:
             _rewards(level.condition, False, rewarded)
-    result: dict[str, tuple[int | None, int]] = {}
+    result: dict[str, int | None] = {}
     for measure in indicator.measures:
         seen: set[int] = set()
         unknown = False
-        lean = 0
         for expr, up in rewarded:
             sign = direction_of(expr, measure.name, measures, lets)
             if sign == 0:
@@ -213,13 +201,12 @@ def _tallies(indicator: Indicator) -> dict[str, tuple[int | None, int]]:
                 seen |= {1, -1}
             else:
                 seen.add(sign * up)
-                lean += sign * up
         if len(seen) == 2:
-            result[measure.name] = (0, lean)
+            result[measure.name] = 0
         elif unknown:
-            result[measure.name] = (None, lean)
+            result[measure.name] = None
         elif seen:
-            result[measure.name] = (seen.pop(), lean)
+            result[measure.name] = seen.pop()
     return result
 
 
@@ -240,33 +227,32 @@ def _moved(measure: nodes.Measure, value: Any, up: int) -> st.SearchStrategy[Any
 def better_pairs(indicator: Indicator) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     """Pairs ``(worse, better)`` of valid records where ``better`` is at least as good: one measure
     moved in its better direction (see :func:`directions`), or more milestones reported done. A
-    measure compared both ways has no better direction, so either move counts as at least as good
-    (as for the checker's ``non-monotone``); measures whose effect cannot be told are left alone."""
-    return _pairs(indicator, lean=False)
-
-
-def _pairs(indicator: Indicator, lean: bool
-           ) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
-    """:func:`better_pairs`; with ``lean``, a measure compared both ways moves only the way most
-    of its comparisons reward."""
+    measure compared both ways has no better direction, so either move counts as at least as good;
+    measures whose effect cannot be told are left alone."""
     signs = _signs(indicator)
-    leanings = _leanings(indicator)
-    moves = {name: sign for name, sign in signs.items() if sign is not None}
+    return _pairs(indicator, {name: sign for name, sign in signs.items() if sign is not None},
+                  milestones=True)
+
+
+def _pairs(indicator: Indicator, moves: dict[str, int], milestones: bool
+           ) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+    """Pairs of records one move apart: a measure of ``moves`` moved its way (either way for 0),
+    or, with ``milestones``, more milestones done."""
     by_name = {m.name: m for m in indicator.measures}
-    milestones = sorted(level.number for level in indicator.levels if level.is_milestone)
+    done = sorted(level.number for level in indicator.levels if level.is_milestone)
 
     @st.composite
     def pair(draw: Callable[[st.SearchStrategy[Any]], Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         worse = draw(records(indicator))
         better = dict(worse)
-        choices = sorted(moves) + (["milestones"] if milestones else [])
+        choices = sorted(moves) + (["milestones"] if milestones and done else [])
         if choices:
             which = draw(st.sampled_from(choices))
             if which == "milestones":
-                extra = draw(st.lists(st.sampled_from(milestones), unique=True))
+                extra = draw(st.lists(st.sampled_from(done), unique=True))
                 better["milestones"] = sorted(set(worse.get("milestones", [])) | set(extra))
             else:
-                up = moves[which] or (leanings[which] if lean else draw(st.sampled_from([1, -1])))
+                up = moves[which] or draw(st.sampled_from([1, -1]))
                 better[which] = draw(_moved(by_name[which], worse[which], up))
         return worse, better
 
@@ -277,13 +263,15 @@ def assert_monotone(target: Indicator | RuleSet, max_examples: int = 200) -> Non
     """Search for a better record that scores a lower level; raise ``AssertionError`` if one is
     found. ``target`` is an indicator or a whole rule set.
 
-    The message names what moved, the two levels, the level whose condition held for the worse
-    record and fails for the better one, the comparison inside it that turned, and every computed
-    value before and after, as the checker's ``non-monotone`` does; Hypothesis shrinks the records
-    to the simplest numbers that still show the drop.
+    A measure compared both ways (``p >= 40 and p < 55``) has no better direction: as for the
+    checker's ``non-monotone``, it fails only when the level drops somewhere as it rises *and*
+    somewhere as it falls, and the message shows both drops. Each drop names what moved, the two
+    levels, the level whose condition held before and fails after, the comparison inside it that
+    turned, and every computed value before and after; Hypothesis shrinks the records to the
+    simplest numbers that still show it.
 
     >>> import kpirules
-    >>> rules = kpirules.parse('indicator 1 "t"\\n measure p in 40..100\\n level 1 if p >= 25\\n'
+    >>> rules = kpirules.parse('indicator 1 "t"\\n measure p in 0..100\\n level 1 if p >= 25\\n'
     ...                        ' level 2 if p >= 40 and p < 55\\n')
     >>> try:
     ...     assert_monotone(rules)
@@ -297,22 +285,41 @@ def assert_monotone(target: Indicator | RuleSet, max_examples: int = 200) -> Non
 
 
 def _search(indicator: Indicator, max_examples: int) -> None:
-    # A measure compared both ways is first moved only the way most of its comparisons reward: the
-    # drop that shows is at the comparison that goes against the rest (`percent < 55` in a ladder
-    # of `>=`), which is usually the mistake; moved the other way, the ladder itself drops. Either
-    # direction is searched only when that finds nothing.
-    passes = [True, False] if _leanings(indicator) else [False]
-    for lean in passes:
-        @settings(max_examples=max_examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(_pairs(indicator, lean))
-        def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
-            worse, better = pair
-            before, after = indicator.evaluate(worse), indicator.evaluate(better)
-            if after.level < before.level:
-                raise AssertionError(_drop_text(indicator, worse, better, before, after))
+    signs = _signs(indicator)
+    one_way = {name: sign for name, sign in signs.items() if sign in (1, -1)}
+    found = _drop(indicator, _pairs(indicator, one_way, milestones=True), max_examples)
+    if found is not None:
+        raise AssertionError(found)
+    for name in sorted(name for name, sign in signs.items() if sign == 0):
+        rising = _drop(indicator, _pairs(indicator, {name: 1}, milestones=False), max_examples)
+        if rising is None:
+            continue
+        falling = _drop(indicator, _pairs(indicator, {name: -1}, milestones=False), max_examples)
+        if falling is None:
+            continue
+        prefix = f"indicator {indicator.id} is not monotone: "
+        raise AssertionError(f"{rising}\nand the other way: {falling.removeprefix(prefix)}")
 
+
+def _drop(indicator: Indicator, pairs: st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]],
+          max_examples: int) -> str | None:
+    """The description of the simplest pair of ``pairs`` whose better record scores lower, or
+    None when Hypothesis finds none."""
+
+    @settings(max_examples=max_examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(pairs)
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        worse, better = pair
+        before, after = indicator.evaluate(worse), indicator.evaluate(better)
+        if after.level < before.level:
+            raise AssertionError(_drop_text(indicator, worse, better, before, after))
+
+    try:
         check()
+    except AssertionError as error:
+        return str(error)
+    return None
 
 
 def _drop_text(indicator: Indicator, worse: dict[str, Any], better: dict[str, Any],
@@ -321,8 +328,7 @@ def _drop_text(indicator: Indicator, worse: dict[str, Any], better: dict[str, An
     changes = ", ".join(f"{name} from {_shown(worse.get(name))} to {_shown(better[name])}"
                         for name in moved) or "nothing"
     lines = [f"indicator {indicator.id} is not monotone: moving {changes} gives a record at least "
-             f"as good (a measure compared both ways has no better direction, so either move "
-             f"counts) that scores level {after.level}, below level {before.level}"]
+             f"as good that scores level {after.level}, below level {before.level}"]
     ladder = Steering(indicator.node).ladder
     # The level at fault: under `ordered` the first level the better record misses, under
     # `highest` the level the worse record had.
@@ -414,6 +420,8 @@ def _unreached(indicator: Indicator, max_examples: int) -> list[str]:
             wanted = describe_expr(goal.condition)
             if goal.truth:
                 text += f": level {goal.level}'s `{wanted}` never held with the levels below it"
+            elif number == 0:
+                text += f": level {goal.level}'s `{wanted}` always holds"
             else:
                 text += (f": whenever level {number}'s condition holds, level {goal.level}'s "
                          f"`{wanted}` holds too")
