@@ -284,7 +284,8 @@ class _Checker:
                     "line above this one",
                     node.span,
                 )
-            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
+            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span,
+                                                 name_span=node.span)
             types[node.name] = "number"
             defined.add(node.name)
         return self.infer(expr, types)

@@ -32,6 +32,8 @@ Choices made where SPEC is silent:
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with code ``syntax``.
 - Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
+  ``lsp`` extra it exits 2 saying what to install.
 """
 
 from __future__ import annotations
@@ -209,6 +211,12 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
+
+    lsp = commands.add_parser(
+        "lsp", help="run the language server for editors (needs kpirules[lsp])",
+        description="Speak the Language Server Protocol on standard input and output, for an "
+                    "editor to start (see the editors page of the documentation).")
+    lsp.set_defaults(run=_lsp)
     return parser
 
 
@@ -220,6 +228,16 @@ def _records_arguments(parser: argparse.ArgumentParser) -> None:
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
     parser.add_argument("--no-strict", dest="strict", action="store_false",
                         help="ignore measures the rules do not know instead of rejecting them")
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from kpirules.lsp import serve
+    except ImportError as error:
+        raise Usage(f"the language server needs pygls ({error}): "
+                    'pip install "kpirules[lsp]"') from None
+    serve()
+    return 0
 
 
 # -- rules ---------------------------------------------------------------------------------------

@@ -1,0 +1,305 @@
+"""What an editor asks about a rule file, answered from the syntax tree: the indicator and the name
+at a place, where a name is declared and used, what a hover shows, what completion offers, which
+"did you mean" fixes a message suggests.
+
+Places here are kpirules' own: 1-based lines and columns counted in characters, as in
+:class:`~kpirules.nodes.Span`. :mod:`kpirules.lsp` turns them into the protocol's units through
+:mod:`kpirules._positions`. Nothing here parses text again: it reads the tree that
+:func:`kpirules.parse` built (``RuleSet.node``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from kpirules import nodes
+from kpirules._format import _Printer
+from kpirules._keywords import THAI, spelling
+from kpirules._semantics import walk
+from kpirules.errors import EvaluationError
+from kpirules.model import Indicator, RuleSet
+
+__all__ = [
+    "Symbol",
+    "fixes_in",
+    "hover_text",
+    "indicator_at",
+    "keyword_items",
+    "name_items",
+    "references",
+    "symbol_at",
+    "word_end",
+]
+
+# The few words a hover needs besides keywords, in each language the files are written in.
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "kind": "kind",
+        "range": "range",
+        "unit": "unit",
+        "any": "any value",
+        "implicit": "not declared: each record gives it as a number",
+        "examples": "On the examples",
+        "line": "line",
+        "rejected": "rejected",
+        "milestone": "reported done by the record",
+    },
+    "th": {
+        "kind": "ชนิด",
+        "range": "ช่วง",
+        "unit": "หน่วย",
+        "any": "ค่าใดก็ได้",
+        "implicit": "ยังไม่ได้ประกาศ: แต่ละระเบียนให้ค่าเป็นตัวเลข",
+        "examples": "ค่าในตัวอย่าง",
+        "line": "บรรทัด",
+        "rejected": "ถูกปฏิเสธ",
+        "milestone": "ระเบียนรายงานว่าสำเร็จ",
+    },
+}
+
+
+@attrs.frozen
+class Symbol:
+    """A measure or ``let`` name at a place, with the indicator it belongs to."""
+
+    indicator: nodes.IndicatorNode
+    name: str
+    span: nodes.Span
+
+
+def _contains(span: nodes.Span, line: int, column: int, inclusive_end: bool = False) -> bool:
+    """Whether ``span`` covers (line, column); with ``inclusive_end`` the place just after its last
+    character counts too (an editor's cursor after a name it just typed)."""
+    if span.line == 0:
+        return False
+    end = (span.end_line, span.end_column + (1 if inclusive_end else 0))
+    return (span.line, span.column) <= (line, column) < end
+
+
+def indicator_at(tree: nodes.RuleFile, line: int) -> nodes.IndicatorNode | None:
+    """The indicator whose block holds ``line``: the last one that starts on or before it (a blank
+    line under an indicator still belongs to it, for completion)."""
+    found = None
+    for indicator in tree.indicators:
+        if indicator.span.line > line:
+            break
+        found = indicator
+    return found
+
+
+def _names_in(indicator: nodes.IndicatorNode) -> Iterator[nodes.Name]:
+    """Every name an expression of ``indicator`` reads, in file order."""
+    exprs = [let.expr for let in indicator.lets]
+    exprs += [level.condition for level in indicator.levels if level.condition is not None]
+    for expr in exprs:
+        for part in walk(expr):
+            if isinstance(part, nodes.Name):
+                yield part
+
+
+def _items(indicator: nodes.IndicatorNode) -> list[nodes.Measure | nodes.Let]:
+    """The measures (implicit ones too) and ``let`` statements of ``indicator``."""
+    return [*indicator.measures, *indicator.lets]
+
+
+def declaration(indicator: nodes.IndicatorNode, name: str) -> nodes.Measure | nodes.Let | None:
+    """The measure or ``let`` called ``name`` in ``indicator`` (an implicit measure too)."""
+    for item in _items(indicator):
+        if item.name == name:
+            return item
+    return None
+
+
+def symbol_at(tree: nodes.RuleFile, line: int, column: int) -> Symbol | None:
+    """The measure or ``let`` name at (line, column): where it is declared or used."""
+    indicator = indicator_at(tree, line)
+    if indicator is None:
+        return None
+    declared = [item for item in _items(indicator)
+                if not (isinstance(item, nodes.Measure) and item.implicit)]
+    for item in declared:
+        if _contains(item.name_span, line, column, inclusive_end=True):
+            return Symbol(indicator, item.name, item.name_span)
+    for name in _names_in(indicator):
+        if _contains(name.span, line, column, inclusive_end=True):
+            return Symbol(indicator, name.name, name.span)
+    return None
+
+
+def references(symbol: Symbol, include_declaration: bool = True) -> list[nodes.Span]:
+    """Where ``symbol``'s name is declared and used in its indicator, in file order."""
+    spans = [name.span for name in _names_in(symbol.indicator) if name.name == symbol.name]
+    item = declaration(symbol.indicator, symbol.name)
+    if include_declaration and item is not None and item.name_span not in spans:
+        spans.append(item.name_span)
+    return sorted(set(spans), key=lambda span: (span.line, span.column))
+
+
+def statement_at(tree: nodes.RuleFile, line: int, column: int) -> nodes.Statement | None:
+    """The statement of the indicator at ``line`` that covers (line, column)."""
+    indicator = indicator_at(tree, line)
+    if indicator is None:
+        return None
+    for statement in indicator.statements:
+        if _contains(statement.span, line, column, inclusive_end=True):
+            return statement
+    return None
+
+
+# Hover
+
+
+def _code(text: str) -> str:
+    return f"```kpi\n{text}\n```"
+
+
+def _measure_hover(measure: nodes.Measure, language: str) -> str:
+    words = _LABELS[language]
+    if measure.implicit:
+        return f"{_code(measure.name)}\n\n{words['implicit']}"
+    parts = [_code(_Printer("", language).measure(measure))]  # type: ignore[arg-type]
+    if measure.description is not None:
+        parts.append(measure.description)
+    if measure.has_range:
+        shown = f"{measure.low_text or ''}..{measure.high_text or ''}"
+    else:
+        shown = words["any"]
+    facts = [f"{words['kind']}: `{spelling(measure.kind, language)}`", f"{words['range']}: {shown}"]
+    if measure.unit is not None:
+        facts.append(f"{words['unit']}: {measure.unit}")
+    parts.append(" · ".join(facts))
+    return "\n\n".join(parts)
+
+
+def _let_hover(let: nodes.Let, indicator: Indicator | None, language: str) -> str:
+    printer = _Printer("", language)  # type: ignore[arg-type]
+    parts = [_code(f"{printer.kw('let')} {let.name} = {printer.expr(let.expr)}")]
+    values = list(_example_values(let.name, indicator, language)) if indicator is not None else []
+    if values:
+        parts.append(f"{_LABELS[language]['examples']}:\n\n" + "\n".join(values))
+    return "\n\n".join(parts)
+
+
+def _example_values(name: str, indicator: Indicator, language: str) -> Iterator[str]:
+    """``name``'s value for each example record of ``indicator``, one Markdown list line each.
+
+    Examples are read through ``getattr``: a rule file without them (or a kpirules without
+    ``Indicator.examples``) simply shows none.
+    """
+    words = _LABELS[language]
+    for example in getattr(indicator, "examples", ()) or ():
+        record = getattr(example, "record", None)
+        where = getattr(example, "line", None)
+        head = f"- {words['line']} {where}: " if where else "- "
+        if record is None:
+            continue
+        try:
+            value: Any = indicator.evaluate(record, strict=False).values.get(name)
+        except EvaluationError:
+            yield f"{head}{words['rejected']}"
+            continue
+        if value is not None:
+            yield f"{head}`{value}`"
+
+
+def _level_hover(level: nodes.Level, language: str) -> str:
+    printer = _Printer("", language)  # type: ignore[arg-type]
+    parts = [_code(printer.level(attrs.evolve(level, description=None))[0])]
+    if level.description is not None:
+        parts.append(level.description)
+    if level.is_milestone:
+        parts.append(_LABELS[language]["milestone"])
+    return "\n\n".join(parts)
+
+
+def hover_text(rules: RuleSet, line: int, column: int, language: str
+               ) -> tuple[str, nodes.Span] | None:
+    """Markdown for a hover at (line, column) and the span it is about, or None: a measure's
+    declaration, description, kind, range and unit; a ``let``'s expression and its value for each
+    example record; a level's condition and description."""
+    tree = rules.node
+    language = language if language in _LABELS else "en"
+    node = indicator_at(tree, line)
+    indicator = rules[node.id] if node is not None and node.id in rules else None
+    symbol = symbol_at(tree, line, column)
+    if symbol is not None:
+        item = declaration(symbol.indicator, symbol.name)
+        if isinstance(item, nodes.Measure):
+            return _measure_hover(item, language), symbol.span
+        if isinstance(item, nodes.Let):
+            return _let_hover(item, indicator, language), symbol.span
+        return None
+    statement = statement_at(tree, line, column)
+    if isinstance(statement, nodes.Level):
+        return _level_hover(statement, language), statement.span
+    if isinstance(statement, nodes.Measure):
+        return _measure_hover(statement, language), statement.span
+    if isinstance(statement, nodes.Let):
+        return _let_hover(statement, indicator, language), statement.span
+    return None
+
+
+# Completion
+
+
+def keyword_items(language: str) -> list[tuple[str, str]]:
+    """Every keyword as (spelling in ``language``, the English keyword), in the reference's order."""
+    return [(spelling(keyword, language), keyword) for keyword in THAI]
+
+
+def name_items(indicator: nodes.IndicatorNode) -> list[tuple[str, nodes.Measure | nodes.Let]]:
+    """The measure and ``let`` names of ``indicator`` (implicit measures included), with what
+    declares them."""
+    return [(item.name, item) for item in _items(indicator)]
+
+
+# Fixes
+
+# How a message offers a replacement for the word it points at: "did you mean `x`?" in English,
+# "หมายถึง `x` หรือไม่" in Thai, and the respelling offered for a Thai keyword written without a
+# space after it.
+_SUGGESTION = re.compile(
+    r"did you mean `(?P<a>[^`]+)`\?"
+    r"|หมายถึง `(?P<b>[^`]+)` หรือไม่"
+    r"|write a space after a keyword \(`(?P<c>[^`]+)`\)"
+    r"|โปรดเว้นวรรคหลังคำสงวน \(`(?P<d>[^`]+)`\)"
+)
+
+
+def fixes_in(message: str) -> str | None:
+    """The replacement a message suggests for the word it points at, if any.
+
+    >>> fixes_in("unknown statement `levle`: did you mean `level`?")
+    'level'
+    >>> fixes_in("ไม่รู้จักคำสั่ง `ระดบ` หมายถึง `ระดับ` หรือไม่")
+    'ระดับ'
+    >>> fixes_in("`x` is used but not declared; it is read from each record") is None
+    True
+    """
+    found = _SUGGESTION.search(message)
+    if found is None:
+        return None
+    return next(group for group in found.groups() if group is not None)
+
+
+def word_end(line: str, column: int) -> int:
+    """The column just after the word that starts at ``column`` on ``line`` (a name, a keyword or
+    a number, Thai vowels and tone marks included), or after the one character there when it is
+    not a word; ``column`` itself past the end of the line.
+
+    >>> word_end("  level 1 if ร้อยละ >= 5", 14)  # ร้อยละ: six characters from column 14
+    20
+    >>> word_end("  level 1 if x => 5", 16)
+    17
+    """
+    index = column - 1
+    if index >= len(line):
+        return column
+    end = index
+    while end < len(line) and ("a" + line[index : end + 1]).isidentifier():
+        end += 1
+    return max(end, index + 1) + 1
