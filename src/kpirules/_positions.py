@@ -30,7 +30,9 @@ def _width(char: str, encoding: str) -> int:
         return 2 if code > 0xFFFF else 1
     if encoding == "utf-8":
         return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-    return 1
+    if encoding == "utf-32":
+        return 1
+    raise ValueError(f"unknown position encoding {encoding!r}; expected one of {ENCODINGS}")
 
 
 def to_units(line: str, column: int, encoding: str = "utf-16") -> int:

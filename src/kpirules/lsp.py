@@ -76,7 +76,10 @@ class KpiServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or "utf-16")
+        """The position encoding agreed at start-up: "utf-16" unless the editor asked for
+        "utf-8" or "utf-32"."""
+        encoding = self.workspace.position_encoding
+        return str(getattr(encoding, "value", encoding) or "utf-16")
 
     def position(self, lines: list[str], line: int, column: int) -> types.Position:
         """The protocol's position of kpirules' (line, column)."""
