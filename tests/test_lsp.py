@@ -17,11 +17,11 @@ import pytest
 pytest.importorskip("pygls", reason="the language server needs pygls: pip install -e '.[dev]'")
 pytest.importorskip("pytest_asyncio", reason="these tests need pytest-asyncio: pip install -e '.[dev]'")
 
-import pytest_asyncio  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pygls.lsp.client import LanguageClient  # noqa: E402
+import pytest_asyncio
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
 
-import kpirules  # noqa: E402
+import kpirules
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
