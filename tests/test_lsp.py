@@ -541,3 +541,40 @@ async def test_close_clears_the_diagnostics(editor: Editor) -> None:
 
     params = await editor.until(cleared, "diagnostics after close")
     assert list(params.diagnostics) == []
+
+
+async def test_fix_for_a_thai_keyword_written_without_a_space(editor: Editor) -> None:
+    uri = "file:///fix-space.kpi"
+    found = await editor.open(uri, 'ตัวชี้วัด 1 "ทดสอบ"\n  ระดับ 1 ถ้าร้อยละ >= 1\n')
+    [diagnostic] = found
+    # "  ระดับ 1 " is 10 units; ถ้าร้อยละ is 9.
+    assert at(diagnostic.range) == (1, 10, 1, 19)
+    [fix] = [a for a in await code_actions(editor, uri, found)
+             if a.kind == types.CodeActionKind.QuickFix]
+    assert edits_of(fix, uri) == [((1, 10, 1, 19), "ถ้า ร้อยละ")]
+
+
+# Byte order marks and Windows line endings
+
+
+async def test_a_byte_order_mark_counts_as_a_character_on_the_first_line(editor: Editor) -> None:
+    uri = "file:///bom.kpi"
+    [diagnostic] = await editor.open(uri, '\ufeffindicator 1 "t" level 1 if x => 5\n')
+    # The mark is unit 0; `indicator 1 "t" level 1 if x ` is 29 more: `=>` is at unit 30.
+    assert at(diagnostic.range) == (0, 30, 0, 31)
+    clean = "file:///bom-clean.kpi"
+    await editor.open(clean, '\ufeffindicator 1 "t" weight 100 measure x level 1 if x >= 5\n')
+    found = await editor.client.text_document_definition_async(types.DefinitionParams(
+        editor.doc(clean), types.Position(0, 49)))  # the x of `if x`: mark + 48 units
+    assert isinstance(found, types.Location)
+    # mark (1) + `indicator 1 "t" weight 100 measure ` (35): the declared x is unit 36.
+    assert at(found.range) == (0, 36, 0, 37)
+
+
+async def test_formatting_keeps_windows_line_endings(editor: Editor) -> None:
+    uri = "file:///crlf.kpi"
+    await editor.open(uri, 'indicator 1 "t"\r\nweight 100\r\nlevel 1 if (x>=25)\r\n')
+    edits = await editor.client.text_document_formatting_async(types.DocumentFormattingParams(
+        editor.doc(uri), types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert edits is not None and len(edits) == 1
+    assert edits[0].new_text == 'indicator 1 "t"\r\n  weight 100\r\n  level 1 if x >= 25\r\n'

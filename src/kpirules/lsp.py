@@ -138,14 +138,23 @@ class KpiServer(LanguageServer):
             diagnostic = self.diagnostic("error", _code_of(error, "syntax"), error.message,
                                          lines, error.line, error.column)
             return _Analysis(text, version, language, None, [diagnostic])
+        except Exception as error:  # a bug: say so where the person is looking, and keep serving
+            _log.exception("parsing %s", uri)
+            diagnostic = self.diagnostic(
+                "error", "internal-error",
+                f"internal error in kpirules {kpirules.__version__} ({type(error).__name__}: "
+                f"{error}): please report it with this file", lines, 1, 1)
+            return _Analysis(text, version, language, None, [diagnostic])
         language = str(getattr(rules, "language", None) or language)
         self.last_good[uri] = rules
         try:
             found = _check(rules, language)
-        except KpiRulesError as error:  # the checker gave up on something: say so, do not crash
+        except Exception as error:  # a bug in the checker: keep serving, and log why
+            _log.exception("checking %s", uri)
             found = []
-            self.window_log_message(types.LogMessageParams(types.MessageType.Warning,
-                                                           f"{uri}: check stopped: {error}"))
+            self.window_log_message(types.LogMessageParams(
+                type=types.MessageType.Error,
+                message=f"{uri}: the checker stopped ({type(error).__name__}: {error})"))
         diagnostics = [self.diagnostic(d.severity, d.code, d.message, lines, d.line, d.column)
                        for d in found]
         return _Analysis(text, version, language, rules, diagnostics)
@@ -229,8 +238,7 @@ def create_server() -> KpiServer:
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
             range=ls.span_range(lines, span))
 
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION,
-                    types.CompletionOptions(trigger_characters=[" "]))
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
     def completion(ls: KpiServer, params: types.CompletionParams) -> types.CompletionList:
         uri = params.text_document.uri
         rules = ls.tree_for_completion(uri)
