@@ -117,11 +117,21 @@ def check(rules: RuleSet) -> list[Diagnostic]:
     4 warning unused-measure
     5 warning implicit-measure
     """
-    diagnostics = _weights(rules)
+    diagnostics = file_findings(rules)
     for indicator in rules:
-        diagnostics += _names(indicator)
-        diagnostics += _levels(indicator)
+        diagnostics += indicator_findings(indicator)
     return sorted(diagnostics, key=lambda d: (d.line, d.column))
+
+
+def file_findings(rules: RuleSet) -> list[Diagnostic]:
+    """The findings about the file as a whole (the weights); :func:`check` adds each indicator's."""
+    return _weights(rules)
+
+
+def indicator_findings(indicator: Indicator) -> list[Diagnostic]:
+    """The findings about one indicator. They depend on its statements alone, so an editor that
+    re-checks a file on each keystroke can keep those of the indicators that did not change."""
+    return _names(indicator) + _levels(indicator)
 
 
 # Weights

@@ -24,6 +24,7 @@ from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
+    "CheckMemo",
     "Symbol",
     "fixes_in",
     "hover_text",
@@ -255,6 +256,42 @@ def name_items(indicator: nodes.IndicatorNode) -> list[tuple[str, nodes.Measure 
     """The measure and ``let`` names of ``indicator`` (implicit measures included), with what
     declares them."""
     return [(item.name, item) for item in _items(indicator)]
+
+
+# Checking on each keystroke
+
+
+class CheckMemo:
+    """:func:`kpirules.check` for one document edited over and over, keeping each indicator's
+    findings while its text does not change.
+
+    An indicator's findings depend on its own statements alone
+    (:func:`kpirules._check.indicator_findings`), and its statements on its lines of text: the
+    same lines give the same findings, moved by as many lines as the indicator moved. So a
+    keystroke re-checks the indicator it is in and the weights of the file, and reuses the rest.
+    """
+
+    def __init__(self) -> None:
+        # (the indicator's lines, the column it starts at) → (its first line then, its findings)
+        self.known: dict[tuple[str, int], tuple[int, list[Any]]] = {}
+
+    def findings(self, rules: RuleSet, lines: list[str]) -> list[Any]:
+        """The findings of ``check(rules)`` for ``rules`` parsed from ``lines``, in the same order."""
+        from kpirules._check import file_findings, indicator_findings
+
+        found = file_findings(rules)
+        known: dict[tuple[str, int], tuple[int, list[Any]]] = {}
+        for indicator in rules:
+            span = indicator.node.span
+            key = ("\n".join(lines[span.line - 1 : span.end_line]), span.column)
+            entry = self.known.get(key) or (span.line, indicator_findings(indicator))
+            known[key] = entry
+            start, diagnostics = entry
+            shift = span.line - start
+            found += ([attrs.evolve(d, line=d.line + shift) for d in diagnostics] if shift
+                      else diagnostics)
+        self.known = known
+        return sorted(found, key=lambda d: (d.line, d.column))
 
 
 # Fixes

@@ -71,6 +71,7 @@ class KpiServer(LanguageServer):
         # in the editor is half typed and does not parse.
         self.last_good: dict[str, RuleSet] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.memos: dict[str, _editor.CheckMemo] = {}
 
     # positions
 
@@ -148,7 +149,7 @@ class KpiServer(LanguageServer):
         language = str(getattr(rules, "language", None) or language)
         self.last_good[uri] = rules
         try:
-            found = _check(rules, language)
+            found = self.check(uri, rules, lines, language)
         except Exception as error:  # a bug in the checker: keep serving, and log why
             _log.exception("checking %s", uri)
             found = []
@@ -158,6 +159,13 @@ class KpiServer(LanguageServer):
         diagnostics = [self.diagnostic(d.severity, d.code, d.message, lines, d.line, d.column)
                        for d in found]
         return _Analysis(text, version, language, rules, diagnostics)
+
+    def check(self, uri: str, rules: RuleSet, lines: list[str], language: str) -> list[Any]:
+        """The checker's findings, reusing those of the indicators that did not change."""
+        if _check_speaks(language):
+            return list(cast(Any, kpirules.check)(rules, language=language))
+        memo = self.memos.setdefault(uri, _editor.CheckMemo())
+        return memo.findings(rules, lines)
 
     def diagnostic(self, severity: str, code: str, message: str, lines: list[str], line: int,
                    column: int) -> types.Diagnostic:
@@ -196,12 +204,10 @@ def _code_of(error: Exception, default: str) -> str:
     return code if isinstance(code, str) and code else default
 
 
-def _check(rules: RuleSet, language: str) -> list[Any]:
-    """The checker's findings, in ``language`` where this kpirules' checker speaks more than one."""
-    check = cast(Any, kpirules.check)
-    if "language" in inspect.signature(check).parameters:
-        return list(check(rules, language=language))
-    return list(check(rules))
+def _check_speaks(language: str) -> bool:
+    """Whether this kpirules' checker takes a language, and ``language`` is not English (then the
+    findings come from :func:`kpirules.check` itself, in that language)."""
+    return language != "en" and "language" in inspect.signature(kpirules.check).parameters
 
 
 def create_server() -> KpiServer:
@@ -221,6 +227,7 @@ def create_server() -> KpiServer:
         uri = params.text_document.uri
         ls.analyses.pop(uri, None)
         ls.last_good.pop(uri, None)
+        ls.memos.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
