@@ -137,6 +137,8 @@ async def test_initialize_advertises_every_feature_and_utf16(editor: Editor) -> 
     assert capabilities.references_provider
     assert capabilities.document_formatting_provider
     assert capabilities.code_action_provider is not None
+    assert capabilities.rename_provider
+    assert capabilities.document_symbol_provider
     assert editor.result.server_info is not None
     assert editor.result.server_info.name == "kpirules"
 
@@ -443,6 +445,55 @@ async def test_references_of_a_let_from_a_use(editor: Editor) -> None:
     assert found is not None
     assert [at(location.range) for location in found] == [
         (4, 6, 4, 23), (5, 13, 5, 30), (6, 13, 6, 30)]
+
+
+# Rename
+
+
+async def test_rename_a_measure_everywhere_in_its_indicator(editor: Editor) -> None:
+    uri = "file:///rename.kpi"
+    await editor.open(uri, ENGLISH)
+    prepared = await editor.client.text_document_prepare_rename_async(types.PrepareRenameParams(
+        editor.doc(uri), types.Position(4, 30)))
+    assert isinstance(prepared, types.Range) and at(prepared) == (4, 26, 4, 46)
+    edit = await editor.client.text_document_rename_async(types.RenameParams(
+        editor.doc(uri), types.Position(4, 30), "ครัวเรือนที่พัฒนา"))
+    assert edit is not None and edit.changes is not None
+    assert sorted((at(e.range), e.new_text) for e in edit.changes[uri]) == [
+        ((3, 10, 3, 30), "ครัวเรือนที่พัฒนา"), ((4, 26, 4, 46), "ครัวเรือนที่พัฒนา")]
+
+
+async def test_rename_to_a_keyword_or_a_taken_name_is_refused(editor: Editor) -> None:
+    uri = "file:///rename-refused.kpi"
+    await editor.open(uri, ENGLISH)
+    for new, reason in (("level", "keyword"), ("target_households", "already declared"),
+                        ("two words", "")):
+        with pytest.raises(Exception, match=f"cannot rename to `{new}`.*{reason}"):
+            await editor.client.text_document_rename_async(types.RenameParams(
+                editor.doc(uri), types.Position(4, 30), new))
+
+
+# Outline
+
+
+async def test_document_symbols_outline_indicators_names_and_levels(editor: Editor) -> None:
+    uri = "file:///outline.kpi"
+    await editor.open(uri, ENGLISH)
+    found = await editor.client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        editor.doc(uri)))
+    assert found is not None
+    [indicator] = found
+    assert isinstance(indicator, types.DocumentSymbol)
+    assert indicator.name == "1 Poor households developed"
+    assert at(indicator.range) == (0, 0, 6, 36)
+    assert [(c.name, c.kind) for c in indicator.children or []] == [
+        ("target_households", types.SymbolKind.Variable),
+        ("developed_households", types.SymbolKind.Variable),
+        ("developed_percent", types.SymbolKind.Constant),
+        ("level 1", types.SymbolKind.EnumMember),
+        ("level 2", types.SymbolKind.EnumMember),
+    ]
+    assert at((indicator.children or [])[2].selection_range) == (4, 6, 4, 23)
 
 
 # Formatting

@@ -107,6 +107,14 @@ def _items(indicator: nodes.IndicatorNode) -> list[nodes.Measure | nodes.Let]:
     return [*indicator.measures, *indicator.lets]
 
 
+def declared(indicator: nodes.IndicatorNode) -> list[nodes.Measure | nodes.Let]:
+    """The measures and ``let`` statements written in ``indicator`` (not implicit measures), in
+    file order."""
+    items = [item for item in _items(indicator)
+             if not (isinstance(item, nodes.Measure) and item.implicit)]
+    return sorted(items, key=lambda item: (item.span.line, item.span.column))
+
+
 def declaration(indicator: nodes.IndicatorNode, name: str) -> nodes.Measure | nodes.Let | None:
     """The measure or ``let`` called ``name`` in ``indicator`` (an implicit measure too)."""
     for item in _items(indicator):
@@ -120,9 +128,7 @@ def symbol_at(tree: nodes.RuleFile, line: int, column: int) -> Symbol | None:
     indicator = indicator_at(tree, line)
     if indicator is None:
         return None
-    declared = [item for item in _items(indicator)
-                if not (isinstance(item, nodes.Measure) and item.implicit)]
-    for item in declared:
+    for item in declared(indicator):
         if _contains(item.name_span, line, column, inclusive_end=True):
             return Symbol(indicator, item.name, item.name_span)
     for name in _names_in(indicator):
@@ -242,6 +248,25 @@ def hover_text(rules: RuleSet, line: int, column: int, language: str
     if isinstance(statement, nodes.Let):
         return _let_hover(statement, indicator, language), statement.span
     return None
+
+
+def replace_spans(text: str, spans: list[nodes.Span], new: str) -> str:
+    r"""``text`` with each one-line span replaced by ``new`` (the spans do not overlap).
+
+    >>> replace_spans("let a = a1 + a\nlevel 1 if a > 0", [nodes.Span(1, 5, 1, 6),
+    ...     nodes.Span(1, 14, 1, 15), nodes.Span(2, 12, 2, 13)], "ค่า")
+    'let ค่า = a1 + ค่า\nlevel 1 if ค่า > 0'
+    """
+    lines = text.split("\n")
+    for span in sorted(spans, key=lambda s: (s.line, s.column), reverse=True):
+        line = lines[span.line - 1]
+        lines[span.line - 1] = line[: span.column - 1] + new + line[span.end_column - 1 :]
+    return "\n".join(lines)
+
+
+def keyword(english: str, language: str) -> str:
+    """``english`` as the file's language spells it."""
+    return spelling(english, language)
 
 
 # Completion

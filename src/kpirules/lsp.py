@@ -10,7 +10,8 @@ Helix):
   ``let``'s expression and its value for the indicator's example records;
 - completion of keywords (spelt in the file's language) and of the indicator's measure and ``let``
   names;
-- go to definition and find references for measures and ``let`` names;
+- go to definition, find references and rename for measures and ``let`` names; an outline of
+  indicators, names and levels;
 - formatting (:func:`kpirules.format`);
 - code actions: the "did you mean" fix of a diagnostic, and every keyword rewritten in Thai or in
   English.
@@ -32,6 +33,7 @@ from typing import Any, cast
 
 import attrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 import kpirules
@@ -298,6 +300,63 @@ def create_server() -> KpiServer:
         lines = analysis.text.split("\n")
         return [types.Location(uri, ls.span_range(lines, span))
                 for span in _editor.references(symbol, params.context.include_declaration)]
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(ls: KpiServer, params: types.PrepareRenameParams) -> types.Range | None:
+        found = symbol_at(ls, params.text_document.uri, params.position)
+        if found is None:
+            return None
+        analysis, symbol = found
+        return ls.span_range(analysis.text.split("\n"), symbol.span)
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    def rename(ls: KpiServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        uri = params.text_document.uri
+        found = symbol_at(ls, uri, params.position)
+        if found is None:
+            return None
+        analysis, symbol = found
+        spans = _editor.references(symbol)
+        # The new name must make a file that still loads (a name, not a keyword, not one the
+        # indicator already has): the parser is asked, rather than its rules written again here.
+        renamed = _editor.replace_spans(analysis.text, spans, params.new_name)
+        try:
+            kpirules.parse(renamed, source=uri)
+        except ParseError as error:
+            raise JsonRpcException(f"cannot rename to `{params.new_name}`: {error.message}",
+                                   code=types.LSPErrorCodes.RequestFailed) from None
+        lines = analysis.text.split("\n")
+        return types.WorkspaceEdit(changes={uri: [
+            types.TextEdit(ls.span_range(lines, span), params.new_name) for span in spans]})
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: KpiServer, params: types.DocumentSymbolParams
+                        ) -> list[types.DocumentSymbol] | None:
+        analysis = ls.analyse(params.text_document.uri)
+        if analysis.rules is None:
+            return None
+        lines = analysis.text.split("\n")
+        outline = []
+        for indicator in analysis.rules.node.indicators:
+            children = []
+            for item in _editor.declared(indicator):
+                kind = (types.SymbolKind.Variable if isinstance(item, nodes.Measure)
+                        else types.SymbolKind.Constant)
+                children.append(types.DocumentSymbol(
+                    name=item.name, kind=kind, range=ls.span_range(lines, item.span),
+                    selection_range=ls.span_range(lines, item.name_span),
+                    detail=getattr(item, "description", None)))
+            for level in indicator.levels:
+                children.append(types.DocumentSymbol(
+                    name=f"{_editor.keyword('level', analysis.language)} {level.number}",
+                    kind=types.SymbolKind.EnumMember, range=ls.span_range(lines, level.span),
+                    selection_range=ls.span_range(lines, level.span), detail=level.description))
+            whole = ls.span_range(lines, indicator.span)
+            outline.append(types.DocumentSymbol(
+                name=f"{indicator.id_text} {indicator.title}", kind=types.SymbolKind.Module,
+                range=whole, selection_range=whole, detail=indicator.strategy,
+                children=children))
+        return outline
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
     def formatting(ls: KpiServer, params: types.DocumentFormattingParams
