@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -159,7 +160,9 @@ async def test_syntax_error_is_one_diagnostic_at_its_word(editor: Editor) -> Non
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     assert diagnostic.source == "kpirules"
     assert "`=>` is not an operator" in diagnostic.message
-    assert diagnostic.code is not None
+    # A stable kebab-case code (`syntax` for a parse error that has no code of its own yet).
+    assert isinstance(diagnostic.code, str)
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", diagnostic.code)
 
 
 async def test_checker_findings_have_codes_severities_and_ranges(editor: Editor) -> None:
@@ -313,6 +316,17 @@ async def test_hover_on_a_level_shows_its_description(editor: Editor) -> None:
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "at least 25 percent" in hover.contents.value
     assert "level 1 if developed_percent >= 25" in hover.contents.value
+
+
+async def test_hover_on_a_milestone_level(editor: Editor) -> None:
+    uri = "file:///hover-milestone.kpi"
+    await editor.open(uri, 'ตัวชี้วัด 2 "แผน"\n  ระดับ 1 ขั้นสำเร็จ "มีฐานข้อมูล"\n')
+    hover = await editor.client.text_document_hover_async(types.HoverParams(
+        editor.doc(uri), types.Position(1, 10)))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "ระดับ 1 ขั้นสำเร็จ" in hover.contents.value
+    assert "มีฐานข้อมูล" in hover.contents.value
+    assert "ผ่านเมื่อระเบียนรายงานว่าทำสำเร็จ" in hover.contents.value
 
 
 async def test_hover_in_a_thai_file_speaks_thai(editor: Editor) -> None:
@@ -548,6 +562,7 @@ async def test_did_you_mean_fix_for_a_thai_keyword(editor: Editor) -> None:
     [fix] = [a for a in await code_actions(editor, uri, found)
              if a.kind == types.CodeActionKind.QuickFix]
     assert edits_of(fix, uri) == [((1, 2, 1, 6), "ระดับ")]
+    assert fix.title == "แก้เป็น `ระดับ`"  # in the file's language
 
 
 async def test_did_you_mean_fix_renames_every_use_of_a_misspelt_name(editor: Editor) -> None:
@@ -584,6 +599,8 @@ async def test_convert_keywords_to_thai_and_back(editor: Editor) -> None:
     await editor.open(other, thai)
     [back] = [a for a in await code_actions(editor, other, [])
               if a.kind == types.CodeActionKind.RefactorRewrite]
+    assert convert.title == "Write every keyword in Thai"
+    assert back.title == "เขียนคำสงวนทุกคำเป็นภาษาอังกฤษ"
     assert edits_of(back, other) == [((0, 0, 3, 0), english)]
 
 

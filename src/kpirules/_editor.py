@@ -19,6 +19,7 @@ import attrs
 from kpirules import nodes
 from kpirules._format import _Printer
 from kpirules._keywords import THAI, spelling
+from kpirules._messages import text
 from kpirules._semantics import walk
 from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet
@@ -35,33 +36,6 @@ __all__ = [
     "symbol_at",
     "word_end",
 ]
-
-# The few words a hover needs besides keywords, in each language the files are written in.
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "kind": "kind",
-        "range": "range",
-        "unit": "unit",
-        "any": "any value",
-        "implicit": "not declared: each record gives it as a number",
-        "examples": "On the examples",
-        "line": "line",
-        "rejected": "rejected",
-        "milestone": "reported done by the record",
-    },
-    "th": {
-        "kind": "ชนิด",
-        "range": "ช่วง",
-        "unit": "หน่วย",
-        "any": "ค่าใดก็ได้",
-        "implicit": "ยังไม่ได้ประกาศ: แต่ละระเบียนให้ค่าเป็นตัวเลข",
-        "examples": "ค่าในตัวอย่าง",
-        "line": "บรรทัด",
-        "rejected": "ถูกปฏิเสธ",
-        "milestone": "ระเบียนรายงานว่าสำเร็จ",
-    },
-}
-
 
 @attrs.frozen
 class Symbol:
@@ -165,19 +139,19 @@ def _code(text: str) -> str:
 
 
 def _measure_hover(measure: nodes.Measure, language: str) -> str:
-    words = _LABELS[language]
     if measure.implicit:
-        return f"{_code(measure.name)}\n\n{words['implicit']}"
+        return f"{_code(measure.name)}\n\n{text('lsp-implicit', language)}"
     parts = [_code(_Printer("", language).measure(measure))]  # type: ignore[arg-type]
     if measure.description is not None:
         parts.append(measure.description)
     if measure.has_range:
         shown = f"{measure.low_text or ''}..{measure.high_text or ''}"
     else:
-        shown = words["any"]
-    facts = [f"{words['kind']}: `{spelling(measure.kind, language)}`", f"{words['range']}: {shown}"]
+        shown = text("lsp-any-value", language)
+    facts = [f"{text('lsp-kind', language)}: `{spelling(measure.kind, language)}`",
+             f"{text('lsp-range', language)}: {shown}"]
     if measure.unit is not None:
-        facts.append(f"{words['unit']}: {measure.unit}")
+        facts.append(f"{text('lsp-unit', language)}: {measure.unit}")
     parts.append(" · ".join(facts))
     return "\n\n".join(parts)
 
@@ -187,7 +161,7 @@ def _let_hover(let: nodes.Let, indicator: Indicator | None, language: str) -> st
     parts = [_code(f"{printer.kw('let')} {let.name} = {printer.expr(let.expr)}")]
     values = list(_example_values(let.name, indicator, language)) if indicator is not None else []
     if values:
-        parts.append(f"{_LABELS[language]['examples']}:\n\n" + "\n".join(values))
+        parts.append(f"{text('lsp-examples', language)}:\n\n" + "\n".join(values))
     return "\n\n".join(parts)
 
 
@@ -197,17 +171,16 @@ def _example_values(name: str, indicator: Indicator, language: str) -> Iterator[
     Examples are read through ``getattr``: a rule file without them (or a kpirules without
     ``Indicator.examples``) simply shows none.
     """
-    words = _LABELS[language]
     for example in getattr(indicator, "examples", ()) or ():
         record = getattr(example, "record", None)
         where = getattr(example, "line", None)
-        head = f"- {words['line']} {where}: " if where else "- "
+        head = f"- {text('lsp-example-line', language, line=where)}: " if where else "- "
         if record is None:
             continue
         try:
             value: Any = indicator.evaluate(record, strict=False).values.get(name)
         except EvaluationError:
-            yield f"{head}{words['rejected']}"
+            yield f"{head}{text('lsp-rejected', language)}"
             continue
         if value is not None:
             yield f"{head}`{value}`"
@@ -219,7 +192,7 @@ def _level_hover(level: nodes.Level, language: str) -> str:
     if level.description is not None:
         parts.append(level.description)
     if level.is_milestone:
-        parts.append(_LABELS[language]["milestone"])
+        parts.append(text("lsp-milestone", language))
     return "\n\n".join(parts)
 
 
@@ -229,7 +202,7 @@ def hover_text(rules: RuleSet, line: int, column: int, language: str
     declaration, description, kind, range and unit; a ``let``'s expression and its value for each
     example record; a level's condition and description."""
     tree = rules.node
-    language = language if language in _LABELS else "en"
+    language = language if language == "th" else "en"
     node = indicator_at(tree, line)
     indicator = rules[node.id] if node is not None and node.id in rules else None
     symbol = symbol_at(tree, line, column)

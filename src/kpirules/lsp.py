@@ -37,7 +37,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 import kpirules
-from kpirules import _editor, nodes
+from kpirules import _editor, _messages, nodes
 from kpirules._parser import keyword_language
 from kpirules._positions import to_column, to_units
 from kpirules.errors import KpiRulesError, ParseError
@@ -138,17 +138,17 @@ class KpiServer(LanguageServer):
         try:
             rules = kpirules.parse(text, source=uri)
         except ParseError as error:
-            diagnostic = self.diagnostic("error", _code_of(error, "syntax"), error.message,
+            diagnostic = self.diagnostic("error", _code_of(error), error.message,
                                          lines, error.line, error.column)
             return _Analysis(text, version, language, None, [diagnostic])
         except Exception as error:  # a bug: say so where the person is looking, and keep serving
             _log.exception("parsing %s", uri)
             diagnostic = self.diagnostic(
                 "error", "internal-error",
-                f"internal error in kpirules {kpirules.__version__} ({type(error).__name__}: "
-                f"{error}): please report it with this file", lines, 1, 1)
+                _messages.text("lsp-internal-error", language, version=kpirules.__version__,
+                     error=f"{type(error).__name__}: {error}"), lines, 1, 1)
             return _Analysis(text, version, language, None, [diagnostic])
-        language = str(getattr(rules, "language", None) or language)
+        language = rules.language
         self.last_good[uri] = rules
         try:
             found = self.check(uri, rules, lines, language)
@@ -200,10 +200,10 @@ class KpiServer(LanguageServer):
         return analysis.rules or self.last_good.get(uri)
 
 
-def _code_of(error: Exception, default: str) -> str:
-    """The error's stable code where this kpirules gives errors one."""
-    code = getattr(error, "code", None)
-    return code if isinstance(code, str) and code else default
+def _code_of(error: ParseError) -> str:
+    """The error's stable code; ``syntax`` (as ``kpirules check --format json`` says) for an
+    error that has no code of its own yet."""
+    return "syntax" if error.code == "error" else error.code
 
 
 def _check_speaks(language: str) -> bool:
@@ -323,8 +323,9 @@ def create_server() -> KpiServer:
         try:
             kpirules.parse(renamed, source=uri)
         except ParseError as error:
-            raise JsonRpcException(f"cannot rename to `{params.new_name}`: {error.message}",
-                                   code=types.LSPErrorCodes.RequestFailed) from None
+            refused = _messages.text("lsp-rename-refused", analysis.language, name=params.new_name,
+                           reason=error.message)
+            raise JsonRpcException(refused, code=types.LSPErrorCodes.RequestFailed) from None
         lines = analysis.text.split("\n")
         return types.WorkspaceEdit(changes={uri: [
             types.TextEdit(ls.span_range(lines, span), params.new_name) for span in spans]})
@@ -374,10 +375,8 @@ def create_server() -> KpiServer:
             target = "en" if analysis.language == "th" else "th"
             edits = _rewrite(ls, uri, target)
             if edits:
-                title = ("Write every keyword in English (แปลงคำสงวนเป็นภาษาอังกฤษ)" if target == "en"
-                         else "Write every keyword in Thai (แปลงคำสงวนเป็นภาษาไทย)")
                 actions.append(types.CodeAction(
-                    title=title, kind=_CONVERT,
+                    title=_messages.text(f"lsp-keywords-{target}", analysis.language), kind=_CONVERT,
                     edit=types.WorkspaceEdit(changes={uri: edits})))
         return actions
 
@@ -424,7 +423,7 @@ def _fixes(ls: KpiServer, uri: str, analysis: _Analysis, diagnostic: types.Diagn
         if symbol is not None:
             ranges = [ls.span_range(lines, span) for span in _editor.references(symbol)]
     return [types.CodeAction(
-        title=f"Change to `{fix}` (แก้เป็น `{fix}`)",
+        title=_messages.text("lsp-fix", analysis.language, name=fix),
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
         is_preferred=True,
