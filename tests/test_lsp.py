@@ -81,7 +81,7 @@ class Editor:
         return types.TextDocumentIdentifier(uri=uri)
 
 
-async def start(encodings: list[str] | None = None) -> Editor:
+async def start(encodings: list[str] | None = None, command: list[str] | None = None) -> Editor:
     client = LanguageClient("kpirules-tests", "1")
     editor = Editor(client)
 
@@ -89,7 +89,7 @@ async def start(encodings: list[str] | None = None) -> Editor:
     def published(params: types.PublishDiagnosticsParams) -> None:
         editor.published.append(params)
 
-    await client.start_io(sys.executable, "-m", "kpirules", "lsp")
+    await client.start_io(*(command or [sys.executable, "-m", "kpirules", "lsp"]))
     general = types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None
     editor.result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
         capabilities=types.ClientCapabilities(general=general))), _TIMEOUT)
@@ -220,6 +220,32 @@ async def test_utf32_when_the_client_asks_for_it() -> None:
         [diagnostic] = await session.open("file:///utf32.kpi", 'ตัวชี้วัด 1 "t"\n' + text)
         # In UTF-32 every character is one unit: 32 characters before ชนิดผิด.
         assert at(diagnostic.range) == (1, 32, 1, 39)
+    finally:
+        await stop(session)
+
+
+# A bug in kpirules (here: parse made to fail as no rule file can) is said where the person looks,
+# and the server goes on serving.
+BROKEN_PARSE = """
+import kpirules, kpirules.cli
+
+def broken(text, *args, **kwargs):
+    raise ZeroDivisionError("as a bug would")
+
+kpirules.parse = broken
+kpirules.cli.main(["lsp"])
+"""
+
+
+async def test_an_internal_error_becomes_a_diagnostic_and_the_server_goes_on() -> None:
+    session = await start(command=[sys.executable, "-c", BROKEN_PARSE])
+    try:
+        [diagnostic] = await session.open("file:///bug.kpi", 'indicator 1 "t"\n')
+        assert diagnostic.code == "internal-error"
+        assert "ZeroDivisionError: as a bug would" in diagnostic.message
+        assert at(diagnostic.range) == (0, 0, 0, 9)  # `indicator`
+        thai = await session.open("file:///bug-th.kpi", 'ตัวชี้วัด 1 "t"\n')
+        assert thai[0].message.startswith("เกิดข้อผิดพลาดภายในของ kpirules")
     finally:
         await stop(session)
 

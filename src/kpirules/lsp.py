@@ -143,10 +143,9 @@ class KpiServer(LanguageServer):
             return _Analysis(text, version, language, None, [diagnostic])
         except Exception as error:  # a bug: say so where the person is looking, and keep serving
             _log.exception("parsing %s", uri)
-            diagnostic = self.diagnostic(
-                "error", "internal-error",
-                _messages.text("lsp-internal-error", language, version=kpirules.__version__,
-                     error=f"{type(error).__name__}: {error}"), lines, 1, 1)
+            said = _messages.text("lsp-internal-error", language, version=kpirules.__version__,
+                                  error=f"{type(error).__name__}: {error}")
+            diagnostic = self.diagnostic("error", "internal-error", said, lines, 1, 1)
             return _Analysis(text, version, language, None, [diagnostic])
         language = rules.language
         self.last_good[uri] = rules
