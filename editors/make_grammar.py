@@ -26,7 +26,8 @@ from kpirules._keywords import NAME_END, THAI  # noqa: E402
 GRAMMAR = Path(__file__).resolve().parent / "vscode" / "syntaxes" / "kpi.tmLanguage.json"
 
 # The TextMate scope of each keyword, by its English spelling; any other keyword (one added to the
-# table later included) is `keyword.other.kpi`.
+# table later included) is `keyword.other.kpi`. A name here that the table does not have (yet) is
+# not used.
 SCOPES = {
     "catalogue": "keyword.declaration",
     "indicator": "keyword.declaration",
@@ -41,6 +42,10 @@ SCOPES = {
     "ordered": "constant.language",
     "highest": "constant.language",
     "interpolate": "constant.language",
+    "example": "keyword.declaration",
+    "rejected": "constant.language",
+    "true": "constant.language",
+    "false": "constant.language",
     "and": "keyword.operator.logical",
     "or": "keyword.operator.logical",
     "not": "keyword.operator.logical",

@@ -536,6 +536,27 @@ async def test_document_symbols_outline_indicators_names_and_levels(editor: Edit
     assert at((indicator.children or [])[2].selection_range) == (4, 6, 4, 23)
 
 
+async def test_references_and_rename_reach_the_names_in_examples(editor: Editor) -> None:
+    if not hasattr(kpirules.Indicator, "examples"):
+        pytest.skip("this kpirules has no examples in rule files (Indicator.examples) yet")
+    uri = "file:///rename-examples.kpi"
+    text = ENGLISH + "  example level 2: target_households = 400, developed_households = 230\n"
+    await editor.open(uri, text)
+    # Line 7: "  example level 2: " is 19 units, target_households 17, " = 400, " 8:
+    # developed_households starts at unit 44 and ends at 64.
+    found = await editor.client.text_document_references_async(types.ReferenceParams(
+        context=types.ReferenceContext(include_declaration=True),
+        text_document=editor.doc(uri), position=types.Position(7, 46)))
+    assert found is not None
+    assert [at(location.range) for location in found] == [
+        (3, 10, 3, 30), (4, 26, 4, 46), (7, 44, 7, 64)]
+    edit = await editor.client.text_document_rename_async(types.RenameParams(
+        editor.doc(uri), types.Position(2, 12), "households"))
+    assert edit is not None and edit.changes is not None
+    assert sorted(at(e.range) for e in edit.changes[uri]) == [
+        (2, 10, 2, 27), (4, 49, 4, 66), (7, 19, 7, 36)]
+
+
 # Formatting
 
 

@@ -66,14 +66,20 @@ def indicator_at(tree: nodes.RuleFile, line: int) -> nodes.IndicatorNode | None:
     return found
 
 
-def _names_in(indicator: nodes.IndicatorNode) -> Iterator[nodes.Name]:
-    """Every name an expression of ``indicator`` reads, in file order."""
+def _uses(indicator: nodes.IndicatorNode) -> Iterator[tuple[str, nodes.Span]]:
+    """Every place ``indicator`` reads a name, in file order: the names in its expressions, then
+    the names its example records give values to (read through ``getattr``, for a kpirules with
+    examples in rule files)."""
     exprs = [let.expr for let in indicator.lets]
     exprs += [level.condition for level in indicator.levels if level.condition is not None]
     for expr in exprs:
         for part in walk(expr):
             if isinstance(part, nodes.Name):
-                yield part
+                yield part.name, part.span
+    for example in getattr(indicator, "examples", ()) or ():
+        values = getattr(example, "values", ())
+        for (name, _), span in zip(values, getattr(example, "value_spans", ())):
+            yield name, span
 
 
 def _items(indicator: nodes.IndicatorNode) -> list[nodes.Measure | nodes.Let]:
@@ -105,15 +111,15 @@ def symbol_at(tree: nodes.RuleFile, line: int, column: int) -> Symbol | None:
     for item in declared(indicator):
         if _contains(item.name_span, line, column, inclusive_end=True):
             return Symbol(indicator, item.name, item.name_span)
-    for name in _names_in(indicator):
-        if _contains(name.span, line, column, inclusive_end=True):
-            return Symbol(indicator, name.name, name.span)
+    for name, span in _uses(indicator):
+        if _contains(span, line, column, inclusive_end=True):
+            return Symbol(indicator, name, span)
     return None
 
 
 def references(symbol: Symbol, include_declaration: bool = True) -> list[nodes.Span]:
     """Where ``symbol``'s name is declared and used in its indicator, in file order."""
-    spans = [name.span for name in _names_in(symbol.indicator) if name.name == symbol.name]
+    spans = [span for name, span in _uses(symbol.indicator) if name == symbol.name]
     item = declaration(symbol.indicator, symbol.name)
     if include_declaration and item is not None and item.name_span not in spans:
         spans.append(item.name_span)
