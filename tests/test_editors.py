@@ -9,8 +9,11 @@ top-level patterns wins, the first listed on a tie, as in a TextMate tokenizer.
 from __future__ import annotations
 
 import json
+import os
 import re
 import runpy
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +120,33 @@ def test_every_keyword_in_both_spellings_is_a_keyword(grammar: dict[str, Any], e
         [(text, scope)] = tokens(grammar, word)
         assert text == word
         assert scope.startswith(("keyword.", "storage.type.", "constant.language.")), (word, scope)
+
+
+LINES = [
+    '  level 3 if developed_percent >= 55 "ร้อยละ 55"  # note',
+    "  ระดับ ๓ ถ้า ร้อยละ >= 55 และ ไม่ ธง",
+    "integer ระดับ3 ถ้าร้อยละ x2 (a+b)*2/3-1 != 1_000.5",
+    'measure p number in 0..100 unit "a \\"b\\" \\q"',
+    '"an unclosed string',
+    " ".join(f"{english} {thai}" for english, thai in THAI.items()),
+]
+
+
+def test_vscode_tokenises_as_the_scanner_here(grammar: dict[str, Any]) -> None:
+    """The grammar in VS Code's own engine (vscode-textmate, Oniguruma) gives the tokens the
+    scanner above gives: the patterns mean the same in both."""
+    folder = EDITORS / "vscode"
+    if shutil.which("node") is None or not (folder / "node_modules" / "vscode-textmate").is_dir():
+        message = "VS Code's tokenizer is not installed: cd editors/vscode && npm install"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    run = subprocess.run(["node", str(folder / "test" / "tokenize.js"), str(GRAMMAR_FILE)],
+                         input="\n".join(LINES), capture_output=True, text=True, timeout=120,
+                         check=False, encoding="utf-8")
+    assert run.returncode == 0, run.stderr
+    expected = [[text, scope] for line in LINES for text, scope in tokens(grammar, line)]
+    assert json.loads(run.stdout) == expected
 
 
 def test_the_vscode_extension_starts_kpirules_lsp_for_kpi_files() -> None:
