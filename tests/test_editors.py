@@ -3,7 +3,8 @@ extension starts ``kpirules lsp`` for ``.kpi`` files.
 
 The grammar is tried with a small TextMate-style scanner over Python's ``re`` (the generator keeps
 its patterns to what Oniguruma and ``re`` read alike): at each place the earliest match of the
-top-level patterns wins, the first listed on a tie, as in a TextMate tokenizer.
+top-level patterns wins, the first listed on a tie, as in a TextMate tokenizer; and once with VS
+Code's own engine (``editors/vscode/test/tokenize.js``), which must give the same tokens.
 """
 
 from __future__ import annotations
