@@ -224,6 +224,16 @@ async def test_utf32_when_the_client_asks_for_it() -> None:
         await stop(session)
 
 
+async def test_lang_makes_every_file_speak_that_language() -> None:
+    session = await start(command=[sys.executable, "-m", "kpirules", "lsp", "--lang", "en"])
+    try:
+        [diagnostic] = await session.open("file:///lang.kpi",
+                                          'ตัวชี้วัด 1 "ทดสอบ"\n  ระดบ 1 ถ้า x >= 1\n')
+        assert diagnostic.message.startswith("unknown statement `ระดบ`")
+    finally:
+        await stop(session)
+
+
 # A bug in kpirules (here: parse made to fail as no rule file can) is said where the person looks,
 # and the server goes on serving.
 BROKEN_PARSE = """

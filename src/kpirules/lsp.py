@@ -66,8 +66,10 @@ class _Analysis:
 class KpiServer(LanguageServer):
     """The server: a pygls :class:`LanguageServer` plus the latest analysis of each document."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         super().__init__("kpirules", kpirules.__version__)
+        # The language chosen for every file (``--lang``), or None for each file's own.
+        self.fixed = language
         self.analyses: dict[str, _Analysis] = {}
         # The last tree that parsed, per document: completion still offers names while the text
         # in the editor is half typed and does not parse.
@@ -134,9 +136,9 @@ class KpiServer(LanguageServer):
 
     def diagnose(self, uri: str, text: str, version: int | None) -> _Analysis:
         lines = text.split("\n")
-        language = keyword_language(text)
+        language = self.fixed or keyword_language(text)
         try:
-            rules = kpirules.parse(text, source=uri)
+            rules = kpirules.parse(text, source=uri, language=self.fixed)
         except ParseError as error:
             diagnostic = self.diagnostic("error", _code_of(error), error.message,
                                          lines, error.line, error.column)
@@ -211,9 +213,10 @@ def _check_speaks(language: str) -> bool:
     return language != "en" and "language" in inspect.signature(kpirules.check).parameters
 
 
-def create_server() -> KpiServer:
-    """A server with every feature registered, not yet started."""
-    server = KpiServer()
+def create_server(language: str | None = None) -> KpiServer:
+    """A server with every feature registered, not yet started; ``language`` ("en" or "th")
+    for every file's messages, or None for each file's own."""
+    server = KpiServer(language)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: KpiServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -429,6 +432,7 @@ def _fixes(ls: KpiServer, uri: str, analysis: _Analysis, diagnostic: types.Diagn
         edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(r, fix) for r in ranges]}))]
 
 
-def serve() -> None:
-    """Run the server on standard input and output until the editor shuts it down."""
-    create_server().start_io()
+def serve(language: str | None = None) -> None:
+    """Run the server on standard input and output until the editor shuts it down (``language``
+    as for :func:`create_server`)."""
+    create_server(language).start_io()
