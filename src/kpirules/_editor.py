@@ -19,23 +19,30 @@ import attrs
 from kpirules import nodes
 from kpirules._format import _Printer
 from kpirules._keywords import THAI, spelling
-from kpirules._messages import text
+from kpirules._messages import Keyword, text
 from kpirules._semantics import walk
-from kpirules.errors import EvaluationError
+from kpirules.errors import EvaluationError, ParseError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
     "CheckMemo",
     "Symbol",
+    "declaration",
+    "declared",
+    "error_fix",
     "fixes_in",
     "hover_text",
     "indicator_at",
+    "keyword",
     "keyword_items",
     "name_items",
     "references",
+    "replace_spans",
+    "statement_at",
     "symbol_at",
     "word_end",
 ]
+
 
 @attrs.frozen
 class Symbol:
@@ -300,15 +307,23 @@ class CheckMemo:
 
 # Fixes
 
-# How a message offers a replacement for the word it points at: "did you mean `x`?" in English,
-# "หมายถึง `x` หรือไม่" in Thai, and the respelling offered for a Thai keyword written without a
-# space after it.
-_SUGGESTION = re.compile(
-    r"did you mean `(?P<a>[^`]+)`\?"
-    r"|หมายถึง `(?P<b>[^`]+)` หรือไม่"
-    r"|write a space after a keyword \(`(?P<c>[^`]+)`\)"
-    r"|โปรดเว้นวรรคหลังคำสงวน \(`(?P<d>[^`]+)`\)"
-)
+def error_fix(error: ParseError) -> str | None:
+    """The replacement a parse error suggests for the word it points at, read from the parts of
+    its message: the keyword a misspelt statement meant (spelt as the message spells it), or a
+    Thai keyword with the space it needs before the name that follows it."""
+    parts = error.parts
+    keyword = parts.get("keyword")
+    if error.code == "misspelt-keyword" and isinstance(keyword, Keyword):
+        return spelling(keyword.name, error.language)
+    if error.code == "keyword-needs-space" and isinstance(parts.get("example"), str):
+        return str(parts["example"])
+    return fixes_in(error.message)
+
+
+# How a checker's message (text, not yet a message of the catalogue with parts) offers a
+# replacement for the word it points at: "did you mean `x`?" in English, "หมายถึง `x` หรือไม่" in
+# Thai.
+_SUGGESTION = re.compile(r"did you mean `(?P<a>[^`]+)`\?|หมายถึง `(?P<b>[^`]+)` หรือไม่")
 
 
 def fixes_in(message: str) -> str | None:

@@ -141,7 +141,7 @@ class KpiServer(LanguageServer):
             rules = kpirules.parse(text, source=uri, language=self.fixed)
         except ParseError as error:
             diagnostic = self.diagnostic("error", _code_of(error), error.message,
-                                         lines, error.line, error.column)
+                                         lines, error.line, error.column, _editor.error_fix(error))
             return _Analysis(text, version, language, None, [diagnostic])
         except Exception as error:  # a bug: say so where the person is looking, and keep serving
             _log.exception("parsing %s", uri)
@@ -159,8 +159,8 @@ class KpiServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(
                 type=types.MessageType.Error,
                 message=f"{uri}: the checker stopped ({type(error).__name__}: {error})"))
-        diagnostics = [self.diagnostic(d.severity, d.code, d.message, lines, d.line, d.column)
-                       for d in found]
+        diagnostics = [self.diagnostic(d.severity, d.code, d.message, lines, d.line, d.column,
+                                       _editor.fixes_in(d.message)) for d in found]
         return _Analysis(text, version, language, rules, diagnostics)
 
     def check(self, uri: str, rules: RuleSet, lines: list[str], language: str) -> list[Any]:
@@ -171,8 +171,9 @@ class KpiServer(LanguageServer):
         return memo.findings(rules, lines)
 
     def diagnostic(self, severity: str, code: str, message: str, lines: list[str], line: int,
-                   column: int) -> types.Diagnostic:
-        fix = _editor.fixes_in(message)
+                   column: int, fix: str | None = None) -> types.Diagnostic:
+        """One of our diagnostics; ``fix`` is the word a "did you mean" code action puts in place of
+        the one the diagnostic points at."""
         return types.Diagnostic(
             range=self.word_range(lines, line, column),
             message=message,
