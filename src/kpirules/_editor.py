@@ -151,12 +151,22 @@ def _code(text: str) -> str:
     return f"```kpi\n{text}\n```"
 
 
+def _plain(words: str) -> str:
+    r"""``words`` (a description or a unit from the rule file) as Markdown that shows them as
+    written: every ASCII punctuation mark that Markdown could read as formatting is escaped.
+
+    >>> print(_plain("ร้อยละ *ของ* weight_total [GVH] <5>"))
+    ร้อยละ \*ของ\* weight\_total \[GVH\] \<5\>
+    """
+    return re.sub(r"([\\`*_{}\[\]<>()#+\-.!|~])", r"\\\1", words)
+
+
 def _measure_hover(measure: nodes.Measure, language: str) -> str:
     if measure.implicit:
         return f"{_code(measure.name)}\n\n{text('lsp-implicit', language)}"
     parts = [_code(_Printer("", language).measure(measure))]  # type: ignore[arg-type]
     if measure.description is not None:
-        parts.append(measure.description)
+        parts.append(_plain(measure.description))
     if measure.has_range:
         shown = f"{measure.low_text or ''}..{measure.high_text or ''}"
     else:
@@ -164,7 +174,7 @@ def _measure_hover(measure: nodes.Measure, language: str) -> str:
     facts = [f"{text('lsp-kind', language)}: `{spelling(measure.kind, language)}`",
              f"{text('lsp-range', language)}: {shown}"]
     if measure.unit is not None:
-        facts.append(f"{text('lsp-unit', language)}: {measure.unit}")
+        facts.append(f"{text('lsp-unit', language)}: {_plain(measure.unit)}")
     parts.append(" · ".join(facts))
     return "\n\n".join(parts)
 
@@ -203,7 +213,7 @@ def _level_hover(level: nodes.Level, language: str) -> str:
     printer = _Printer("", language)  # type: ignore[arg-type]
     parts = [_code(printer.level(attrs.evolve(level, description=None))[0])]
     if level.description is not None:
-        parts.append(level.description)
+        parts.append(_plain(level.description))
     if level.is_milestone:
         parts.append(text("lsp-milestone", language))
     return "\n\n".join(parts)
