@@ -207,6 +207,7 @@ async def test_thai_name_warning_lands_on_the_name(editor: Editor) -> None:
     assert len(implicit) == 1
     # "  ระดับ 1 ถ้า " is 2 + 5 + 1 + 1 + 1 + 3 + 1 = 14 units; ร้อยลา is 6.
     assert at(implicit[0].range) == (2, 14, 2, 20)
+    assert implicit[0].message.startswith("มีการใช้ `ร้อยลา` โดยไม่ได้ประกาศไว้")  # the file's language
 
 
 async def test_utf32_when_the_client_asks_for_it() -> None:

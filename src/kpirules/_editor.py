@@ -17,11 +17,12 @@ from typing import Any
 import attrs
 
 from kpirules import nodes
+from kpirules._check import Diagnostic
 from kpirules._format import _Printer
 from kpirules._keywords import THAI, spelling
-from kpirules._messages import Keyword, text
+from kpirules._messages import Keyword, Message, check_language, text
 from kpirules._semantics import walk
-from kpirules.errors import EvaluationError, ParseError
+from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
@@ -29,8 +30,7 @@ __all__ = [
     "Symbol",
     "declaration",
     "declared",
-    "error_fix",
-    "fixes_in",
+    "fix_of",
     "hover_text",
     "indicator_at",
     "keyword",
@@ -290,14 +290,16 @@ class CheckMemo:
     (:func:`kpirules._check.indicator_findings`), and its statements on its lines of text: the
     same lines give the same findings, moved by as many lines as the indicator moved. So a
     keystroke re-checks the indicator it is in and the weights of the file, and reuses the rest.
+    Findings are kept before they are put into words, so the memo serves either language.
     """
 
     def __init__(self) -> None:
         # (the indicator's lines, the column it starts at) → (its first line then, its findings)
         self.known: dict[tuple[str, int], tuple[int, list[Any]]] = {}
 
-    def findings(self, rules: RuleSet, lines: list[str]) -> list[Any]:
-        """The findings of ``check(rules)`` for ``rules`` parsed from ``lines``, in the same order."""
+    def findings(self, rules: RuleSet, lines: list[str], language: str | None = None
+                 ) -> list[Diagnostic]:
+        """``check(rules, language)`` for ``rules`` parsed from ``lines``, in the same order."""
         from kpirules._check import file_findings, indicator_findings
 
         found = file_findings(rules)
@@ -307,49 +309,43 @@ class CheckMemo:
             key = ("\n".join(lines[span.line - 1 : span.end_line]), span.column)
             entry = self.known.get(key) or (span.line, indicator_findings(indicator))
             known[key] = entry
-            start, diagnostics = entry
+            start, findings = entry
             shift = span.line - start
-            found += ([attrs.evolve(d, line=d.line + shift) for d in diagnostics] if shift
-                      else diagnostics)
+            found += ([(*f[:4], f[4] + shift, f[5]) for f in findings] if shift else findings)
         self.known = known
-        return sorted(found, key=lambda d: (d.line, d.column))
+        found.sort(key=lambda finding: (finding[4], finding[5]))
+        chosen = check_language(rules.language if language is None else language)
+        return [Diagnostic.of(*finding, language=chosen) for finding in found]
 
 
 # Fixes
 
-def error_fix(error: ParseError) -> str | None:
-    """The replacement a parse error suggests for the word it points at, read from the parts of
-    its message: the keyword a misspelt statement meant (spelt as the message spells it), or a
-    Thai keyword with the space it needs before the name that follows it."""
-    parts = error.parts
-    keyword = parts.get("keyword")
-    if error.code == "misspelt-keyword" and isinstance(keyword, Keyword):
-        return spelling(keyword.name, error.language)
-    if error.code == "keyword-needs-space" and isinstance(parts.get("example"), str):
-        return str(parts["example"])
-    return fixes_in(error.message)
+def fix_of(problem: object, language: str) -> str | None:
+    """The word a message suggests in place of the one it points at, read from its parts: the
+    keyword a misspelt statement meant (spelt in ``language``), a Thai keyword with the space it
+    needs before the name that follows it, or the name a "did you mean" hint offers (a name used
+    without a declaration).
 
-
-# How a checker's message (text, not yet a message of the catalogue with parts) offers a
-# replacement for the word it points at: "did you mean `x`?" in English, "หมายถึง `x` หรือไม่" in
-# Thai.
-_SUGGESTION = re.compile(r"did you mean `(?P<a>[^`]+)`\?|หมายถึง `(?P<b>[^`]+)` หรือไม่")
-
-
-def fixes_in(message: str) -> str | None:
-    """The replacement a message suggests for the word it points at, if any.
-
-    >>> fixes_in("unknown statement `levle`: did you mean `level`?")
-    'level'
-    >>> fixes_in("ไม่รู้จักคำสั่ง `ระดบ` หมายถึง `ระดับ` หรือไม่")
+    >>> from kpirules._messages import message
+    >>> fix_of(message("misspelt-keyword", value="ระดบ", keyword=Keyword("level")), "th")
     'ระดับ'
-    >>> fixes_in("`x` is used but not declared; it is read from each record") is None
+    >>> hint = message("hint-did-you-mean", name="growth")
+    >>> fix_of(message("check-implicit-measure", name="growht", hint=hint), "en")
+    'growth'
+    >>> fix_of(message("check-hint-declare", name="x"), "en") is None
     True
     """
-    found = _SUGGESTION.search(message)
-    if found is None:
+    if not isinstance(problem, Message):
         return None
-    return next(group for group in found.groups() if group is not None)
+    parts = dict(problem.parts)
+    if problem.code == "misspelt-keyword" and isinstance(parts.get("keyword"), Keyword):
+        return spelling(parts["keyword"].name, language)
+    if problem.code == "keyword-needs-space" and isinstance(parts.get("example"), str):
+        return str(parts["example"])
+    if problem.code == "hint-did-you-mean" and isinstance(parts.get("name"), str):
+        return str(parts["name"])
+    return next((fix for part in parts.values() if (fix := fix_of(part, language)) is not None),
+                None)
 
 
 def word_end(line: str, column: int) -> int:

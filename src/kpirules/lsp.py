@@ -27,9 +27,7 @@ always for the latest text.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from typing import Any, cast
 
 import attrs
 from lsprotocol import types
@@ -38,6 +36,7 @@ from pygls.lsp.server import LanguageServer
 
 import kpirules
 from kpirules import _editor, _messages, nodes
+from kpirules._check import Diagnostic
 from kpirules._parser import keyword_language
 from kpirules._positions import to_column, to_units
 from kpirules.errors import KpiRulesError, ParseError
@@ -140,8 +139,9 @@ class KpiServer(LanguageServer):
         try:
             rules = kpirules.parse(text, source=uri, language=self.fixed)
         except ParseError as error:
-            diagnostic = self.diagnostic("error", _code_of(error), error.message,
-                                         lines, error.line, error.column, _editor.error_fix(error))
+            diagnostic = self.diagnostic("error", _code_of(error), error.message, lines,
+                                         error.line, error.column,
+                                         _editor.fix_of(error.problem, error.language))
             return _Analysis(text, version, language, None, [diagnostic])
         except Exception as error:  # a bug: say so where the person is looking, and keep serving
             _log.exception("parsing %s", uri)
@@ -160,15 +160,15 @@ class KpiServer(LanguageServer):
                 type=types.MessageType.Error,
                 message=f"{uri}: the checker stopped ({type(error).__name__}: {error})"))
         diagnostics = [self.diagnostic(d.severity, d.code, d.message, lines, d.line, d.column,
-                                       _editor.fixes_in(d.message)) for d in found]
+                                       _editor.fix_of(d.problem, d.language)) for d in found]
         return _Analysis(text, version, language, rules, diagnostics)
 
-    def check(self, uri: str, rules: RuleSet, lines: list[str], language: str) -> list[Any]:
-        """The checker's findings, reusing those of the indicators that did not change."""
-        if _check_speaks(language):
-            return list(cast(Any, kpirules.check)(rules, language=language))
+    def check(self, uri: str, rules: RuleSet, lines: list[str], language: str
+              ) -> list[Diagnostic]:
+        """The checker's findings in ``language``, reusing those of the indicators that did not
+        change."""
         memo = self.memos.setdefault(uri, _editor.CheckMemo())
-        return memo.findings(rules, lines)
+        return memo.findings(rules, lines, language)
 
     def diagnostic(self, severity: str, code: str, message: str, lines: list[str], line: int,
                    column: int, fix: str | None = None) -> types.Diagnostic:
@@ -206,12 +206,6 @@ def _code_of(error: ParseError) -> str:
     """The error's stable code; ``syntax`` (as ``kpirules check --format json`` says) for an
     error that has no code of its own yet."""
     return "syntax" if error.code == "error" else error.code
-
-
-def _check_speaks(language: str) -> bool:
-    """Whether this kpirules' checker takes a language, and ``language`` is not English (then the
-    findings come from :func:`kpirules.check` itself, in that language)."""
-    return language != "en" and "language" in inspect.signature(kpirules.check).parameters
 
 
 def create_server(language: str | None = None) -> KpiServer:
