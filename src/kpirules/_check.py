@@ -71,11 +71,10 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
-from kpirules._keywords import spelling
 from kpirules._messages import Message, check_language, message
 from kpirules._numbers import CONTEXT, tidy
 from kpirules._scoring import COMPARE, FLIPPED, MILESTONES, compare, evaluate, ladder, milestone_levels
-from kpirules._semantics import close_names, describe_expr
+from kpirules._semantics import Code, close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
 
@@ -169,29 +168,6 @@ def check(rules: RuleSet, language: str | None = None) -> list[Diagnostic]:
 
 # A finding before it is put into words: the fields of Diagnostic.of.
 _Finding = tuple[Severity, str, Message, Union[str, None], int, int]  # noqa: UP007 - runtime alias
-
-
-@attrs.frozen
-class _Code:
-    """An expression quoted in a message, with ``and``/``or``/``not`` spelt in the reader's
-    language; ``negated`` quotes it under a ``not`` (``not (x < 5)``, ``not flag``)."""
-
-    expr: nodes.Expr
-    negated: bool = False
-
-    def render(self, language: str) -> str:
-        def spell(keyword: str) -> str:
-            return spelling(keyword, language)
-
-        written = describe_expr(self.expr, spell)
-        if not self.negated:
-            return written
-        if isinstance(self.expr, nodes.Compare):
-            written = f"({written})"
-        return f"{spell('not')} {written}"
-
-    def __str__(self) -> str:
-        return self.render("en")
 
 
 @attrs.frozen
@@ -351,7 +327,7 @@ class _Atom:
     threshold: Decimal | None
     polarity: bool  # False under an odd number of `not`
     level: int
-    quoted: _Code  # how the comparison is quoted in a message
+    quoted: Code  # how the comparison is quoted in a message
     line: int
     column: int
 
@@ -408,7 +384,7 @@ class _Model:
         # A level is quoted by its own condition, or for a milestone level by its milestone.
         self.checklist = [_own_milestone(number, condition)
                           for number, condition in enumerate(rules.conditions, 1)]
-        self.written = [_Code(nodes.Done(number) if milestone else condition)
+        self.written = [Code(nodes.Done(number) if milestone else condition)
                         for number, (milestone, condition)
                         in enumerate(zip(self.checklist, rules.conditions), 1)]
         self.spans = [level.span for level in node.levels]
@@ -473,7 +449,7 @@ class _Model:
         index = self.quantity(("milestone", number), lambda: _Quantity(
             f"milestone {number}", "milestone", milestone=number))
         span = self.spans[level - 1]
-        return self.leaf(_Atom(index, "done", None, True, level, _Code(done), span.line,
+        return self.leaf(_Atom(index, "done", None, True, level, Code(done), span.line,
                                span.column))
 
     def leaf(self, atom: _Atom) -> _Leaf:
@@ -506,7 +482,7 @@ class _Model:
         measure = self.measures[name.name]
         index = self.quantity(("flag", name.name), lambda: _Quantity(
             name.name, "flag", measure=measure, measures=frozenset({name.name})))
-        quoted = _Code(name, negated=not polarity)
+        quoted = Code(name, negated=not polarity)
         return self.leaf(_Atom(index, "is", None, polarity, level, quoted, span.line,
                                span.column))
 
@@ -527,7 +503,7 @@ class _Model:
         index = self.number_quantity(compared)
         self.quantities[index].thresholds.add(threshold)
         # A comparison that counts negated is quoted with its `not`.
-        quoted = _Code(nodes.Compare((left, right), (written,)), negated=not polarity)
+        quoted = Code(nodes.Compare((left, right), (written,)), negated=not polarity)
         return self.leaf(_Atom(index, op, threshold, polarity, level, quoted,
                                left.span.line, left.span.column))
 
@@ -744,7 +720,7 @@ class Counterexample:
     levels: tuple[int, int]
     others: tuple[tuple[str, Value], ...]
     measures_shown: bool
-    comparison: _Code
+    comparison: Code
     comparison_level: int
     line: int
     column: int
