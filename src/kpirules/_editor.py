@@ -338,8 +338,12 @@ def fix_of(problem: object, language: str) -> str | None:
     if not isinstance(problem, Message):
         return None
     parts = dict(problem.parts)
-    if problem.code == "misspelt-keyword" and isinstance(parts.get("keyword"), Keyword):
-        return spelling(parts["keyword"].name, language)
+    if problem.code == "misspelt-keyword":
+        keyword = parts.get("keyword")
+        if isinstance(keyword, Keyword):
+            return spelling(keyword.name, language)
+        render = getattr(keyword, "render", None)  # the parser's guess, spelt for the reader
+        return str(render(language)) if callable(render) else None
     if problem.code == "keyword-needs-space" and isinstance(parts.get("example"), str):
         return str(parts["example"])
     if problem.code == "hint-did-you-mean" and isinstance(parts.get("name"), str):
