@@ -95,8 +95,9 @@ def failures(rules: RuleSet | Indicator) -> Iterator[Failure]:
                 yield failure
 
 
-def example_findings(rules: RuleSet) -> list[tuple[Any, ...]]:
-    """Every failing example of ``rules`` as a finding of :func:`kpirules.check`: the error
+def example_findings(rules: RuleSet | Indicator) -> list[tuple[Any, ...]]:
+    """Every failing example of ``rules`` (a rule set or one indicator) as a finding of
+    :func:`kpirules.check`: the error
     ``example-fails`` at the example's line (the fields of ``Diagnostic.of``)."""
     return [("error", "example-fails", failure.problem, failure.indicator.id,
              failure.example.span.line, failure.example.span.column)
