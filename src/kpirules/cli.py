@@ -34,7 +34,8 @@ Choices made where the contract is silent:
 - ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with the parse error's own code (``expected-comparison``, …).
-- Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- Long runs show a progress bar (tqdm, from the ``progress`` extra) on standard error after two
+  seconds, and only when it is a terminal.
 - ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
   ``lsp`` extra it exits 2 saying what to install. ``--lang`` (or ``KPIRULES_LANG``) makes it speak
   that language for every file instead of each file's own.
@@ -47,13 +48,13 @@ import codecs
 import contextlib
 import csv
 import difflib
+import importlib
 import io
 import itertools
 import json
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
@@ -693,42 +694,46 @@ WRITERS: dict[str, type[TextWriter] | type[JsonWriter] | type[CsvWriter]] = {
 
 
 class Progress:
-    """A one-line count on standard error, for runs longer than a couple of seconds, and only
-    when standard error is a terminal (a log file should not fill with carriage returns)."""
+    """A progress bar on standard error for runs longer than a couple of seconds, only when
+    standard error is a terminal (a log file or a CI log gets nothing), drawn by tqdm from the
+    ``progress`` extra; without tqdm the run is simply quiet. The bar follows how much of the
+    records file has been read, and says how many subjects are scored, in the reader's language."""
 
     def __init__(self, reader: RecordReader, stream: IO[str] | None = None,
-                 clock: Any = time.monotonic, after: float = _PROGRESS_AFTER) -> None:
+                 after: float = _PROGRESS_AFTER) -> None:
         self.reader = reader
-        self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.enabled = _is_terminal(self.stream)
-        self.start = clock()
-        self.after = after
-        self.next = 0.0
         self.count = 0
-        self.width = 0
+        self.shown = 0
+        self.bar: Any = None
+        stream = stream if stream is not None else sys.stderr
+        if not _is_terminal(stream):
+            return
+        try:
+            tqdm = importlib.import_module("tqdm").tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=100 if reader.fraction_read() is not None else None, file=stream,
+                        delay=after, desc=PROG, leave=False, dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+                        postfix=_speech("progress", count="0"))
 
     def tick(self) -> None:
         self.count += 1
-        # Reading the clock for every subject would cost more than the rest of this method.
-        if not self.enabled or self.count % 64:
+        # Updating the bar for every subject would cost more than scoring a small one.
+        if self.bar is None or self.count % 64:
             return
-        now = self.clock()
-        if now - self.start < self.after or now < self.next:
-            return
-        self.next = now + 0.25
         fraction = self.reader.fraction_read()
-        share = _speech("progress-share", share=f"{fraction:.0%}") if fraction is not None else ""
-        said = f"{PROG}: " + _speech("progress", count=f"{self.count:,}", share=share)
-        self.stream.write("\r" + pad(said, self.width))
-        self.stream.flush()
-        self.width = max(self.width, display_width(said))
+        if fraction is not None:
+            percent = int(fraction * 100)
+            self.bar.update(percent - self.shown)
+            self.shown = percent
+        self.bar.set_postfix_str(_speech("progress", count=f"{self.count:,}"),
+                                 refresh=False)
 
     def clear(self) -> None:
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _count(number: int, thing: str) -> str:
