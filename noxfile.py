@@ -123,6 +123,11 @@ def sdist(session: nox.Session) -> None:
             else:
                 tar.extractall(work / "unpacked")
         (source,) = (work / "unpacked").iterdir()
+        # What the system brings for the tests is lent to the unpacked sdist as it would lend a
+        # browser or a database server: VS Code's tokenizer, installed by npm in this checkout.
+        modules = ROOT / "editors" / "vscode" / "node_modules"
+        if modules.is_dir() and (source / "editors" / "vscode").is_dir():
+            (source / "editors" / "vscode" / "node_modules").symlink_to(modules)
 
         env_dir = work / "env"
         session.run("python", "-m", "venv", str(env_dir))
