@@ -1,6 +1,7 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
-Commands (SPEC §7): ``check``, ``fmt``, ``eval``, ``explain``, ``table`` and ``catalogues``. Exit
+Commands (SPEC §7): ``check``, ``fmt``, ``eval``, ``explain``, ``table``, ``catalogues`` and
+``serve`` (the web face, :mod:`kpirules.web`). Exit
 codes: 0 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records
 ``eval`` rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever
 reaches the user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line
@@ -209,6 +210,18 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
+
+    serve = commands.add_parser(
+        "serve", help="open the catalogues, scoring and an editor in a web browser",
+        description="Serve the shipped catalogues and the .kpi files of DIR to a web browser "
+                    'at http://HOST:PORT/ (needs pip install "kpirules[web]"). Listens on this '
+                    "computer only unless --host says otherwise.")
+    serve.add_argument("folder", nargs="?", default=".", metavar="DIR",
+                       help="the folder of .kpi files to show and edit (default: the current one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1, this computer only)")
+    serve.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -961,6 +974,17 @@ def _table(args: argparse.Namespace) -> int:
         text += "\n"
     with _output(args.output, byte_order_mark=args.format == "csv") as out:
         out.write(text)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not os.path.isdir(args.folder):
+        raise Usage(f"{args.folder}: no such folder")
+    try:
+        from kpirules.web import serve
+    except ImportError:
+        raise Usage('kpirules serve needs the web extra: pip install "kpirules[web]"') from None
+    serve(args.folder, args.host, args.port)
     return 0
 
 

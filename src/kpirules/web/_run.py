@@ -1,0 +1,125 @@
+"""Scoring an uploaded records file, with the command line's own reader, scorer and writers.
+
+The records are read by :class:`kpirules._records.RecordReader` and each subject is scored by
+:func:`kpirules.cli.score`, exactly as ``kpirules eval`` does, and the JSON and CSV downloads are
+written by the command line's :class:`~kpirules.cli.JsonWriter` and :class:`~kpirules.cli.CsvWriter`:
+``POST /api/score`` answers what ``kpirules eval RULES RECORDS --format json`` prints.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from kpirules import cli
+from kpirules._records import Problem, RecordReader, StrayRow
+from kpirules.errors import KpiRulesError
+from kpirules.model import RuleSet
+from kpirules.result import Scorecard
+
+__all__ = ["ENCODINGS", "ScoreRun", "score_upload"]
+
+# The encodings the upload form offers; "auto" reads UTF-8 (with or without a byte order mark)
+# and falls back to Windows Thai (cp874), which is what Excel on a Thai Windows saves as "CSV".
+ENCODINGS = ("auto", "utf-8-sig", "cp874")
+_SAFE = re.compile(r"[^\w\u0e00-\u0e7f.-]")
+
+
+@attrs.define
+class ScoreRun:
+    """Every subject of one records file, scored or with its reasons, and the rows not scored."""
+
+    rules: RuleSet
+    rules_name: str
+    source: str
+    subjects: list[tuple[str, Scorecard | list[Problem]]]
+    stray: list[StrayRow]
+
+    def cards(self) -> list[tuple[str, Scorecard]]:
+        return [(name, card) for name, card in self.subjects if isinstance(card, Scorecard)]
+
+    def rejected(self) -> list[tuple[str, list[Problem]]]:
+        return [(name, card) for name, card in self.subjects if isinstance(card, list)]
+
+    @staticmethod
+    def error_text(problems: Sequence[Problem]) -> str:
+        return cli._error_text(problems)
+
+    def rejected_rows(self) -> Iterator[tuple[int | None, str | None, str]]:
+        """(row, subject, reason) for every reason a subject or a row was not scored, by row."""
+        rows: list[tuple[int | None, str | None, str]] = [
+            (problem.row, name, problem.message)
+            for name, problems in self.rejected() for problem in problems]
+        rows += [(stray.row, stray.subject, stray.message) for stray in self.stray]
+        return iter(sorted(rows, key=lambda item: (item[0] is None, item[0] or 0)))
+
+    def _written(self, writer_class: type[cli.JsonWriter] | type[cli.CsvWriter]) -> str:
+        out = io.StringIO()
+        writer = writer_class(out, self.rules)
+        for name, outcome in self.subjects:
+            if isinstance(outcome, Scorecard):
+                writer.subject(name, outcome)
+            else:
+                writer.rejected(name, outcome)
+        writer.finish()
+        return out.getvalue()
+
+    def json(self) -> str:
+        """What ``kpirules eval --format json`` prints for the same rules and records."""
+        return self._written(cli.JsonWriter)
+
+    def csv(self) -> str:
+        """What ``kpirules eval --format csv`` prints for the same rules and records."""
+        return self._written(cli.CsvWriter)
+
+
+def safe_name(filename: str | None) -> str:
+    """The uploaded file's own name without any folder, made safe to create in a temporary folder
+    (the reader takes the layout from the extension, and its messages name the file)."""
+    base = re.split(r"[/\\]", filename or "")[-1]
+    base = _SAFE.sub("_", base).lstrip(".") or "records"
+    return base[-100:]
+
+
+def _encoding(data: bytes, kind: str, chosen: str) -> str:
+    if chosen != "auto":
+        return chosen
+    if kind == ".xlsx":
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp874"
+    return "utf-8-sig"
+
+
+def score_upload(rules: RuleSet, rules_name: str, filename: str | None, data: bytes,
+                 encoding: str = "auto", strict: bool = True) -> ScoreRun:
+    """Score the uploaded ``data`` against ``rules``. A file that cannot be used at all raises the
+    :class:`~kpirules.KpiRulesError` the command line would report (exit 2), naming the file by
+    the name it was uploaded under, never by the temporary folder it was read from."""
+    cli._require_weights(rules)
+    name = safe_name(filename)
+    kind = os.path.splitext(name)[1].lower()
+    with tempfile.TemporaryDirectory(prefix="kpirules-upload-") as folder:
+        path = os.path.join(folder, name)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        try:
+            reader = RecordReader(path, rules, _encoding(data, kind, encoding), strict)
+            subjects: list[tuple[str, Scorecard | list[Problem]]] = []
+            stray: list[StrayRow] = []
+            for item in reader:
+                if isinstance(item, StrayRow):
+                    stray.append(item)
+                else:
+                    subjects.append((item.name, cli.score(rules, item, strict)))
+        except KpiRulesError as error:
+            raise KpiRulesError(str(error).replace(folder + os.sep, "")) from None
+    return ScoreRun(rules, rules_name, name, subjects, stray)
+
