@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import http
 import json
 import logging
 import os
@@ -126,7 +127,11 @@ class _BodyLimit:
 
 
 def _size(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g} MB"
+    """A limit as people read one: ``20 MB``, ``512 KB``, ``100 bytes``."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if limit >= size:
+            return f"{limit / size:g} {unit}"
+    return f"{limit} bytes"
 
 
 def language_of(request: Request) -> str:
@@ -408,7 +413,9 @@ class _Site:
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         language = language_of(request)
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else ""
+        # Starlette's own details are the English reason phrases; ours are worded for the reader.
+        standard = exc.detail == http.HTTPStatus(exc.status_code).phrase
+        detail = "" if standard or not isinstance(exc.detail, str) else exc.detail
         if exc.status_code == 404 and not detail:
             detail = text(language, "not_found")
         elif exc.status_code == 413:
