@@ -46,7 +46,11 @@ _TH: dict[str, str] = {
     "records_layout": "ไฟล์ Excel หรือ CSV ต้องมีหัวตาราง subject, indicator, measure, value "
                       "หนึ่งแถวต่อหนึ่งค่า ขั้นสำเร็จที่ทำแล้วเขียน measure เป็น milestones "
                       "และ value เป็นเลขระดับ",
-    "template": "ดาวน์โหลดแบบฟอร์มตัวอย่าง",
+    "template": "ดาวน์โหลดแบบฟอร์ม (.xlsx)",
+    "step_rules": "เลือกชุดตัวชี้วัด",
+    "step_template": "ยังไม่มีไฟล์? ดาวน์โหลดแบบฟอร์ม แล้วกรอกค่าในคอลัมน์ value",
+    "step_upload": "เลือกไฟล์ผลการดำเนินงาน (.xlsx, .csv หรือ .json)",
+    "options": "ตัวเลือกเพิ่มเติม",
     "encoding": "รหัสอักขระ (CSV/JSON)",
     "encoding_auto": "อัตโนมัติ (UTF-8 หรือ Windows ภาษาไทย)",
     "strict": "ปฏิเสธตัววัดที่ไม่รู้จัก",
@@ -140,7 +144,11 @@ _EN: dict[str, str] = {
     "records_layout": "An Excel or CSV file needs the header subject, indicator, measure, value and "
                       "one row per value; a milestone done is a row with measure milestones and the "
                       "level number as value.",
-    "template": "Download a template",
+    "template": "Download a template (.xlsx)",
+    "step_rules": "Choose the catalogue",
+    "step_template": "No file yet? Download the template and fill in the value column",
+    "step_upload": "Choose the records file (.xlsx, .csv or .json)",
+    "options": "More options",
     "encoding": "Text encoding (CSV/JSON)",
     "encoding_auto": "Automatic (UTF-8 or Windows Thai)",
     "strict": "Reject measures the rules do not know",
