@@ -17,6 +17,9 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -595,3 +598,16 @@ def test_serve_refuses_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_
                                                 ("office.example", False)])
 def test_loopback_addresses(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_templates_and_static_files(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True)
+    (wheel,) = tmp_path.glob("kpirules-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    web = ROOT / "src" / "kpirules" / "web"
+    shipped = {f"kpirules/web/{path.relative_to(web).as_posix()}" for path in web.rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts}
+    assert {"kpirules/web/templates/catalogue.html", "kpirules/web/static/editor.js"} <= shipped
+    assert shipped <= names
