@@ -37,7 +37,7 @@ from starlette.testclient import TestClient
 
 import kpirules
 from kpirules import catalogue, cli
-from kpirules.web import create_app, is_loopback
+from kpirules.web import _charts, create_app, is_loopback
 from kpirules.web._highlight import highlight
 from kpirules.web._run import safe_name
 from kpirules.web._shelf import Shelf
@@ -567,7 +567,7 @@ def test_the_pages_are_thai_with_an_english_switch(client: TestClient) -> None:
 
 def test_both_string_tables_have_the_same_keys() -> None:
     assert set(STRINGS["th"]) == set(STRINGS["en"])
-    assert all(STRINGS["th"][key] != STRINGS["en"][key] for key in STRINGS["th"] if key != "col_id")
+    assert all(STRINGS["th"][key] != STRINGS["en"][key] for key in STRINGS["th"])
 
 
 # -- the command -----------------------------------------------------------------------------------
@@ -611,3 +611,20 @@ def test_the_wheel_carries_the_templates_and_static_files(tmp_path: Path) -> Non
                if path.is_file() and "__pycache__" not in path.parts}
     assert {"kpirules/web/templates/catalogue.html", "kpirules/web/static/editor.js"} <= shipped
     assert shipped <= names
+
+
+@given(st.data())
+def test_the_charts_count_every_subject_once(data: st.DataObject) -> None:
+    rules = catalogue.load("cdd-2565-r1")
+    records = json.loads((EXAMPLES / "records.json").read_text(encoding="utf-8"))
+    cards = [(name, rules.evaluate(record)) for name, record in records.items()]
+    chosen = data.draw(st.lists(st.sampled_from(cards), max_size=12))
+    levels = _charts.level_chart(rules, [card for _, card in chosen])
+    for stack in levels.stacks:
+        assert sum(segment.count for segment in stack.segments) == len(chosen)
+        widths = sum(segment.width for segment in stack.segments)
+        assert widths == pytest.approx(levels.plot_width if chosen else 0)
+    ranking = _charts.ranking(chosen, limit=5)
+    shown = [Decimal(bar.value) for bar in ranking.bars]
+    assert shown == sorted(shown, reverse=True) and ranking.count == len(chosen)
+    assert len(shown) == min(5, len(chosen))

@@ -18,7 +18,6 @@ LANGUAGES = ("th", "en")
 
 _TH: dict[str, str] = {
     "app": "kpirules: ตัวชี้วัดและเกณฑ์การให้คะแนน",
-    "home": "หน้าแรก",
     "catalogues": "ชุดตัวชี้วัด",
     "catalogues_intro": "เลือกชุดตัวชี้วัดเพื่อดูเกณฑ์การวัด ให้คะแนน หรือแก้ไขกฎ",
     "shipped": "ชุดที่มากับโปรแกรม",
@@ -34,7 +33,6 @@ _TH: dict[str, str] = {
     "edit": "แก้ไข",
     "download": "ดาวน์โหลด",
     "print": "พิมพ์",
-    "col_id": "#",
     "total": "รวม",
     "weight_total": "น้ำหนักรวม",
     "weights_not_100": "น้ำหนักรวมไม่เท่ากับ 100",
@@ -42,7 +40,6 @@ _TH: dict[str, str] = {
     "round": "รอบ",
     "score_title": "ให้คะแนนตามเกณฑ์",
     "score_intro": "อัปโหลดไฟล์ผลการดำเนินงาน (.xlsx, .csv หรือ .json) แล้วกด \"ให้คะแนน\"",
-    "records_file": "ไฟล์ผลการดำเนินงาน",
     "records_layout": "ไฟล์ Excel หรือ CSV ต้องมีหัวตาราง subject, indicator, measure, value "
                       "หนึ่งแถวต่อหนึ่งค่า ขั้นสำเร็จที่ทำแล้วเขียน measure เป็น milestones "
                       "และ value เป็นเลขระดับ",
@@ -67,8 +64,6 @@ _TH: dict[str, str] = {
     "score_col": "คะแนน",
     "points": "คะแนนถ่วงน้ำหนัก",
     "explain": "คำอธิบาย",
-    "next_level": "ระดับถัดไปต้องการ",
-    "top_level": "ได้ระดับสูงสุดแล้ว",
     "ranking": "อันดับคะแนนรวม",
     "levels_chart": "จำนวนผู้รับการประเมินที่ได้แต่ละระดับ",
     "shown_first": "แสดง {shown} รายแรกจาก {count} ราย ดาวน์โหลดไฟล์เพื่อดูทั้งหมด",
@@ -96,7 +91,6 @@ _TH: dict[str, str] = {
     "bad_name": "ชื่อไฟล์ใช้ได้เฉพาะตัวอักษร ตัวเลข - _ และ . (ไม่ขึ้นต้นด้วยจุด ไม่มี / หรือ \\)",
     "read_only": "ชุดที่มากับโปรแกรมแก้ไขไม่ได้ บันทึกจะเป็นไฟล์ใหม่ในโฟลเดอร์",
     "unsaved": "มีการแก้ไขที่ยังไม่บันทึก",
-    "language": "ภาษา",
     "switch_language": "English",
     "error_title": "เกิดข้อผิดพลาด",
     "not_found": "ไม่พบหน้าที่ต้องการ",
@@ -110,13 +104,11 @@ _TH: dict[str, str] = {
     "cannot_use_file": "ใช้ไฟล์นี้ไม่ได้",
     "choose_file": "โปรดเลือกไฟล์ผลการดำเนินงาน",
     "cannot_load_rules": "อ่านไฟล์กฎไม่ได้",
-    "no_weights": "ตัวชี้วัดบางตัวยังไม่มีน้ำหนัก จึงคำนวณคะแนนรวมไม่ได้",
     "rules": "ชุดตัวชี้วัด",
 }
 
 _EN: dict[str, str] = {
     "app": "kpirules: indicators and scoring criteria",
-    "home": "Home",
     "catalogues": "Catalogues",
     "catalogues_intro": "Choose a catalogue to see its criteria, score records or edit its rules.",
     "shipped": "Shipped with kpirules",
@@ -132,7 +124,6 @@ _EN: dict[str, str] = {
     "edit": "Edit",
     "download": "Download",
     "print": "Print",
-    "col_id": "#",
     "total": "Total",
     "weight_total": "Weight total",
     "weights_not_100": "The weights do not total 100",
@@ -140,7 +131,6 @@ _EN: dict[str, str] = {
     "round": "Round",
     "score_title": "Score against the criteria",
     "score_intro": "Upload a records file (.xlsx, .csv or .json), then press \"Score\".",
-    "records_file": "Records file",
     "records_layout": "An Excel or CSV file needs the header subject, indicator, measure, value and "
                       "one row per value; a milestone done is a row with measure milestones and the "
                       "level number as value.",
@@ -165,8 +155,6 @@ _EN: dict[str, str] = {
     "score_col": "Score",
     "points": "Points",
     "explain": "Explanation",
-    "next_level": "The next level needs",
-    "top_level": "Top level reached",
     "ranking": "Ranking by total",
     "levels_chart": "Subjects reaching each level",
     "shown_first": "The first {shown} of {count} are shown; download the results for all of them.",
@@ -195,7 +183,6 @@ _EN: dict[str, str] = {
     "bad_name": "A file name may hold letters, digits, - _ and . only (no leading dot, no / or \\).",
     "read_only": "A shipped catalogue cannot be changed; saving makes a new file in the folder.",
     "unsaved": "There are unsaved changes",
-    "language": "Language",
     "switch_language": "ภาษาไทย",
     "error_title": "Something went wrong",
     "not_found": "There is no such page.",
@@ -209,7 +196,6 @@ _EN: dict[str, str] = {
     "cannot_use_file": "This file cannot be used",
     "choose_file": "Choose a records file",
     "cannot_load_rules": "The rule file cannot be read",
-    "no_weights": "Some indicators have no weight, so no total can be computed",
     "rules": "Catalogue",
 }
 
