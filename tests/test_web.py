@@ -628,3 +628,17 @@ def test_the_charts_count_every_subject_once(data: st.DataObject) -> None:
     shown = [Decimal(bar.value) for bar in ranking.bars]
     assert shown == sorted(shown, reverse=True) and ranking.count == len(chosen)
     assert len(shown) == min(5, len(chosen))
+
+
+def test_pages_forbid_inline_scripts_and_framing(client: TestClient) -> None:
+    page = client.get("/catalogues/cdd-2565-r1")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+    # No inline script in any page: only the data block of strings and scripts from /static/.
+    for path in ("/", "/catalogues/cdd-2565-r1", "/score", "/edit/rules"):
+        text = client.get(path).text
+        scripts = re.findall(r"<script([^>]*)>", text)
+        assert all('type="application/json"' in attrs or 'src="/static/' in attrs
+                   for attrs in scripts), scripts
+        assert "onclick=" not in text

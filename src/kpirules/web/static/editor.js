@@ -11,6 +11,7 @@
   var gutter = document.getElementById("gutter");
   var list = document.getElementById("problems");
   var status = document.getElementById("status");
+  var checking = document.getElementById("checking");
   var nameField = document.getElementById("name");
   var hash = source.dataset.hash || null;
   var savedText = source.value;
@@ -97,12 +98,13 @@
   function check() {
     var text = source.value;
     var ticket = ++latest;
-    say(strings.checking, "muted");
+    // The check has its own line: it must never wipe what a save or a format said.
+    checking.textContent = strings.checking;
     return post("/api/check?lang=" + lang, text, "text/plain; charset=utf-8").then(function (answer) {
       if (ticket !== latest) return null;
       var found = Array.isArray(answer.data) ? answer.data : [];
       showProblems(found);
-      say("", "");
+      checking.textContent = "";
       var marks = found.map(function (d) { return [d.line, d.column, d.severity]; });
       return post("/api/highlight", JSON.stringify({text: text, marks: marks})).then(function (lit) {
         if (ticket === latest && source.value === text && lit.data.html !== undefined) {
@@ -111,7 +113,7 @@
         }
         return found;
       });
-    }).catch(function () { say(strings.save_failed, "problem-text"); return null; });
+    }).catch(function () { checking.textContent = ""; return null; });
   }
 
   function changed() {
