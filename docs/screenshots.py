@@ -8,6 +8,7 @@ font such as ``fonts-thai-tlwg`` or ``fonts-noto-core`` for the text to show).
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
 import tempfile
@@ -51,7 +52,10 @@ def shoot(page: Page, name: str, full: bool = False) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="kpirules-shots-"))
+    # A fixed folder, so that the home page's picture does not change from run to run.
+    folder = Path(tempfile.gettempdir()) / "kpi"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
     (folder / "สำนักงาน.kpi").write_text(RULES, encoding="utf-8")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
