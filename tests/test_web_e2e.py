@@ -10,6 +10,7 @@ since ``.ci/run`` installs it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -180,4 +181,19 @@ def test_the_catalogue_reads_on_a_phone(browser: Any, server: tuple[str, Path]) 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     assert page.locator("a.lang").inner_text() == "ภาษาไทย"
+    page.close()
+
+
+def test_the_catalogue_prints_on_a4_landscape(browser: Any, server: tuple[str, Path]) -> None:
+    base, _ = server
+    page = browser.new_page()
+    page.goto(base + "/catalogues/cdd-2565-r1")
+    page.emulate_media(media="print")
+    assert not page.locator("header.bar").is_visible()
+    assert not page.locator("p.actions").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True)
+    boxes = {tuple(float(n) for n in box.split()) for box in
+             re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf)}
+    # A4 is 210 × 297 mm, 595.3 × 841.9 points; landscape puts the long side across.
+    assert boxes and all(abs(box[2] - 841.9) < 1 and abs(box[3] - 595.3) < 1 for box in boxes)
     page.close()
