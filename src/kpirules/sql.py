@@ -152,7 +152,8 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from kpirules import nodes
-from kpirules._semantics import FLIPPED, describe_expr, interpolation
+from kpirules._scoring import FLIPPED, interpolation
+from kpirules._semantics import describe_expr
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -1218,10 +1219,10 @@ class _Writer:
             return None
         x = self.number(shape.expr)
         x = _Ratio(self.keep(x.num), self.keep(x.den))
-        op = ">=" if shape.rising else "<="
         unit = 10**_SCORE_PLACES
         thresholds = [self.constant(t) for t in shape.thresholds]
-        beyond = [self.compare(x, op, t) for t in thresholds]
+        # Each level's own comparison, so that a strict `>` at a threshold stays below it.
+        beyond = [self.compare(x, op, t) for op, t in zip(shape.ops, thresholds)]
         top = len(thresholds)
         fits = self.typed
         branches = [f"WHEN {beyond[-1]} THEN {top * unit}"]
@@ -1240,7 +1241,11 @@ class _Writer:
             fits = self.fits(upper, lower) and fits
             top_sql, bottom_sql = self.render(upper), self.render(lower)
             rounded = self.dialect.floor_div(top_sql, bottom_sql)
-            branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + {rounded}")
+            # The integer part of a score is its level: a fraction that rounds to 1 is 0.9999.
+            capped = self.plus(upper, _scale(lower, -unit))
+            fits = self.fits(capped, lower) and fits
+            branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + CASE WHEN "
+                            f"{self.render(capped)} >= 0 THEN {unit - 1} ELSE {rounded} END")
         sql = f"CASE {' '.join(branches)} ELSE 0 END"
         depth = self.stages_depth()
         if not self.dialect.guards_overflow:
