@@ -265,7 +265,7 @@ def test_the_scoring_page_shows_charts_scorecards_and_rejected_rows(client: Test
     scores = next(t for t in tables(page.text) if t[0][:2] == ["ผู้รับการประเมิน", "รวม"])
     assert ["เชียงใหม่", "65", "5", "0", "2"] in scores
     # Each scorecard carries the library's own explanation, with what the next level needs.
-    explained = kpirules.load(CLI_DATA / "rules.kpi")["2"].evaluate({"trained": 100}).explain()
+    explained = kpirules.load(CLI_DATA / "rules.kpi")["2"].evaluate({"trained": 100}).explain("th")
     assert explained in html.unescape(page.text)
 
     token = re.search(r'href="/results/([\w-]+)/results.xlsx"', page.text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from functools import cache
 from pathlib import Path
 
 import attrs
@@ -53,9 +54,18 @@ class Entry:
             raise KpiRulesError(f"{self.path.name}: the file is not UTF-8 text") from None
 
     def load(self, language: str | None = None) -> RuleSet:
+        """The rules, their messages and explanations in ``language`` (by default the file's)."""
         if self.shipped:
-            return catalogue.load(self.name)
+            if language is None:
+                return catalogue.load(self.name)
+            return _shipped(self.name, language)
         return kpirules.parse(self.text(), source=self.path.name, language=language)
+
+
+@cache
+def _shipped(name: str, language: str) -> RuleSet:
+    # A shipped catalogue does not change while the server runs; read it once per language.
+    return kpirules.parse(catalogue.text(name), source=catalogue.path(name).name, language=language)
 
 
 class Shelf:
