@@ -264,6 +264,10 @@ def test_the_scoring_page_shows_charts_scorecards_and_rejected_rows(client: Test
     # เชียงใหม่ is still scored: 85/100 -> 5 (45), no milestones -> 0, online and 10 -> 2 (20).
     scores = next(t for t in tables(page.text) if t[0][:2] == ["ผู้รับการประเมิน", "รวม"])
     assert ["เชียงใหม่", "65", "5", "0", "2"] in scores
+    # เชียงใหม่'s scorecard: indicator 1 at level 5 of 5, 45 points; indicator 2 at 0 of 3.
+    households = "ร้อยละของครัวเรือนยากจนเป้าหมายที่มีรายได้ต่ำกว่าเกณฑ์ จปฐ. ได้รับการพัฒนา"
+    card = next(t for t in tables(page.text) if ["1", households, "5/5", "5", "45"] in t)
+    assert ["2", "Training", "0/3", "0", "0"] in card
     # Each scorecard carries the library's own explanation, with what the next level needs.
     explained = kpirules.load(CLI_DATA / "rules.kpi")["2"].evaluate({"trained": 100}).explain("th")
     assert explained in html.unescape(page.text)
