@@ -187,8 +187,11 @@ class _Site:
 
     def __init__(self, shelf: Shelf) -> None:
         self.shelf = shelf
+        # StrictUndefined: a name a template gets wrong fails the tests instead of printing
+        # nothing on the page.
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
+                                 autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                 undefined=jinja2.StrictUndefined)
         env.filters["plain"] = _plain
         self.templates = Jinja2Templates(env=env)
         self.runs: collections.OrderedDict[str, ScoreRun] = collections.OrderedDict()
