@@ -646,3 +646,26 @@ def test_pages_forbid_inline_scripts_and_framing(client: TestClient) -> None:
         assert all('type="application/json"' in attrs or 'src="/static/' in attrs
                    for attrs in scripts), scripts
         assert "onclick=" not in text
+
+
+def test_the_template_filled_in_scores_every_indicator(client: TestClient) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get("/catalogues/cdd-2565-r1/template.xlsx").content))
+    sheet = book.worksheets[0]
+    # Every measure at its top level: 85 of 100 households (85 %), 91 % and 100 %, debt down from
+    # 100 to 80 (20 %), 100 % trained, 15 % growth; every milestone row left in (all done).
+    values = {"target_households": 100, "developed_households": 85, "bpm_recorded_percent": 91,
+              "gvh_reported_percent": 100, "baseline_overdue_debt": 100, "overdue_debt": 80,
+              "trained_percent": 100, "online_sales_growth_percent": 15}
+    for row in sheet.iter_rows(min_row=2):
+        if row[2].value != "milestones":
+            row[3].value = values[row[2].value]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = client.post("/api/score?rules=cdd-2565-r1",
+                         files={"records": ("filled.xlsx", buffer.getvalue())})
+    [(name, card)] = json.loads(answer.text, parse_int=Decimal, parse_float=Decimal).items()
+    assert name == "ผู้รับการประเมิน"
+    assert card["total"] == 100
+    assert {ident: result["level"] for ident, result in card["indicators"].items()} == {
+        str(n): 5 for n in range(1, 8)}
