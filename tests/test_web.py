@@ -669,3 +669,15 @@ def test_the_template_filled_in_scores_every_indicator(client: TestClient) -> No
     assert card["total"] == 100
     assert {ident: result["level"] for ident, result in card["indicators"].items()} == {
         str(n): 5 for n in range(1, 8)}
+
+
+def test_a_new_file_starts_clean_in_the_pages_language(client: TestClient) -> None:
+    def start(path: str) -> str:
+        found = re.search(r"<textarea[^>]*>(.*?)</textarea>", client.get(path).text, re.S)
+        assert found is not None
+        return html.unescape(found.group(1))
+
+    thai, english = start("/edit"), start("/edit?lang=en")
+    assert thai.startswith("ตัวชี้วัด 1 ") and english.startswith("indicator 1 ")
+    assert kpirules.format(thai, keywords="en") == english
+    assert client.post("/api/check", content=thai.encode()).json() == []

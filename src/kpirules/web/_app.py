@@ -346,8 +346,11 @@ class _Site:
     async def editor(self, request: Request) -> Response:
         name = request.path_params.get("name")
         if name is None:
-            return self.page(request, "edit.html", name="", source=_NEW_FILE, hash="",
-                             shipped=False, title=text(language_of(request), "new_file"))
+            language = language_of(request)
+            # The starting text in the page's language: the formatter translates the keywords.
+            return self.page(request, "edit.html", name="", hash="", shipped=False,
+                             source=kpirules.format(_NEW_FILE, keywords=language),
+                             title=text(language, "new_file"))
         entry = self.entry(request, name)
         data = entry.read_bytes()
         source = data.decode("utf-8-sig", errors="replace")
