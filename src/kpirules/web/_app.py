@@ -15,7 +15,7 @@ import threading
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -164,13 +164,14 @@ def _size(limit: int) -> str:
     return f"{limit} bytes"
 
 
-def language_of(request: Request) -> str:
+def language_of(request: Request) -> Literal["th", "en"]:
     """The page's language: ``?lang=``, else the cookie it set, else Thai."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    kept = request.cookies.get(COOKIE)
-    return kept if kept in LANGUAGES else "th"
+    for asked in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
+        if asked == "en":
+            return "en"
+        if asked == "th":
+            return "th"
+    return "th"
 
 
 def same_origin(request: Request) -> bool:
