@@ -681,3 +681,12 @@ def test_a_new_file_starts_clean_in_the_pages_language(client: TestClient) -> No
     assert thai.startswith("ตัวชี้วัด 1 ") and english.startswith("indicator 1 ")
     assert kpirules.format(thai, keywords="en") == english
     assert client.post("/api/check", content=thai.encode()).json() == []
+
+
+def test_a_level_has_one_colour_in_every_indicator() -> None:
+    rules = kpirules.load(CLI_DATA / "rules.kpi")  # tops 5, 3 and 2
+    chart = _charts.level_chart(rules, [])
+    colours = {(stack.label, segment.level): segment.colour
+               for stack in chart.stacks for segment in stack.segments}
+    assert colours[("1", 2)] == colours[("2", 2)] == colours[("3", 2)] == dict(chart.legend)[2]
+    assert len(set(dict(chart.legend).values())) == 6  # levels 0-5 each their own

@@ -49,7 +49,8 @@ class Ranking:
 
 
 def _show(value: Decimal) -> str:
-    text = f"{value:f}"
+    """A total as the chart labels it: at most two decimal places (the tables keep every digit)."""
+    text = f"{value.quantize(Decimal('0.01')):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
@@ -111,19 +112,17 @@ def level_chart(rules: RuleSet, cards: Sequence[Scorecard]) -> LevelChart:
         segments = []
         for level, count in enumerate(counts):
             width = plot * count / total if total else 0.0
-            segments.append(Segment(level, count, x, width, _colour(level, indicator.top)))
+            segments.append(Segment(level, count, x, width, _colour(level)))
             x += width
         stacks.append(Stack(indicator.id, indicator.title, index * (_ROW + 8), tuple(segments)))
-    legend = tuple((level, _colour(level, top)) for level in range(top + 1))
+    legend = tuple((level, _colour(level)) for level in range(top + 1))
     return LevelChart(tuple(stacks), legend, len(stacks) * (_ROW + 8) + 40, _WIDTH, _LABEL, plot)
 
 
-def _colour(level: int, top: int) -> str:
-    if level == 0 or top <= 0:
-        return _COLOURS[0]
-    # Spread the levels over the five colours, so that a three-level indicator's top is green.
-    step = (len(_COLOURS) - 2) * (level - 1) / max(top - 1, 1)
-    return _COLOURS[1 + round(step)]
+def _colour(level: int) -> str:
+    # One colour per level number, the same in every indicator, so that the legend is exact
+    # when indicators have different numbers of levels (levels above 5 share the last colour).
+    return _COLOURS[min(level, len(_COLOURS) - 1)]
 
 
 def _clip(name: str, width: int = 22) -> str:
