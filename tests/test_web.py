@@ -17,6 +17,7 @@ import io
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import zipfile
@@ -582,6 +583,7 @@ def test_serve_listens_on_this_computer_only_unless_told(monkeypatch: pytest.Mon
                                                          folder: Path) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append(options))
+    monkeypatch.setattr("kpirules.web._check_port", lambda host, port: None)
     assert cli.main(["serve", str(folder)]) == 0
     assert calls[-1]["host"] == "127.0.0.1" and calls[-1]["port"] == 8000
     assert "warning" not in capsys.readouterr().err
@@ -690,3 +692,14 @@ def test_a_level_has_one_colour_in_every_indicator() -> None:
                for stack in chart.stacks for segment in stack.segments}
     assert colours[("1", 2)] == colours[("2", 2)] == colours[("3", 2)] == dict(chart.legend)[2]
     assert len(set(dict(chart.legend).values())) == 6  # levels 0-5 each their own
+
+
+def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert cli.main(["serve", str(folder), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1 port {port}" in err and "--port" in err
+    assert "http://" not in err

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
 
+from kpirules.errors import KpiRulesError
 from kpirules.web._app import LOOPBACK, create_app, diagnostics
 
 __all__ = ["create_app", "diagnostics", "is_loopback", "serve"]
@@ -30,6 +32,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another program holds before saying where the server is (uvicorn would only
+    log the failure after the address had been printed)."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            hint = "check --host" if isinstance(error, socket.gaierror) else "try another --port"
+            raise KpiRulesError(f"cannot listen on {host} port {port}: "
+                                f"{error.strerror or error}; {hint}") from None
+
+
 def serve(folder: str | os.PathLike[str] = ".", host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the shipped catalogues and the ``.kpi`` files of ``folder`` until interrupted.
 
@@ -47,6 +63,7 @@ def serve(folder: str | os.PathLike[str] = ".", host: str = "127.0.0.1", port: i
               "use --host 127.0.0.1 to keep it to this computer\n"
               f"kpirules: คำเตือน: เปิดให้เครื่องอื่นเข้าถึงได้ที่ {host} ใครก็ตามที่เข้าถึงที่อยู่นี้ได้"
               "จะอ่านกฎและบันทึกไฟล์ลงโฟลเดอร์ได้ (ไม่มีการเข้าสู่ระบบ)", file=sys.stderr)
+    _check_port(host, port)
     app = create_app(folder, allowed_hosts=hosts)
     shown = f"[{host}]" if ":" in host else host
     print(f"kpirules: http://{shown}:{port}/  (Ctrl+C to stop / กด Ctrl+C เพื่อหยุด)", file=sys.stderr)
