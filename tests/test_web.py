@@ -230,11 +230,15 @@ def test_api_score_reads_json_xlsx_and_windows_thai_csv(client: TestClient) -> N
     assert json.loads(as_xlsx.text) == expected
 
 
-def test_api_score_rejects_a_subject_and_scores_the_rest(client: TestClient) -> None:
+def test_api_score_rejects_a_subject_and_scores_the_rest(client: TestClient, folder: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     records = (CLI_DATA / "records.csv").read_text(encoding="utf-8")
     broken = records.replace("A,1,developed,230", "A,1,developed,lots")
     assert broken != records
     answer = client.post("/api/score?rules=rules", files={"records": ("r.csv", broken.encode())})
+    (folder / "broken.csv").write_text(broken, encoding="utf-8")
+    assert answer.text == cli_output("eval", str(folder / "rules.kpi"), str(folder / "broken.csv"),
+                                     "--format", "json", capsys=capsys)
     scored = json.loads(answer.text, parse_float=Decimal, parse_int=Decimal)
     assert "error" in scored["A"] and "lots" in scored["A"]["error"]
     assert scored["เชียงใหม่"]["total"] == 65
@@ -703,3 +707,15 @@ def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str], f
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1 port {port}" in err and "--port" in err
     assert "http://" not in err
+
+
+def test_text_from_an_upload_stays_text_in_the_workbook(client: TestClient) -> None:
+    records = "subject,indicator,measure,value\n=1+1,1,target,100\n=1+1,1,developed,85\n" \
+              "=1+1,2,milestones,1\n=1+1,3,online,yes\n=1+1,3,growth,1\n"
+    page = client.post("/score", data={"rules": "rules"},
+                       files={"records": ("r.csv", records.encode())})
+    token = re.search(r'href="/results/([\w-]+)/results.xlsx"', page.text)
+    assert token is not None
+    book = client.get(f"/results/{token.group(1)}/results.xlsx")
+    cell = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]["A2"]
+    assert cell.value == "=1+1" and cell.data_type == "s"

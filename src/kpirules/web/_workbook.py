@@ -35,6 +35,15 @@ def _bytes(book: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _append(sheet: Any, cells: list[Any]) -> None:
+    """A row of values, text kept as text: openpyxl would store a subject named ``=1+1`` (or any
+    cell from an uploaded file that starts with ``=``) as a formula for Excel to run."""
+    sheet.append(cells)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def _bold_header(sheet: Any) -> None:
     styles = importlib.import_module("openpyxl.styles")
     for cell in sheet[1]:
@@ -49,10 +58,10 @@ def catalogue_workbook(rules: RuleSet) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "ตัวชี้วัด"
-    sheet.append(_headers(rules))
+    _append(sheet, _headers(rules))
     for indicator in rules:
-        sheet.append(_row(indicator, rules).cells("\n".join))
-    sheet.append(_total_cells(rules))
+        _append(sheet, _row(indicator, rules).cells("\n".join))
+    _append(sheet, _total_cells(rules))
     _bold_header(sheet)
     wrap = styles.Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows():
@@ -78,16 +87,16 @@ def template_workbook(rules: RuleSet, language: str) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "records"
-    sheet.append([*COLUMNS, "note"])
+    _append(sheet, [*COLUMNS, "note"])
     subject = text(language, "subject")
     for indicator in rules:
         for measure in indicator.measures:
             note = " ".join(part for part in (measure.description, measure.unit and f"({measure.unit})")
                             if part)
-            sheet.append([subject, indicator.id, measure.name, None, note])
+            _append(sheet, [subject, indicator.id, measure.name, None, note])
         for level in indicator.levels:
             if level.is_milestone:
-                sheet.append([subject, indicator.id, MILESTONES, level.number, level.description])
+                _append(sheet, [subject, indicator.id, MILESTONES, level.number, level.description])
     _bold_header(sheet)
     for letter, width in zip("ABCDE", (16, 10, 28, 12, 80)):
         sheet.column_dimensions[letter].width = width
@@ -106,23 +115,23 @@ def results_workbook(run: ScoreRun, language: str) -> bytes:
     for indicator in indicators:
         header += [f"{indicator.id} {text(language, key)}" for key in ("level", "score_col", "points")]
     header.append(text(language, "reason"))
-    sheet.append(header)
+    _append(sheet, header)
     for name, outcome in run.subjects:
         if isinstance(outcome, list):
-            sheet.append([name, None, *([None] * (3 * len(indicators))), run.error_text(outcome)])
+            _append(sheet, [name, None, *([None] * (3 * len(indicators))), run.error_text(outcome)])
             continue
         cells: list[Any] = [name, outcome.total]
         by_id = {result.indicator.id: result for result in outcome}
         for indicator in indicators:
             result = by_id.get(indicator.id)
             cells += [None] * 3 if result is None else [result.level, result.score, result.points]
-        sheet.append([*cells, None])
+        _append(sheet, [*cells, None])
     _bold_header(sheet)
     sheet.column_dimensions["A"].width = 24
     rows = book.create_sheet(text(language, "rejected_rows")[:31])
-    rows.append([text(language, "row"), text(language, "subject"), text(language, "reason")])
+    _append(rows, [text(language, "row"), text(language, "subject"), text(language, "reason")])
     for row, subject, message in run.rejected_rows():
-        rows.append([row, subject, message])
+        _append(rows, [row, subject, message])
     _bold_header(rows)
     rows.column_dimensions["C"].width = 100
     return _bytes(book)
