@@ -275,7 +275,7 @@ class _Site:
 
     async def score_form(self, request: Request) -> Response:
         return self.page(request, "score.html", entries=self._scoreable(),
-                         chosen=request.query_params.get("rules", ""), encodings=ENCODINGS,
+                         chosen=request.query_params.get("rules", ""),
                          formats=",".join(FORMATS), error=None)
 
     def _scoreable(self) -> list[Entry]:
@@ -294,7 +294,7 @@ class _Site:
 
         def again(message: str) -> Response:
             return self.page(request, "score.html", status=400, entries=self._scoreable(),
-                             chosen=name, encodings=ENCODINGS, formats=",".join(FORMATS),
+                             chosen=name, formats=",".join(FORMATS),
                              error=message)
 
         entry = self.entry(request, name)
