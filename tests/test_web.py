@@ -719,3 +719,18 @@ def test_text_from_an_upload_stays_text_in_the_workbook(client: TestClient) -> N
     book = client.get(f"/results/{token.group(1)}/results.xlsx")
     cell = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]["A2"]
     assert cell.value == "=1+1" and cell.data_type == "s"
+
+
+def test_file_names_as_offices_write_them(client: TestClient, folder: Path) -> None:
+    name = "แผน 2566 (ฉบับแก้ไข)"
+    saved = client.post("/api/save", headers=ORIGIN, json={"name": name, "text": "# x\n", "hash": None})
+    assert saved.status_code == 200 and (folder / f"{name}.kpi").exists()
+    shutil.copy(CLI_DATA / "rules.kpi", folder / "odd#name.kpi")
+    shutil.copy(CLI_DATA / "rules.kpi", folder / ".hidden.kpi")
+    home = client.get("/").text
+    assert 'href="/catalogues/odd%23name"' in home and ".hidden" not in home
+    assert client.get("/catalogues/odd%23name").status_code == 200
+    assert client.get("/catalogues/.hidden").status_code == 404
+    refused = client.post("/api/save", headers=ORIGIN, json={
+        "name": "odd#name", "text": "# x\n", "hash": open_hash(folder, "odd#name")})
+    assert refused.status_code == 400

@@ -24,10 +24,11 @@ from kpirules.model import RuleSet
 __all__ = ["NAME", "Entry", "Shelf", "digest"]
 
 SUFFIX = ".kpi"
-# A name the editor may save under: letters (Thai ones included), digits, `-`, `_` and `.`, not
-# starting with a dot (no hidden files, no `..`). `\w` alone misses Thai vowel and tone marks,
-# which are not alphanumeric.
-NAME = re.compile(r"(?!\.)[\w\u0e00-\u0e7f.-]{1,100}")
+# A name the editor may save under: letters (Thai ones included), digits, spaces, `-`, `_`, `.`
+# and parentheses, not starting with a dot or a space (no hidden files, no `..`) nor ending with a
+# space; none of the characters a path or Windows gives a meaning (`/ \ : * ? " < > |`). `\w`
+# alone misses Thai vowel and tone marks, which are not alphanumeric.
+NAME = re.compile(r"(?![.\s])[\w\u0e00-\u0e7f .()-]{1,100}(?<!\s)")
 
 
 def digest(data: bytes) -> str:
@@ -80,9 +81,13 @@ class Shelf:
             children = sorted(self.folder.iterdir())
         except OSError:
             return []
+        # Any visible file will do (its name is only ever compared, never joined): a file the
+        # editor could not have named is still shown, and saved back under its own name only if
+        # NAME allows it.
         return [Entry(child.name[: -len(SUFFIX)], child, False) for child in children
-                if child.name.endswith(SUFFIX) and NAME.fullmatch(child.name)
-                and child.is_file() and child.resolve().parent == self.folder]
+                if child.name.endswith(SUFFIX) and len(child.name) > len(SUFFIX)
+                and not child.name.startswith(".") and child.is_file()
+                and child.resolve().parent == self.folder]
 
     def shipped(self) -> list[Entry]:
         return [Entry(name, catalogue.path(name), True) for name in catalogue.names()]

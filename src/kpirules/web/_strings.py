@@ -88,7 +88,8 @@ _TH: dict[str, str] = {
                      "คัดลอกเก็บไว้ แล้วเปิดไฟล์ใหม่เพื่อดูฉบับล่าสุด",
     "save_exists": "มีไฟล์ชื่อนี้อยู่แล้ว เลือกชื่ออื่น หรือเปิดไฟล์นั้นเพื่อแก้ไข",
     "save_failed": "บันทึกไม่สำเร็จ",
-    "bad_name": "ชื่อไฟล์ใช้ได้เฉพาะตัวอักษร ตัวเลข - _ และ . (ไม่ขึ้นต้นด้วยจุด ไม่มี / หรือ \\)",
+    "bad_name": "ชื่อไฟล์ใช้ได้เฉพาะตัวอักษร ตัวเลข ช่องว่าง - _ . และวงเล็บ (ไม่ขึ้นต้นด้วยจุด "
+                "ไม่มี / \\ : * ? \" < > |)",
     "read_only": "ชุดที่มากับโปรแกรมแก้ไขไม่ได้ บันทึกจะเป็นไฟล์ใหม่ในโฟลเดอร์",
     "unsaved": "มีการแก้ไขที่ยังไม่บันทึก",
     "switch_language": "English",
@@ -180,7 +181,8 @@ _EN: dict[str, str] = {
                      "newer version.",
     "save_exists": "A file of this name exists already; choose another name or open that file.",
     "save_failed": "Not saved",
-    "bad_name": "A file name may hold letters, digits, - _ and . only (no leading dot, no / or \\).",
+    "bad_name": "A file name may hold letters, digits, spaces, - _ . and parentheses only (no "
+                "leading dot, none of / \\ : * ? \" < > |).",
     "read_only": "A shipped catalogue cannot be changed; saving makes a new file in the folder.",
     "unsaved": "There are unsaved changes",
     "switch_language": "ภาษาไทย",
