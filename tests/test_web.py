@@ -38,6 +38,7 @@ from starlette.testclient import TestClient
 
 import kpirules
 from kpirules import catalogue, cli
+from kpirules._messages import text
 from kpirules.web import _charts, create_app, is_loopback
 from kpirules.web._highlight import highlight
 from kpirules.web._run import safe_name
@@ -265,7 +266,7 @@ def test_the_scoring_page_shows_charts_scorecards_and_rejected_rows(client: Test
     rejected = next(t for t in tables(page.text) if t[0] == ["แถว", "ผู้รับการประเมิน", "เหตุผล"])
     reasons = {row[1]: row[2] for row in rejected[1:]}
     assert "lots" in reasons["A"]
-    assert reasons[""] == "the row has no subject"
+    assert reasons[""] == text("row-no-subject", "th")  # in the page's language
     # เชียงใหม่ is still scored: 85/100 -> 5 (45), no milestones -> 0, online and 10 -> 2 (20).
     scores = next(t for t in tables(page.text) if t[0][:2] == ["ผู้รับการประเมิน", "รวม"])
     assert ["เชียงใหม่", "65", "5", "0", "2"] in scores
@@ -298,7 +299,11 @@ def test_the_scoring_page_says_what_is_wrong_with_a_file(client: TestClient) -> 
                        files={"records": ("r.csv", b"name,score\nA,1\n")})
     assert page.status_code == 400
     assert "ใช้ไฟล์นี้ไม่ได้" in page.text
-    assert "the header has no `subject`" in html.unescape(page.text)
+    # The reader's own message, in the page's language, naming the file as it was uploaded.
+    assert "r.csv:1: หัวตารางไม่มีคอลัมน์ `subject`" in html.unescape(page.text)
+    english = client.post("/score?lang=en", data={"rules": "rules"},
+                          files={"records": ("r.csv", b"name,score\nA,1\n")})
+    assert "r.csv:1: the header has no `subject`" in html.unescape(english.text)
     assert 'name="records"' in page.text  # the form is there to try again
 
 
@@ -321,7 +326,10 @@ def test_api_check_gives_a_parse_error_as_one_diagnostic(client: TestClient) -> 
     assert set(item) == FIELDS
     # `  level 1 if x ` is 15 characters, so `=>` starts in column 16.
     assert (item["severity"], item["code"], item["line"], item["column"]) == (
-        "error", "syntax-error", 2, 16)
+        "error", "operator-ge-reversed", 2, 16)
+    # A parse error whose code the library does not give more precisely is a syntax error.
+    [unclosed] = client.post("/api/check", content='indicator 1 "t\n').json()
+    assert unclosed["code"] not in ("", "error") and unclosed["line"] == 1
 
 
 def test_api_check_speaks_thai_for_a_thai_file_and_when_asked(client: TestClient) -> None:

@@ -40,16 +40,14 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import csv
 import difflib
 import io
 import itertools
 import json
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
 
@@ -57,6 +55,15 @@ import kpirules
 from kpirules import catalogue
 from kpirules._messages import LANGUAGES, Message, check_language, message, text
 from kpirules._numbers import plain, show, tidy
+from kpirules._output import (
+    CsvWriter,
+    JsonWriter,
+    error_text,
+    evaluate_one,
+    score,
+)
+from kpirules._output import atomic as _atomic
+from kpirules._output import require_weights as _require_weights
 from kpirules._records import (
     COLUMNS,
     Problem,
@@ -65,8 +72,8 @@ from kpirules._records import (
     Subject,
 )
 from kpirules._width import display_width, pad
-from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
-from kpirules.model import Indicator, RuleSet
+from kpirules.errors import KpiRulesError, ParseError, UsageError
+from kpirules.model import RuleSet
 from kpirules.result import Result, Scorecard
 
 __all__ = ["main"]
@@ -299,13 +306,6 @@ def _find_rules(spec: str) -> RuleSet:
     raise Usage(message("unknown-rules", spec=spec, hint=hint))
 
 
-def _require_weights(rules: RuleSet) -> None:
-    unweighted = [indicator.id for indicator in rules if indicator.weight is None]
-    if unweighted:
-        raise Usage(message("rules-without-weights", source=rules.source,
-                            indicators=", ".join(unweighted)))
-
-
 # -- check ---------------------------------------------------------------------------------------
 
 
@@ -433,35 +433,6 @@ def _replace(path: str, text: str) -> None:
         handle.write(text.encode("utf-8"))
 
 
-@contextlib.contextmanager
-def _atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``target`` when the block ends without an exception."""
-    folder = os.path.dirname(os.path.abspath(target))
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-        if mode is None:
-            mode = _default_mode(target)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _default_mode(target: str) -> int:
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except OSError:
-        # mkstemp makes files readable by their owner only; a new output should follow the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 # -- output --------------------------------------------------------------------------------------
 
 
@@ -491,11 +462,6 @@ def _format_for(output: str | None, chosen: str | None) -> str:
 
 
 _plain = plain
-
-
-def _error_text(problems: Sequence[Problem]) -> str:
-    return "; ".join(_speech("at-row", row=p.row, message=p.text(_speech.language))
-                     if p.row is not None else p.text(_speech.language) for p in problems)
 
 
 class Writer(Protocol):
@@ -578,65 +544,16 @@ def _clip(text: str, width: int) -> str:
     return kept + "…"
 
 
-class JsonWriter:
-    """``{"SUBJECT": {"total": …, "indicators": {…}}}``, one subject per line, exact digits."""
-
-    def __init__(self, out: IO[str], rules: RuleSet) -> None:
-        self.out = out
-        self.count = 0
-
-    def _entry(self, name: str, body: str) -> None:
-        self.out.write("{\n  " if self.count == 0 else ",\n  ")
-        self.out.write(f"{_json_string(name)}: {body}")
-        self.count += 1
-
-    def subject(self, name: str, card: Scorecard) -> None:
-        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
-        self._entry(name, f'{{"total": {_plain(card.total)}, "indicators": {{{indicators}}}}}')
-
-    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, f'{{"error": {_json_string(_error_text(problems))}}}')
-
-    def finish(self) -> None:
-        self.out.write("{}\n" if self.count == 0 else "\n}\n")
+def _error_text(problems: Sequence[Problem]) -> str:
+    return error_text(problems, _speech.language)
 
 
-def _json_string(text: str) -> str:
-    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-    return json.encoder.encode_basestring(text)
-
-
-def _json_result(result: Result) -> str:
-    points = result.points
-    shown = "null" if points is None else _plain(points)
-    return f'{{"level": {result.level}, "score": {_plain(result.score)}, "points": {shown}}}'
-
-
-class CsvWriter:
-    """One row per subject and indicator; a rejected subject is one row with its error."""
-
-    HEADER = ("subject", "indicator", "level", "score", "points", "total", "error")
-
-    def __init__(self, out: IO[str], rules: RuleSet) -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
-        self.writer.writerow(self.HEADER)
-
-    def subject(self, name: str, card: Scorecard) -> None:
-        total = _plain(card.total)
-        for result in card:
-            points = result.points
-            self.writer.writerow((name, result.indicator.id, result.level, _plain(result.score),
-                                  "" if points is None else _plain(points), total, ""))
-
-    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((name, "", "", "", "", "", _error_text(problems)))
-
-    def finish(self) -> None:
-        pass
-
-
-WRITERS: dict[str, type[TextWriter] | type[JsonWriter] | type[CsvWriter]] = {
-    "text": TextWriter, "json": JsonWriter, "csv": CsvWriter,
+# The JSON and CSV writers are shared with the web face (kpirules._output); they write reasons in
+# the language the command speaks when they are made.
+WRITERS: dict[str, Callable[[IO[str], RuleSet], Writer]] = {
+    "text": TextWriter,
+    "json": lambda out, rules: JsonWriter(out, rules, _speech.language),
+    "csv": lambda out, rules: CsvWriter(out, rules, _speech.language),
 }
 
 
@@ -752,32 +669,6 @@ class Report:
 
 
 # -- eval and explain ----------------------------------------------------------------------------
-
-
-def score(rules: RuleSet, subject: Subject, strict: bool) -> Scorecard | list[Problem]:
-    """The subject's scorecard, or every reason it cannot have one (row problems first)."""
-    problems = list(subject.problems)
-    rejected = {problem.indicator for problem in problems}
-    results = []
-    for indicator in rules:
-        if indicator.id in rejected or indicator.id not in subject.records:
-            continue
-        outcome = _evaluate(indicator, subject, strict)
-        if isinstance(outcome, Problem):
-            problems.append(outcome)
-        else:
-            results.append(outcome)
-    if problems:
-        return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
-    return Scorecard(tuple(results))
-
-
-def _evaluate(indicator: Indicator, subject: Subject, strict: bool) -> Result | Problem:
-    try:
-        return indicator.evaluate(subject.records[indicator.id], strict)
-    except EvaluationError as error:
-        row = subject.row_of(error.indicator or indicator.id, error.measure)
-        return Problem(row, indicator.id, error.problem)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -1002,7 +893,7 @@ def _explained(rules: RuleSet, subject: Subject, ident: str | None,
     problems = [p for p in subject.problems if p.indicator == ident]
     if problems:
         return problems
-    outcome = _evaluate(rules[ident], subject, strict)
+    outcome = evaluate_one(rules[ident], subject, strict)
     return [outcome] if isinstance(outcome, Problem) else outcome.explain(_speech.language)
 
 

@@ -33,7 +33,8 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import kpirules
-from kpirules import cli
+from kpirules import _output
+from kpirules._numbers import plain
 from kpirules._records import FORMATS
 from kpirules._table import _WEIGHT, _caption, _headers, _row, _total_cells
 from kpirules.errors import KpiRulesError, ParseError
@@ -224,11 +225,13 @@ class _Site:
     # -- pages ------------------------------------------------------------------------------
 
     async def index(self, request: Request) -> Response:
+        language = language_of(request)
+
         def described(entry: Entry) -> dict[str, Any]:
             try:
                 rules = entry.load()
             except KpiRulesError as error:
-                return {"entry": entry, "rules": None, "error": str(error)}
+                return {"entry": entry, "rules": None, "error": str(error.in_language(language))}
             return {"entry": entry, "rules": rules, "error": None}
 
         own = [described(entry) for entry in self.shelf.own()]
@@ -238,14 +241,17 @@ class _Site:
 
     async def catalogue(self, request: Request) -> Response:
         entry = self.entry(request, request.path_params["name"])
+        language = language_of(request)
         try:
-            rules = entry.load(language_of(request))
+            rules = entry.load(language)
         except KpiRulesError as error:
-            return self.page(request, "broken.html", status=422, entry=entry, error=str(error))
-        rows = [_row(indicator, rules) for indicator in rules]
-        total = _total_cells(rules)[_WEIGHT]
+            return self.page(request, "broken.html", status=422, entry=entry,
+                             error=str(error.in_language(language)))
+        rows = [_row(indicator, rules, language) for indicator in rules]
+        total = _total_cells(rules, language)[_WEIGHT]
         return self.page(request, "catalogue.html", entry=entry, rules=rules, rows=rows,
-                         headers=_headers(rules), caption=_caption(rules), total=total,
+                         headers=_headers(rules, language), caption=_caption(rules, language),
+                         total=total,
                          total_ok=total in ("", "100"))
 
     async def catalogue_file(self, request: Request) -> Response:
@@ -256,10 +262,12 @@ class _Site:
         rules = self.rules_or_422(request, entry)
         if file == "table.csv":
             # A byte order mark, so that Excel shows the Thai text (as `kpirules table -o` does).
-            data = ("\ufeff" + kpirules.table(rules, format="csv")).encode("utf-8")
+            table = kpirules.table(rules, format="csv", language=language_of(request))
+            data = ("\ufeff" + table).encode("utf-8")
             return _download(data, f"{entry.name}.csv", "text/csv; charset=utf-8")
         if file == "table.xlsx":
-            data = await run_in_threadpool(_workbook.catalogue_workbook, rules)
+            data = await run_in_threadpool(_workbook.catalogue_workbook, rules,
+                                           language_of(request))
             return _download(data, f"{entry.name}.xlsx", _XLSX)
         if file == "template.xlsx":
             data = await run_in_threadpool(_workbook.template_workbook, rules,
@@ -271,7 +279,7 @@ class _Site:
         try:
             return entry.load(language_of(request))
         except KpiRulesError as error:
-            raise HTTPException(422, str(error)) from None
+            raise HTTPException(422, str(error.in_language(language_of(request)))) from None
 
     async def score_form(self, request: Request) -> Response:
         return self.page(request, "score.html", entries=self._scoreable(),
@@ -305,9 +313,9 @@ class _Site:
         try:
             rules = entry.load(language)
             run = await run_in_threadpool(score_upload, rules, entry.name, filename, data,
-                                          encoding, strict)
+                                          encoding, strict, language)
         except KpiRulesError as error:
-            return again(str(error))
+            return again(str(error.in_language(language)))
         token = self.keep(run)
         cards = run.cards()
         return self.page(
@@ -379,13 +387,17 @@ class _Site:
                 return _json_error(400, "send the records file as the multipart field `records`")
             data = await upload.read()
             filename = upload.filename
+        # ?lang= as the command line's --lang; without it, the rule file's language.
+        asked = request.query_params.get("lang")
+        language = asked if asked in LANGUAGES else None
         try:
-            rules = entry.load()
+            rules = entry.load(language)
             run = await run_in_threadpool(score_upload, rules, entry.name, filename, data,
                                           encoding if encoding in ENCODINGS else "auto",
-                                          request.query_params.get("strict") != "false")
+                                          request.query_params.get("strict") != "false", language)
         except KpiRulesError as error:
-            return _json_error(400, str(error))
+            shown = error if language is None else error.in_language(language)
+            return _json_error(400, str(shown))
         return Response(run.json(), media_type="application/json; charset=utf-8")
 
     async def api_highlight(self, request: Request) -> Response:
@@ -482,7 +494,7 @@ _NEW_FILE = 'ตัวชี้วัด 1 "ชื่อตัวชี้วั
 
 def _plain(value: Decimal | None) -> str:
     """A number with its exact digits, as the command line writes it."""
-    return "" if value is None else cli._plain(value)
+    return "" if value is None else plain(value)
 
 
 def _quote(name: str) -> str:
@@ -539,5 +551,5 @@ def diagnostics(source: str, language: str | None = None) -> list[dict[str, Any]
 def _write_atomic(target: Path, data: bytes) -> None:
     """``data`` becomes ``target`` all at once, as ``kpirules fmt`` rewrites a file: a temporary
     file in the same folder, then ``os.replace``."""
-    with cli._atomic(str(target)) as handle:
+    with _output.atomic(str(target)) as handle:
         handle.write(data)

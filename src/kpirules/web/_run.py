@@ -1,9 +1,9 @@
 """Scoring an uploaded records file, with the command line's own reader, scorer and writers.
 
 The records are read by :class:`kpirules._records.RecordReader` and each subject is scored by
-:func:`kpirules.cli.score`, exactly as ``kpirules eval`` does, and the JSON and CSV downloads are
-written by the command line's :class:`~kpirules.cli.JsonWriter` and :class:`~kpirules.cli.CsvWriter`:
-``POST /api/score`` answers what ``kpirules eval RULES RECORDS --format json`` prints.
+:func:`kpirules._output.score`, exactly as ``kpirules eval`` does, and the JSON and CSV downloads
+are written by the command line's own writers (:mod:`kpirules._output`): ``POST /api/score``
+answers what ``kpirules eval RULES RECORDS --format json`` prints.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 import attrs
 
-from kpirules import cli
+from kpirules import _output
 from kpirules._records import Problem, RecordReader, StrayRow
 from kpirules.errors import KpiRulesError
 from kpirules.model import RuleSet
@@ -39,6 +39,8 @@ class ScoreRun:
     source: str
     subjects: list[tuple[str, Scorecard | list[Problem]]]
     stray: list[StrayRow]
+    language: str
+    """The language of the reasons (the command line's ``--lang``)."""
 
     def cards(self) -> list[tuple[str, Scorecard]]:
         return [(name, card) for name, card in self.subjects if isinstance(card, Scorecard)]
@@ -46,21 +48,21 @@ class ScoreRun:
     def rejected(self) -> list[tuple[str, list[Problem]]]:
         return [(name, card) for name, card in self.subjects if isinstance(card, list)]
 
-    @staticmethod
-    def error_text(problems: Sequence[Problem]) -> str:
-        return cli._error_text(problems)
+    def error_text(self, problems: Sequence[Problem]) -> str:
+        """A rejected subject's reasons as the command line writes them in its output."""
+        return _output.error_text(problems, self.language)
 
     def rejected_rows(self) -> Iterator[tuple[int | None, str | None, str]]:
         """(row, subject, reason) for every reason a subject or a row was not scored, by row."""
         rows: list[tuple[int | None, str | None, str]] = [
-            (problem.row, name, problem.message)
+            (problem.row, name, problem.text(self.language))
             for name, problems in self.rejected() for problem in problems]
-        rows += [(stray.row, stray.subject, stray.message) for stray in self.stray]
+        rows += [(stray.row, stray.subject, stray.text(self.language)) for stray in self.stray]
         return iter(sorted(rows, key=lambda item: (item[0] is None, item[0] or 0)))
 
-    def _written(self, writer_class: type[cli.JsonWriter] | type[cli.CsvWriter]) -> str:
+    def _written(self, writer_class: type[_output.JsonWriter] | type[_output.CsvWriter]) -> str:
         out = io.StringIO()
-        writer = writer_class(out, self.rules)
+        writer = writer_class(out, self.rules, self.language)
         for name, outcome in self.subjects:
             if isinstance(outcome, Scorecard):
                 writer.subject(name, outcome)
@@ -71,11 +73,11 @@ class ScoreRun:
 
     def json(self) -> str:
         """What ``kpirules eval --format json`` prints for the same rules and records."""
-        return self._written(cli.JsonWriter)
+        return self._written(_output.JsonWriter)
 
     def csv(self) -> str:
         """What ``kpirules eval --format csv`` prints for the same rules and records."""
-        return self._written(cli.CsvWriter)
+        return self._written(_output.CsvWriter)
 
 
 def safe_name(filename: str | None) -> str:
@@ -99,11 +101,14 @@ def _encoding(data: bytes, kind: str, chosen: str) -> str:
 
 
 def score_upload(rules: RuleSet, rules_name: str, filename: str | None, data: bytes,
-                 encoding: str = "auto", strict: bool = True) -> ScoreRun:
-    """Score the uploaded ``data`` against ``rules``. A file that cannot be used at all raises the
-    :class:`~kpirules.KpiRulesError` the command line would report (exit 2), naming the file by
-    the name it was uploaded under, never by the temporary folder it was read from."""
-    cli._require_weights(rules)
+                 encoding: str = "auto", strict: bool = True,
+                 language: str | None = None) -> ScoreRun:
+    """Score the uploaded ``data`` against ``rules``, the reasons in ``language`` (by default the
+    rules' own, as the command line without ``--lang``). A file that cannot be used at all raises
+    the :class:`~kpirules.KpiRulesError` the command line would report (exit 2), in that language,
+    naming the file by the name it was uploaded under, never by the temporary folder it was read
+    from."""
+    chosen = language or rules.language
     name = safe_name(filename)
     kind = os.path.splitext(name)[1].lower()
     with tempfile.TemporaryDirectory(prefix="kpirules-upload-") as folder:
@@ -111,6 +116,7 @@ def score_upload(rules: RuleSet, rules_name: str, filename: str | None, data: by
         with open(path, "wb") as handle:
             handle.write(data)
         try:
+            _output.require_weights(rules)
             reader = RecordReader(path, rules, _encoding(data, kind, encoding), strict)
             subjects: list[tuple[str, Scorecard | list[Problem]]] = []
             stray: list[StrayRow] = []
@@ -118,8 +124,9 @@ def score_upload(rules: RuleSet, rules_name: str, filename: str | None, data: by
                 if isinstance(item, StrayRow):
                     stray.append(item)
                 else:
-                    subjects.append((item.name, cli.score(rules, item, strict)))
+                    subjects.append((item.name, _output.score(rules, item, strict)))
         except KpiRulesError as error:
-            raise KpiRulesError(str(error).replace(folder + os.sep, "")) from None
-    return ScoreRun(rules, rules_name, name, subjects, stray)
+            said = str(error.in_language(chosen)).replace(folder + os.sep, "")
+            raise KpiRulesError(said, chosen) from None
+    return ScoreRun(rules, rules_name, name, subjects, stray, chosen)
 

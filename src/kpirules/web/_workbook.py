@@ -51,17 +51,18 @@ def _bold_header(sheet: Any) -> None:
     sheet.freeze_panes = "A2"
 
 
-def catalogue_workbook(rules: RuleSet) -> bytes:
-    """The catalogue as one sheet laid out like the source page, ready to print."""
+def catalogue_workbook(rules: RuleSet, language: str = "th") -> bytes:
+    """The catalogue as one sheet laid out like the source page, ready to print; the headers in
+    ``language`` (Thai, as the page writes them, unless "en")."""
     openpyxl = _openpyxl()
     styles = importlib.import_module("openpyxl.styles")
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "ตัวชี้วัด"
-    _append(sheet, _headers(rules))
+    _append(sheet, _headers(rules, language))
     for indicator in rules:
-        _append(sheet, _row(indicator, rules).cells("\n".join))
-    _append(sheet, _total_cells(rules))
+        _append(sheet, _row(indicator, rules, language).cells("\n".join))
+    _append(sheet, _total_cells(rules, language))
     _bold_header(sheet)
     wrap = styles.Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows():
@@ -74,7 +75,7 @@ def catalogue_workbook(rules: RuleSet) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = _caption(rules)
+    sheet.oddHeader.center.text = _caption(rules, language)
     return _bytes(book)
 
 
