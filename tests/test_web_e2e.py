@@ -197,3 +197,27 @@ def test_the_catalogue_prints_on_a4_landscape(browser: Any, server: tuple[str, P
     # A4 is 210 × 297 mm, 595.3 × 841.9 points; landscape puts the long side across.
     assert boxes and all(abs(box[2] - 841.9) < 1 and abs(box[3] - 595.3) < 1 for box in boxes)
     page.close()
+
+
+def test_the_editors_buttons_format_translate_and_run_examples(
+        browser: Any, server: tuple[str, Path]) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = server
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(base + "/edit/กฎ")
+    page.wait_for_selector("#problems li.ok")
+    source = page.locator("#source")
+    page.click("#to-en")
+    expect(source).to_have_value(re.compile(r"^indicator 1 .*\n  level 2 if ร้อยละ >= 80\n", re.S))
+    page.click("#to-th")
+    expect(source).to_have_value(THAI_RULES)
+    # Messy spacing, formatted back to the canonical layout.
+    source.fill(THAI_RULES.replace("  น้ำหนัก 100", "น้ำหนัก    100"))
+    page.click("#format")
+    expect(source).to_have_value(THAI_RULES)
+    # The file has no examples, so none fails.
+    page.click("#examples")
+    expect(page.locator("#status.ok")).to_have_text("ตัวอย่างทุกข้อผ่าน")
+    page.close()
