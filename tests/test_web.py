@@ -605,6 +605,20 @@ def test_serve_listens_on_this_computer_only_unless_told(monkeypatch: pytest.Mon
     assert "warning: listening on 0.0.0.0" in err and "คำเตือน" in err
 
 
+def test_serve_lang_sets_the_pages_first_language(monkeypatch: pytest.MonkeyPatch,
+                                                  folder: Path) -> None:
+    apps: list[Any] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: apps.append(app))
+    monkeypatch.setattr("kpirules.web._check_port", lambda host, port: None)
+    monkeypatch.delenv("KPIRULES_LANG", raising=False)
+    assert cli.main(["serve", str(folder), "--lang", "en"]) == 0
+    assert cli.main(["serve", str(folder)]) == 0
+    with TestClient(apps[0], base_url=BASE) as english, TestClient(apps[1], base_url=BASE) as thai:
+        assert '<html lang="en">' in english.get("/").text
+        assert '<html lang="th">' in english.get("/?lang=th").text
+        assert '<html lang="th">' in thai.get("/").text
+
+
 def test_serve_refuses_a_missing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert cli.main(["serve", str(tmp_path / "nope")]) == 2
     assert "no such folder" in capsys.readouterr().err

@@ -929,7 +929,8 @@ def _serve(args: argparse.Namespace) -> int:
         from kpirules.web import serve
     except ImportError:
         raise Usage('kpirules serve needs the web extra: pip install "kpirules[web]"') from None
-    serve(args.folder, args.host, args.port)
+    # --lang (or KPIRULES_LANG) sets the pages' first language; without either they are Thai.
+    serve(args.folder, args.host, args.port, _speech.fixed or "th")
     return 0
 
 

@@ -46,8 +46,10 @@ def _check_port(host: str, port: int) -> None:
                                 f"{error.strerror or error}; {hint}") from None
 
 
-def serve(folder: str | os.PathLike[str] = ".", host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the shipped catalogues and the ``.kpi`` files of ``folder`` until interrupted.
+def serve(folder: str | os.PathLike[str] = ".", host: str = "127.0.0.1", port: int = 8000,
+          language: str = "th") -> None:
+    """Serve the shipped catalogues and the ``.kpi`` files of ``folder`` until interrupted, the
+    pages in ``language`` until a reader switches.
 
     Listening on anything but a loopback address prints a warning: the server has no log-in, so
     anyone who can reach the address can read the catalogues and save rule files into ``folder``.
@@ -64,7 +66,7 @@ def serve(folder: str | os.PathLike[str] = ".", host: str = "127.0.0.1", port: i
               f"kpirules: คำเตือน: เปิดให้เครื่องอื่นเข้าถึงได้ที่ {host} ใครก็ตามที่เข้าถึงที่อยู่นี้ได้"
               "จะอ่านกฎและบันทึกไฟล์ลงโฟลเดอร์ได้ (ไม่มีการเข้าสู่ระบบ)", file=sys.stderr)
     _check_port(host, port)
-    app = create_app(folder, allowed_hosts=hosts)
+    app = create_app(folder, allowed_hosts=hosts, language=language)
     shown = f"[{host}]" if ":" in host else host
     print(f"kpirules: http://{shown}:{port}/  (Ctrl+C to stop / กด Ctrl+C เพื่อหยุด)", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -63,8 +63,10 @@ KEPT_RUNS = 16
 
 def create_app(folder: str | os.PathLike[str] = ".", *,
                allowed_hosts: tuple[str, ...] | None = LOOPBACK,
-               upload_limit: int = UPLOAD_LIMIT, text_limit: int = TEXT_LIMIT) -> Starlette:
-    """The web face over the shipped catalogues and the ``.kpi`` files of ``folder``.
+               upload_limit: int = UPLOAD_LIMIT, text_limit: int = TEXT_LIMIT,
+               language: str = "th") -> Starlette:
+    """The web face over the shipped catalogues and the ``.kpi`` files of ``folder``, in
+    ``language`` until a reader switches (Thai unless ``"en"``).
 
     ``allowed_hosts`` are the names the browser may reach the server by (``None`` for any, when
     it listens on every address); a request naming another host is refused, so that a web page
@@ -94,6 +96,7 @@ def create_app(folder: str | os.PathLike[str] = ".", *,
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: site.http_error, Exception: site.crash})
     app.state.site = site
+    app.state.language = "en" if language == "en" else "th"
     return app
 
 
@@ -166,8 +169,10 @@ def _size(limit: int) -> str:
 
 
 def language_of(request: Request) -> Literal["th", "en"]:
-    """The page's language: ``?lang=``, else the cookie it set, else Thai."""
-    for asked in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
+    """The page's language: ``?lang=``, else the cookie it set, else the server's (Thai unless
+    ``kpirules serve --lang en``)."""
+    default = getattr(request.app.state, "language", "th")
+    for asked in (request.query_params.get("lang"), request.cookies.get(COOKIE), default):
         if asked == "en":
             return "en"
         if asked == "th":
