@@ -102,7 +102,13 @@
     checking.textContent = strings.checking;
     return post("/api/check?lang=" + lang, text, "text/plain; charset=utf-8").then(function (answer) {
       if (ticket !== latest) return null;
-      var found = Array.isArray(answer.data) ? answer.data : [];
+      if (!Array.isArray(answer.data)) {
+        // The server refused the text (too large, not UTF-8): say so; never "no problems".
+        checking.textContent = answer.data.error || strings.save_failed;
+        list.textContent = "";
+        return null;
+      }
+      var found = answer.data;
       showProblems(found);
       checking.textContent = "";
       var marks = found.map(function (d) { return [d.line, d.column, d.severity]; });
