@@ -32,7 +32,7 @@ import pytest
 pytest.importorskip("starlette", reason='the web face needs pip install -e ".[dev]"')
 
 import openpyxl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -373,6 +373,7 @@ def test_api_highlight_marks_the_token_at_a_finding(client: TestClient) -> None:
     assert '<span class="n mark-error">x</span>' in answer.json()["html"]
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('ab ระดับ้ 1.5"#<>&\n\\=()ถ้าlevelif')), max_size=60),
        st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30),
                           st.sampled_from(["error", "warning"])), max_size=3))
@@ -479,6 +480,7 @@ def test_names_in_urls_never_reach_other_files(client: TestClient, path: str) ->
     assert "root:" not in answer.text and "import" not in answer.text
 
 
+@settings(deadline=None)
 @given(st.text(max_size=30))
 def test_a_save_target_is_always_directly_in_the_folder(name: str) -> None:
     shelf = Shelf(ROOT / "tests" / "data" / "cli")
@@ -486,6 +488,7 @@ def test_a_save_target_is_always_directly_in_the_folder(name: str) -> None:
     assert target is None or (target.parent == shelf.folder and target.name == name + ".kpi")
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40))
 def test_an_uploaded_file_name_stays_in_its_folder(name: str) -> None:
     safe = safe_name(name)
@@ -645,6 +648,7 @@ def test_the_wheel_carries_the_templates_and_static_files(tmp_path: Path) -> Non
     assert shipped <= names
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_the_charts_count_every_subject_once(data: st.DataObject) -> None:
     rules = catalogue.load("cdd-2565-r1")
@@ -756,3 +760,23 @@ def test_file_names_as_offices_write_them(client: TestClient, folder: Path) -> N
     refused = client.post("/api/save", headers=ORIGIN, json={
         "name": "odd#name", "text": "# x\n", "hash": open_hash(folder, "odd#name")})
     assert refused.status_code == 400
+
+
+_RULE_WORDS = st.sampled_from([
+    "indicator 1 ", '"t"', "\n", "  ", "level ", "1 ", "2 ", "if ", "x ", ">= ", "=> ", "5", "weight ",
+    "100", "measure ", "milestone ", "ตัวชี้วัด ", "ระดับ ", "ถ้า ", "ร้อยละ ", "และ ", "(", ")", "#",
+    "let ", "= ", "/ ", "* ", "in ", "0..100 ", "policy ", "highest ", "score ", "interpolate "])
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(_RULE_WORDS, max_size=30).map("".join), st.sampled_from([None, "th", "en"]))
+def test_any_text_gets_diagnostics_never_an_error(source: str, language: str | None) -> None:
+    from kpirules.web import diagnostics
+
+    found = diagnostics(source, language)
+    assert isinstance(found, list)
+    lines = source.count("\n") + 1
+    for item in found:
+        assert set(item) == FIELDS
+        assert item["severity"] in ("error", "warning") and item["code"] not in ("", "error")
+        assert 1 <= item["line"] <= lines and item["column"] >= 1
