@@ -37,11 +37,16 @@ def _bytes(book: Any) -> bytes:
 
 def _append(sheet: Any, cells: list[Any]) -> None:
     """A row of values, text kept as text: openpyxl would store a subject named ``=1+1`` (or any
-    cell from an uploaded file that starts with ``=``) as a formula for Excel to run."""
-    sheet.append(cells)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+    cell from an uploaded file that starts with ``=``) as a formula for Excel to run. (Each row
+    is fixed as it is made: looking rows up again by ``max_row`` costs time in the sheet's size.)"""
+    sheet.append([_as_text(sheet, value) if isinstance(value, str) and value.startswith("=")
+                  else value for value in cells])
+
+
+def _as_text(sheet: Any, value: str) -> Any:
+    cell = importlib.import_module("openpyxl.cell").Cell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _bold_header(sheet: Any) -> None:
