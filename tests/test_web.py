@@ -780,3 +780,10 @@ def test_any_text_gets_diagnostics_never_an_error(source: str, language: str | N
         assert set(item) == FIELDS
         assert item["severity"] in ("error", "warning") and item["code"] not in ("", "error")
         assert 1 <= item["line"] <= lines and item["column"] >= 1
+
+
+def test_a_file_that_is_not_utf8_is_not_opened_for_editing(client: TestClient, folder: Path) -> None:
+    (folder / "ansi.kpi").write_bytes('indicator 1 "ตัวชี้วัด"\n'.encode("cp874"))
+    page = client.get("/edit/ansi")
+    assert page.status_code == 422 and "UTF-8" in page.text and "<textarea" not in page.text
+    assert client.get("/catalogues/ansi").status_code == 422

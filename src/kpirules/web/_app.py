@@ -251,7 +251,7 @@ class _Site:
             rules = entry.load(language)
         except KpiRulesError as error:
             return self.page(request, "broken.html", status=422, entry=entry,
-                             error=str(error.in_language(language)))
+                             error=str(error.in_language(language)), editable=True)
         rows = [_row(indicator, rules, language) for indicator in rules]
         total = _total_cells(rules, language)[_WEIGHT]
         return self.page(request, "catalogue.html", entry=entry, rules=rules, rows=rows,
@@ -367,7 +367,12 @@ class _Site:
                              title=text(language, "new_file"))
         entry = self.entry(request, name)
         data = entry.read_bytes()
-        source = data.decode("utf-8-sig", errors="replace")
+        try:
+            source = entry.text()
+        except KpiRulesError as error:
+            # Shown with its bytes replaced, the file would be saved back without them.
+            return self.page(request, "broken.html", status=422, entry=entry, error=str(error),
+                             editable=False)
         return self.page(request, "edit.html", name="" if entry.shipped else entry.name,
                          source=source, hash="" if entry.shipped else digest(data),
                          shipped=entry.shipped, title=entry.name)
