@@ -787,3 +787,19 @@ def test_a_file_that_is_not_utf8_is_not_opened_for_editing(client: TestClient, f
     page = client.get("/edit/ansi")
     assert page.status_code == 422 and "UTF-8" in page.text and "<textarea" not in page.text
     assert client.get("/catalogues/ansi").status_code == 422
+
+
+def test_results_have_their_own_address_in_either_language(client: TestClient) -> None:
+    records = "subject,indicator,measure,value\n,1,target,5\nB,1,target,100\nB,1,developed,85\n" \
+              "B,2,milestones,1\nB,3,online,no\nB,3,growth,0\n"
+    posted = client.post("/score", data={"rules": "rules", "strict": "1"}, follow_redirects=False,
+                         files={"records": ("r.csv", records.encode())})
+    assert posted.status_code == 303
+    address = posted.headers["location"]
+    assert re.fullmatch(r"/results/[\w-]{16,}", address)
+    thai = client.get(address)
+    english = client.get(address + "?lang=en")
+    assert text("row-no-subject", "th") in thai.text
+    assert text("row-no-subject", "en") in english.text and '<html lang="en">' in english.text
+    gone = client.get("/results/no-such-run")
+    assert gone.status_code == 404 and "16" in gone.text

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -79,6 +79,7 @@ def create_app(folder: str | os.PathLike[str] = ".", *,
         Route("/catalogues/{name}/{file}", site.catalogue_file),
         Route("/score", site.score_form, methods=["GET"]),
         Route("/score", site.score_page, methods=["POST"]),
+        Route("/results/{token}", site.results_page),
         Route("/results/{token}/{file}", site.results_file),
         Route("/edit", site.editor),
         Route("/edit/{name}", site.editor),
@@ -322,14 +323,29 @@ class _Site:
         except KpiRulesError as error:
             return again(str(error.in_language(language)))
         token = self.keep(run)
+        # Post/Redirect/Get: the results have their own address, so that reloading the page or
+        # switching its language does not send the file again.
+        return RedirectResponse(f"/results/{token}", status_code=303)
+
+    async def results_page(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        run = self.run(request, token)
         cards = run.cards()
+        language = language_of(request)
         return self.page(
-            request, "results.html", run=run, token=token, entry=entry,
+            request, "results.html", run=run, token=token, entry_name=run.rules_name,
             cards=cards[:SHOWN_SUBJECTS], card_count=len(cards), shown=SHOWN_SUBJECTS,
-            rejected=run.rejected(), rejected_rows=list(run.rejected_rows()),
+            rejected=run.rejected(), rejected_rows=list(run.rejected_rows(language)),
             ranking=_charts.ranking(cards), levels=_charts.level_chart(
-                rules, [card for _, card in cards]),
+                run.rules, [card for _, card in cards]),
             subjects=run.subjects[:SHOWN_SUBJECTS])
+
+    def run(self, request: Request, token: str) -> ScoreRun:
+        with self.lock:
+            found = self.runs.get(token)
+        if found is None:
+            raise HTTPException(404, text(language_of(request), "run_gone"))
+        return found
 
     def keep(self, run: ScoreRun) -> str:
         token = secrets.token_urlsafe(16)
@@ -340,20 +356,18 @@ class _Site:
         return token
 
     async def results_file(self, request: Request) -> Response:
-        with self.lock:
-            run = self.runs.get(request.path_params["token"])
-        if run is None:
-            raise HTTPException(404, text(language_of(request), "not_found"))
+        run = self.run(request, request.path_params["token"])
+        language = language_of(request)
         stem = f"{run.rules_name}-{os.path.splitext(run.source)[0]}-results"
         file = request.path_params["file"]
         if file == "results.json":
-            return _download(run.json().encode("utf-8"), f"{stem}.json",
+            return _download(run.json(language).encode("utf-8"), f"{stem}.json",
                              "application/json; charset=utf-8")
         if file == "results.csv":
-            return _download(("\ufeff" + run.csv()).encode("utf-8"), f"{stem}.csv",
+            return _download(("\ufeff" + run.csv(language)).encode("utf-8"), f"{stem}.csv",
                              "text/csv; charset=utf-8")
         if file == "results.xlsx":
-            data = await run_in_threadpool(_workbook.results_workbook, run, language_of(request))
+            data = await run_in_threadpool(_workbook.results_workbook, run, language)
             return _download(data, f"{stem}.xlsx", _XLSX)
         raise HTTPException(404, text(language_of(request), "not_found"))
 

@@ -48,21 +48,25 @@ class ScoreRun:
     def rejected(self) -> list[tuple[str, list[Problem]]]:
         return [(name, card) for name, card in self.subjects if isinstance(card, list)]
 
-    def error_text(self, problems: Sequence[Problem]) -> str:
-        """A rejected subject's reasons as the command line writes them in its output."""
-        return _output.error_text(problems, self.language)
+    def error_text(self, problems: Sequence[Problem], language: str | None = None) -> str:
+        """A rejected subject's reasons as the command line writes them in its output, in
+        ``language`` (by default the run's)."""
+        return _output.error_text(problems, language or self.language)
 
-    def rejected_rows(self) -> Iterator[tuple[int | None, str | None, str]]:
+    def rejected_rows(self, language: str | None = None
+                      ) -> Iterator[tuple[int | None, str | None, str]]:
         """(row, subject, reason) for every reason a subject or a row was not scored, by row."""
+        chosen = language or self.language
         rows: list[tuple[int | None, str | None, str]] = [
-            (problem.row, name, problem.text(self.language))
+            (problem.row, name, problem.text(chosen))
             for name, problems in self.rejected() for problem in problems]
-        rows += [(stray.row, stray.subject, stray.text(self.language)) for stray in self.stray]
+        rows += [(stray.row, stray.subject, stray.text(chosen)) for stray in self.stray]
         return iter(sorted(rows, key=lambda item: (item[0] is None, item[0] or 0)))
 
-    def _written(self, writer_class: type[_output.JsonWriter] | type[_output.CsvWriter]) -> str:
+    def _written(self, writer_class: type[_output.JsonWriter] | type[_output.CsvWriter],
+                 language: str | None) -> str:
         out = io.StringIO()
-        writer = writer_class(out, self.rules, self.language)
+        writer = writer_class(out, self.rules, language or self.language)
         for name, outcome in self.subjects:
             if isinstance(outcome, Scorecard):
                 writer.subject(name, outcome)
@@ -71,13 +75,15 @@ class ScoreRun:
         writer.finish()
         return out.getvalue()
 
-    def json(self) -> str:
-        """What ``kpirules eval --format json`` prints for the same rules and records."""
-        return self._written(_output.JsonWriter)
+    def json(self, language: str | None = None) -> str:
+        """What ``kpirules eval --format json [--lang LANGUAGE]`` prints for the same rules and
+        records."""
+        return self._written(_output.JsonWriter, language)
 
-    def csv(self) -> str:
-        """What ``kpirules eval --format csv`` prints for the same rules and records."""
-        return self._written(_output.CsvWriter)
+    def csv(self, language: str | None = None) -> str:
+        """What ``kpirules eval --format csv [--lang LANGUAGE]`` prints for the same rules and
+        records."""
+        return self._written(_output.CsvWriter, language)
 
 
 def safe_name(filename: str | None) -> str:

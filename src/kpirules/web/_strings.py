@@ -95,6 +95,7 @@ _TH: dict[str, str] = {
     "switch_language": "English",
     "error_title": "เกิดข้อผิดพลาด",
     "not_found": "ไม่พบหน้าที่ต้องการ",
+    "run_gone": "ไม่พบผลคะแนนนี้แล้ว (เซิร์ฟเวอร์เก็บไว้เฉพาะ 16 ครั้งล่าสุดจนกว่าจะปิด) โปรดให้คะแนนใหม่",
     "not_found_name": "ไม่พบชุดตัวชี้วัดชื่อ \"{name}\"",
     "too_large": "ไฟล์ใหญ่เกินไป (ไม่เกิน {limit})",
     "not_allowed": "คำขอนี้ใช้ไม่ได้",
@@ -188,6 +189,8 @@ _EN: dict[str, str] = {
     "switch_language": "ภาษาไทย",
     "error_title": "Something went wrong",
     "not_found": "There is no such page.",
+    "run_gone": "These results are gone (the server keeps the last 16 until it stops); score the "
+                "file again.",
     "not_found_name": "There is no catalogue named \"{name}\".",
     "too_large": "The upload is too large (at most {limit}).",
     "not_allowed": "This request is not allowed.",

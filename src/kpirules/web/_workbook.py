@@ -124,7 +124,7 @@ def results_workbook(run: ScoreRun, language: str) -> bytes:
     _append(sheet, header)
     for name, outcome in run.subjects:
         if isinstance(outcome, list):
-            _append(sheet, [name, None, *([None] * (3 * len(indicators))), run.error_text(outcome)])
+            _append(sheet, [name, None, *([None] * (3 * len(indicators))), run.error_text(outcome, language)])
             continue
         cells: list[Any] = [name, outcome.total]
         by_id = {result.indicator.id: result for result in outcome}
@@ -136,7 +136,7 @@ def results_workbook(run: ScoreRun, language: str) -> bytes:
     sheet.column_dimensions["A"].width = 24
     rows = book.create_sheet(text(language, "rejected_rows")[:31])
     _append(rows, [text(language, "row"), text(language, "subject"), text(language, "reason")])
-    for row, subject, message in run.rejected_rows():
+    for row, subject, message in run.rejected_rows(language):
         _append(rows, [row, subject, message])
     _bold_header(rows)
     rows.column_dimensions["C"].width = 100
