@@ -43,7 +43,7 @@ from kpirules.web import _charts, _workbook
 from kpirules.web._highlight import highlight
 from kpirules.web._run import ENCODINGS, ScoreRun, score_upload
 from kpirules.web._shelf import Entry, Shelf, digest
-from kpirules.web._strings import LANGUAGES, STRINGS, text
+from kpirules.web._strings import LANGUAGES, STRINGS, label
 
 __all__ = ["LOOPBACK", "create_app"]
 
@@ -214,7 +214,7 @@ class _Site:
         switch = request.url.include_query_params(lang=other)
         response = self.templates.TemplateResponse(
             request, template, {
-                "t": partial(text, language), "lang": language, "switch": str(switch),
+                "t": partial(label, language), "lang": language, "switch": str(switch),
                 "strings": STRINGS[language],
                 "quote": _quote, **context},
             status_code=status)
@@ -225,7 +225,7 @@ class _Site:
     def entry(self, request: Request, name: str) -> Entry:
         found = self.shelf.find(name)
         if found is None:
-            raise HTTPException(404, text(language_of(request), "not_found_name", name=name))
+            raise HTTPException(404, label(language_of(request), "not_found_name", name=name))
         return found
 
     # -- pages ------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ class _Site:
             data = await run_in_threadpool(_workbook.template_workbook, rules,
                                            language_of(request))
             return _download(data, f"{entry.name}-records.xlsx", _XLSX)
-        raise HTTPException(404, text(language_of(request), "not_found"))
+        raise HTTPException(404, label(language_of(request), "not_found"))
 
     def rules_or_422(self, request: Request, entry: Entry) -> RuleSet:
         try:
@@ -313,7 +313,7 @@ class _Site:
 
         entry = self.entry(request, name)
         if not filename:
-            return again(text(language, "choose_file"))
+            return again(label(language, "choose_file"))
         if encoding not in ENCODINGS:
             encoding = "auto"
         try:
@@ -344,7 +344,7 @@ class _Site:
         with self.lock:
             found = self.runs.get(token)
         if found is None:
-            raise HTTPException(404, text(language_of(request), "run_gone"))
+            raise HTTPException(404, label(language_of(request), "run_gone"))
         return found
 
     def keep(self, run: ScoreRun) -> str:
@@ -369,7 +369,7 @@ class _Site:
         if file == "results.xlsx":
             data = await run_in_threadpool(_workbook.results_workbook, run, language)
             return _download(data, f"{stem}.xlsx", _XLSX)
-        raise HTTPException(404, text(language_of(request), "not_found"))
+        raise HTTPException(404, label(language_of(request), "not_found"))
 
     async def editor(self, request: Request) -> Response:
         name = request.path_params.get("name")
@@ -378,7 +378,7 @@ class _Site:
             # The starting text in the page's language: the formatter translates the keywords.
             return self.page(request, "edit.html", name="", hash="", shipped=False,
                              source=kpirules.format(_NEW_FILE, keywords=language),
-                             title=text(language, "new_file"))
+                             title=label(language, "new_file"))
         entry = self.entry(request, name)
         data = entry.read_bytes()
         try:
@@ -403,7 +403,7 @@ class _Site:
         name = request.query_params.get("rules", "")
         entry = self.shelf.find(name)
         if entry is None:
-            return _json_error(404, text(language_of(request), "not_found_name", name=name))
+            return _json_error(404, label(language_of(request), "not_found_name", name=name))
         encoding = request.query_params.get("encoding", "auto")
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("records")
@@ -453,7 +453,7 @@ class _Site:
     async def api_save(self, request: Request) -> Response:
         language = language_of(request)
         if not same_origin(request):
-            return _json_error(403, text(language, "cross_origin"))
+            return _json_error(403, label(language, "cross_origin"))
         body = await _json_body(request)
         name, source, base = body.get("name"), body.get("text"), body.get("hash")
         if not isinstance(name, str) or not isinstance(source, str) or not (
@@ -461,7 +461,7 @@ class _Site:
             return _json_error(400, 'send {"name": "...", "text": "...", "hash": "..." | null}')
         target = self.shelf.target(name.strip())
         if target is None:
-            return _json_error(400, text(language, "bad_name"))
+            return _json_error(400, label(language, "bad_name"))
         data = source.encode("utf-8")
         async with self.save_lock:
             try:
@@ -469,15 +469,15 @@ class _Site:
             except FileNotFoundError:
                 current = None
             if current is None and base:
-                return _json_error(409, text(language, "save_conflict"))
+                return _json_error(409, label(language, "save_conflict"))
             if current is not None and not base:
-                return _json_error(409, text(language, "save_exists"))
+                return _json_error(409, label(language, "save_exists"))
             if current is not None and digest(current) != base:
-                return _json_error(409, text(language, "save_conflict"))
+                return _json_error(409, label(language, "save_conflict"))
             try:
                 await run_in_threadpool(_write_atomic, target, data)
             except OSError as error:
-                return _json_error(500, f"{text(language, 'save_failed')}: "
+                return _json_error(500, f"{label(language, 'save_failed')}: "
                                         f"{error.strerror or error}")
         return JSONResponse({"name": target.stem, "hash": digest(data)})
 
@@ -490,11 +490,11 @@ class _Site:
         standard = exc.detail == http.HTTPStatus(exc.status_code).phrase
         detail = "" if standard or not isinstance(exc.detail, str) else exc.detail
         if exc.status_code == 404 and not detail:
-            detail = text(language, "not_found")
+            detail = label(language, "not_found")
         elif exc.status_code == 413:
-            detail = text(language, "too_large", limit=exc.detail)
+            detail = label(language, "too_large", limit=exc.detail)
         elif exc.status_code == 405:
-            detail = text(language, "not_allowed")
+            detail = label(language, "not_allowed")
         if request.url.path.startswith("/api/"):
             return _json_error(exc.status_code, detail)
         return self.page(request, "error.html", status=exc.status_code, detail=detail)
@@ -502,11 +502,11 @@ class _Site:
     async def crash(self, request: Request, exc: Exception) -> Response:
         # The details go to the log of whoever runs the server, never to the browser.
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        detail = text(language_of(request), "internal_error")
+        detail = label(language_of(request), "internal_error")
         if request.url.path.startswith("/api/"):
             return _json_error(500, detail)
         return HTMLResponse(self.templates.get_template("error.html").render(
-            t=partial(text, language_of(request)), lang=language_of(request), switch="/",
+            t=partial(label, language_of(request)), lang=language_of(request), switch="/",
             detail=detail, strings={}, quote=_quote), status_code=500)
 
 

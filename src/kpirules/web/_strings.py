@@ -4,15 +4,15 @@ The rule language, the checker and the explanations speak through the library's 
 tables hold only what the pages themselves say (headings, buttons, labels). Both tables have the
 same keys (a test says so), so a page never falls back to a key.
 
->>> text("th", "catalogues")
+>>> label("th", "catalogues")
 'ชุดตัวชี้วัด'
->>> text("en", "catalogues")
+>>> label("en", "catalogues")
 'Catalogues'
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "STRINGS", "text"]
+__all__ = ["LANGUAGES", "STRINGS", "label"]
 
 LANGUAGES = ("th", "en")
 
@@ -207,7 +207,7 @@ _EN: dict[str, str] = {
 STRINGS: dict[str, dict[str, str]] = {"th": _TH, "en": _EN}
 
 
-def text(language: str, key: str, **fields: object) -> str:
+def label(language: str, key: str, **fields: object) -> str:
     """The words for ``key`` in ``language`` ("th" unless "en"), with ``fields`` filled in."""
     table = _EN if language == "en" else _TH
     words = table[key]

@@ -15,7 +15,7 @@ from kpirules._records import COLUMNS, MILESTONES
 from kpirules._table import _caption, _headers, _row, _total_cells
 from kpirules.model import RuleSet
 from kpirules.web._run import ScoreRun
-from kpirules.web._strings import text
+from kpirules.web._strings import label
 
 __all__ = ["catalogue_workbook", "results_workbook", "template_workbook"]
 
@@ -94,7 +94,7 @@ def template_workbook(rules: RuleSet, language: str) -> bytes:
     sheet = book.active
     sheet.title = "records"
     _append(sheet, [*COLUMNS, "note"])
-    subject = text(language, "subject")
+    subject = label(language, "subject")
     for indicator in rules:
         for measure in indicator.measures:
             note = " ".join(part for part in (measure.description, measure.unit and f"({measure.unit})")
@@ -115,12 +115,12 @@ def results_workbook(run: ScoreRun, language: str) -> bytes:
     openpyxl = _openpyxl()
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = text(language, "results")
+    sheet.title = label(language, "results")
     indicators = list(run.rules)
-    header: list[str] = [text(language, "subject"), text(language, "total")]
+    header: list[str] = [label(language, "subject"), label(language, "total")]
     for indicator in indicators:
-        header += [f"{indicator.id} {text(language, key)}" for key in ("level", "score_col", "points")]
-    header.append(text(language, "reason"))
+        header += [f"{indicator.id} {label(language, key)}" for key in ("level", "score_col", "points")]
+    header.append(label(language, "reason"))
     _append(sheet, header)
     for name, outcome in run.subjects:
         if isinstance(outcome, list):
@@ -134,8 +134,8 @@ def results_workbook(run: ScoreRun, language: str) -> bytes:
         _append(sheet, [*cells, None])
     _bold_header(sheet)
     sheet.column_dimensions["A"].width = 24
-    rows = book.create_sheet(text(language, "rejected_rows")[:31])
-    _append(rows, [text(language, "row"), text(language, "subject"), text(language, "reason")])
+    rows = book.create_sheet(label(language, "rejected_rows")[:31])
+    _append(rows, [label(language, "row"), label(language, "subject"), label(language, "reason")])
     for row, subject, message in run.rejected_rows(language):
         _append(rows, [row, subject, message])
     _bold_header(rows)
