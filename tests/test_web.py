@@ -737,14 +737,19 @@ def test_serve_says_when_the_port_is_taken(capsys: pytest.CaptureFixture[str], f
 
 def test_text_from_an_upload_stays_text_in_the_workbook(client: TestClient) -> None:
     records = "subject,indicator,measure,value\n=1+1,1,target,100\n=1+1,1,developed,85\n" \
-              "=1+1,2,milestones,1\n=1+1,3,online,yes\n=1+1,3,growth,1\n"
+              "=1+1,2,milestones,1\n=1+1,2,trained,50\n=1+1,3,online,yes\n=1+1,3,growth,1\n"
     page = client.post("/score", data={"rules": "rules"},
                        files={"records": ("r.csv", records.encode())})
     token = re.search(r'href="/results/([\w-]+)/results.xlsx"', page.text)
     assert token is not None
     book = client.get(f"/results/{token.group(1)}/results.xlsx")
-    cell = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]["A2"]
-    assert cell.value == "=1+1" and cell.data_type == "s"
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]
+    assert sheet["A2"].value == "=1+1" and sheet["A2"].data_type == "s"
+    # The rest of the row is the subject's: 85 % -> 5 (45 points); milestone 1 (trained 50 is below
+    # 85) -> 1 of 3 (35/3);
+    # online, growth 1 -> 1 of 2 (10). Total 45 + 11.67 + 10 = 66.67.
+    assert sheet["B2"].value == pytest.approx(66.6667, abs=1e-3)
+    assert (sheet["C2"].value, sheet["E2"].value) == (5, 45)
 
 
 def test_file_names_as_offices_write_them(client: TestClient, folder: Path) -> None:
