@@ -106,7 +106,8 @@ LAYERS: list[set[str]] = [
     {"kpirules._messages", "kpirules.errors"},
     {"kpirules._scoring"},
     {"kpirules._parser", "kpirules._semantics", "kpirules._values"},
-    {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result"},
+    {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result",
+     "kpirules._check", "kpirules._intervals"},
     {"kpirules.model"},
     {"kpirules.cli", "kpirules.testing", "kpirules"},
 ]
