@@ -351,6 +351,10 @@ def test_api_check_gives_the_checkers_findings(client: TestClient) -> None:
         (4, "warning", "implicit-measure", "1")]
     clean = client.post("/api/check", content=catalogue.text("cdd-2565-r1").encode())
     assert clean.json() == []
+    # ?lang=th: the same findings, worded in Thai.
+    thai = client.post("/api/check?lang=th", content=text).json()
+    assert [d["code"] for d in thai] == [d["code"] for d in found]
+    assert all(re.search("[ก-๙]", d["message"]) for d in thai)
 
 
 def test_api_check_refuses_text_that_is_not_utf8(client: TestClient) -> None:

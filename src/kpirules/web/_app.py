@@ -557,8 +557,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 def diagnostics(source: str, language: str | None = None) -> list[dict[str, Any]]:
     """``POST /api/check``: the checker's findings on ``source``, or its parse error, each as a
     dict of a :class:`~kpirules.Diagnostic`'s fields (a parse error's code is the error's
-    ``.code``, or ``syntax-error``). ``language`` chooses the language of parse errors; by default
-    it is the file's."""
+    ``.code``, or ``syntax-error``), with messages in ``language`` (by default the file's)."""
     try:
         rules = kpirules.parse(source, source="<editor>", language=language)
     except ParseError as error:
@@ -569,7 +568,7 @@ def diagnostics(source: str, language: str | None = None) -> list[dict[str, Any]
                  "indicator": None, "line": error.line, "column": error.column}]
     return [{"severity": d.severity, "code": d.code, "message": d.message,
              "indicator": d.indicator, "line": d.line, "column": d.column}
-            for d in kpirules.check(rules)]
+            for d in kpirules.check(rules, language)]
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
