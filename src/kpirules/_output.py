@@ -4,7 +4,8 @@ the web face (``kpirules serve``), so that both score and write alike:
 - :func:`score` scores one subject read by :class:`~kpirules._records.RecordReader`, or gives every
   reason it cannot be scored (rows first);
 - :class:`JsonWriter` and :class:`CsvWriter` write the results as the command line's ``--format
-  json`` and ``--format csv``, the reasons in a given language;
+  json`` and ``--format csv`` (the JSON through :mod:`kpirules._json`, as ``kpirules.dumps``), the
+  reasons in a given language;
 - :func:`require_weights` refuses rules without a weight on every indicator (no total otherwise);
 - :func:`atomic` writes a file all at once (a temporary file beside it, then ``os.replace``).
 """
@@ -13,21 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from typing import IO
 
-from kpirules._messages import message, text
+from kpirules._json import error_text as json_error
+from kpirules._json import scorecard_text, string
+from kpirules._messages import message
 from kpirules._numbers import plain
-from kpirules._records import Problem, Subject
+from kpirules._records import Problem, Subject, problems_text
 from kpirules.errors import EvaluationError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
 
-__all__ = ["CsvWriter", "JsonWriter", "atomic", "error_text", "evaluate_one", "require_weights",
-           "score"]
+__all__ = ["CsvWriter", "JsonWriter", "atomic", "evaluate_one", "require_weights", "score"]
 
 
 def require_weights(rules: RuleSet) -> None:
@@ -65,14 +66,9 @@ def evaluate_one(indicator: Indicator, subject: Subject, strict: bool) -> Result
         return Problem(row, indicator.id, error.problem)
 
 
-def error_text(problems: Sequence[Problem], language: str) -> str:
-    """A rejected subject's reasons in one line, each with its row where it has one."""
-    return "; ".join(text("at-row", language, row=p.row, message=p.text(language))
-                     if p.row is not None else p.text(language) for p in problems)
-
-
 class JsonWriter:
-    """``{"SUBJECT": {"total": …, "indicators": {…}}}``, one subject per line, exact digits."""
+    """``{"SUBJECT": {"total": …, "indicators": {…}}}``, one subject per line, exact digits; a
+    rejected subject's reasons in ``language``."""
 
     def __init__(self, out: IO[str], rules: RuleSet, language: str = "en") -> None:
         self.out = out
@@ -81,33 +77,23 @@ class JsonWriter:
 
     def _entry(self, name: str, body: str) -> None:
         self.out.write("{\n  " if self.count == 0 else ",\n  ")
-        self.out.write(f"{_json_string(name)}: {body}")
+        self.out.write(f"{string(name)}: {body}")
         self.count += 1
 
     def subject(self, name: str, card: Scorecard) -> None:
-        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
-        self._entry(name, f'{{"total": {plain(card.total)}, "indicators": {{{indicators}}}}}')
+        # The same text as kpirules.dumps writes for a scorecard (one writer of this JSON).
+        self._entry(name, scorecard_text(card))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, f'{{"error": {_json_string(error_text(problems, self.language))}}}')
+        self._entry(name, json_error(problems_text(problems, self.language)))
 
     def finish(self) -> None:
         self.out.write("{}\n" if self.count == 0 else "\n}\n")
 
 
-def _json_string(text: str) -> str:
-    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-    return json.encoder.encode_basestring(text)
-
-
-def _json_result(result: Result) -> str:
-    points = result.points
-    shown = "null" if points is None else plain(points)
-    return f'{{"level": {result.level}, "score": {plain(result.score)}, "points": {shown}}}'
-
-
 class CsvWriter:
-    """One row per subject and indicator; a rejected subject is one row with its error."""
+    """One row per subject and indicator; a rejected subject is one row with its reasons in
+    ``language``."""
 
     HEADER = ("subject", "indicator", "level", "score", "points", "total", "error")
 
@@ -124,7 +110,7 @@ class CsvWriter:
                                   "" if points is None else plain(points), total, ""))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((name, "", "", "", "", "", error_text(problems, self.language)))
+        self.writer.writerow((name, "", "", "", "", "", problems_text(problems, self.language)))
 
     def finish(self) -> None:
         pass

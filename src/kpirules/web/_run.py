@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 import attrs
 
 from kpirules import _output
-from kpirules._records import Problem, RecordReader, StrayRow
+from kpirules._records import Problem, RecordReader, StrayRow, problems_text
 from kpirules.errors import KpiRulesError
 from kpirules.model import RuleSet
 from kpirules.result import Scorecard
@@ -51,7 +51,7 @@ class ScoreRun:
     def error_text(self, problems: Sequence[Problem], language: str | None = None) -> str:
         """A rejected subject's reasons as the command line writes them in its output, in
         ``language`` (by default the run's)."""
-        return _output.error_text(problems, language or self.language)
+        return problems_text(problems, language or self.language)
 
     def rejected_rows(self, language: str | None = None
                       ) -> Iterator[tuple[int | None, str | None, str]]:
