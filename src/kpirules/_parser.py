@@ -401,12 +401,13 @@ class _Builder:
             high_text=high_text,
             has_range=bounds is not None,
             span=span,
+            name_span=self._token_span(name_token),
         )
         return measure, 0
 
     def _let(self, span: nodes.Span, children: list[_Item]) -> _Item:
-        name = self._name_token(children[0][0])
-        return nodes.Let(name, children[1][0], span), 0
+        token = children[0][0]
+        return nodes.Let(self._name_token(token), children[1][0], span, self._token_span(token)), 0
 
     def _level_number(self, token: Token) -> int:
         value, text = self._decimal(token)

@@ -212,7 +212,8 @@ class _Checker:
                 continue
             if node.name in types:
                 raise self.error(message("let-before-definition", name=node.name), node.span)
-            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
+            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span,
+                                                 name_span=node.span)
             types[node.name] = "number"
             defined.add(node.name)
         return self.infer(expr, types)

@@ -1,7 +1,7 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
 Commands (the documentation page "Command line"): ``check``, ``fmt``, ``eval``, ``explain``,
-``table``, ``catalogues`` and ``serve`` (the web face, :mod:`kpirules.web`). Exit codes: 0
+``table``, ``catalogues``, ``lsp`` and ``serve`` (the web face, :mod:`kpirules.web`). Exit codes: 0
 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records ``eval``
 rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever reaches the
 user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line "internal
@@ -35,6 +35,9 @@ Choices made where the contract is silent:
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with the parse error's own code (``expected-comparison``, …).
 - Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
+  ``lsp`` extra it exits 2 saying what to install. ``--lang`` (or ``KPIRULES_LANG``) makes it speak
+  that language for every file instead of each file's own.
 """
 
 from __future__ import annotations
@@ -261,6 +264,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="the address to listen on (default 127.0.0.1, this computer only)")
     serve.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     serve.set_defaults(run=_serve)
+
+    lsp = commands.add_parser(
+        "lsp", help="run the language server for editors (needs kpirules[lsp])",
+        description="Speak the Language Server Protocol on standard input and output, for an "
+                    "editor to start (see the editors page of the documentation).")
+    lsp.set_defaults(run=_lsp)
     for command in commands.choices.values():
         _language_argument(command, argparse.SUPPRESS)
     return parser
@@ -282,6 +291,15 @@ def _records_arguments(parser: argparse.ArgumentParser) -> None:
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
     parser.add_argument("--no-strict", dest="strict", action="store_false",
                         help="ignore measures the rules do not know instead of rejecting them")
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from kpirules.lsp import serve
+    except ImportError as error:
+        raise Usage(message("lsp-needs-pygls", error=str(error))) from None
+    serve(language=_speech.fixed)
+    return 0
 
 
 # -- rules ---------------------------------------------------------------------------------------
