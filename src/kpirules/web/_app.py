@@ -557,13 +557,14 @@ async def _json_body(request: Request) -> dict[str, Any]:
 def diagnostics(source: str, language: str | None = None) -> list[dict[str, Any]]:
     """``POST /api/check``: the checker's findings on ``source``, or its parse error, each as a
     dict of a :class:`~kpirules.Diagnostic`'s fields (a parse error's code is the error's
-    ``.code``, or ``syntax-error``), with messages in ``language`` (by default the file's)."""
+    ``.code``, or ``syntax`` where it has none, as ``kpirules check --format json`` and the
+    language server say), with messages in ``language`` (by default the file's)."""
     try:
         rules = kpirules.parse(source, source="<editor>", language=language)
     except ParseError as error:
-        # The library's own code for the error; where it has none more precise than its generic
-        # "error" (the parser's messages), the web face says what kind of finding it is.
-        code = "syntax-error" if error.code == "error" else error.code
+        # The error's own code; where it has none more precise than the generic "error", the word
+        # the command line and the language server use.
+        code = "syntax" if error.code == "error" else error.code
         return [{"severity": "error", "code": code, "message": error.message,
                  "indicator": None, "line": error.line, "column": error.column}]
     return [{"severity": d.severity, "code": d.code, "message": d.message,
