@@ -1,11 +1,12 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
 Commands (the documentation page "Command line"): ``check``, ``fmt``, ``eval``, ``explain``,
-``table``, ``catalogues``, ``lsp`` and ``serve`` (the web face, :mod:`kpirules.web`). Exit codes: 0
-success; 1 findings (``check`` errors, files ``fmt --check`` would change, records ``eval``
-rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever reaches the
-user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line "internal
-error" with a request to report it (set ``KPIRULES_DEBUG=1`` to see the traceback).
+``table``, ``test``, ``catalogues``, ``lsp`` and ``serve`` (the web face, :mod:`kpirules.web`).
+Exit codes: 0 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records
+``eval`` rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever
+reaches the user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a
+one-line "internal error" with a request to report it (set ``KPIRULES_DEBUG=1`` to see the
+traceback).
 
 Choices made where the contract is silent:
 
@@ -248,6 +249,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="markdown (default), html or csv")
     table.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT")
     table.set_defaults(run=_table)
+
+    test = commands.add_parser(
+        "test", help="run the examples written in rule files",
+        description="Score every `example` of the rule files and report the ones that do not "
+                    "give what they expect; the last line is `N examples passed, M failed`. "
+                    "Exit 0 when all pass, 1 when any fails, 2 when a file cannot be used.")
+    test.add_argument("files", nargs="+", metavar="RULES",
+                      help="a .kpi file or a shipped catalogue name")
+    test.add_argument("-v", "--verbose", action="store_true", help="list the passing examples too")
+    test.set_defaults(run=_test)
 
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
@@ -997,6 +1008,43 @@ def _no_subject(source: str, wanted: str, names: list[str]) -> Message:
     more = ", …" if len(names) > 5 else ""
     return message("no-subject", source=source, subject=wanted, hint=hint, count=len(names),
                    names=shown + more)
+
+
+# -- test ----------------------------------------------------------------------------------------
+
+
+def _test(args: argparse.Namespace) -> int:
+    from kpirules._example_runs import run
+
+    worst = passed = failed = 0
+    for spec in args.files:
+        try:
+            rules = _rules(spec)
+        except ParseError as error:
+            print(str(error.in_language(_speech.language)))
+            worst = 2
+            continue
+        except KpiRulesError as error:
+            _say(error.in_language(_speech.language).message)
+            worst = 2
+            continue
+        path = spec if os.path.exists(spec) else rules.source
+        for indicator in rules:
+            for example in indicator.examples:
+                failure = run(indicator, example)
+                where = f"{path}:{example.span.line}:{example.span.column}"
+                if failure is None:
+                    passed += 1
+                    if args.verbose:
+                        print(f"{where}: ok")
+                    continue
+                failed += 1
+                worst = max(worst, 1)
+                print(f"{where}: error[example-fails]: {failure.describe(_speech.language)}")
+    # The summary is the last line, in these words whatever the count or the language, so that
+    # scripts can read it.
+    print(f"{passed} examples passed, {failed} failed")
+    return worst
 
 
 # -- table and catalogues ------------------------------------------------------------------------
