@@ -813,3 +813,13 @@ def test_results_have_their_own_address_in_either_language(client: TestClient) -
     assert text("row-no-subject", "en") in english.text and '<html lang="en">' in english.text
     gone = client.get("/results/no-such-run")
     assert gone.status_code == 404 and "16" in gone.text
+
+
+def test_a_failing_example_is_a_finding_at_its_line(client: TestClient) -> None:
+    # x = 2 is below the 5 that level 1 needs, so the second example (line 6) gives level 0.
+    rules = ('indicator 1 "t"\n  weight 100\n  measure x\n  level 1 if x >= 5\n'
+             "  example level 1: x = 7\n  example level 1: x = 2\n")
+    [found] = client.post("/api/check?lang=th", content=rules).json()
+    assert (found["code"], found["line"], found["column"], found["indicator"]) == (
+        "example-fails", 6, 3, "1")
+    assert re.search("[ก-๙]", found["message"])

@@ -220,4 +220,12 @@ def test_the_editors_buttons_format_translate_and_run_examples(
     # The file has no examples, so none fails.
     page.click("#examples")
     expect(page.locator("#status.ok")).to_have_text("ตัวอย่างทุกข้อผ่าน")
+    # An example that the rules do not give (60 is level 1, not 2) is listed at its line, 6.
+    source.fill(THAI_RULES + "  ตัวอย่าง ระดับ 2: ร้อยละ = 60\n")
+    page.click("#examples")
+    expect(page.locator("#status.problem-text")).to_have_text("ตัวอย่างไม่ผ่าน 1 ข้อ")
+    failed = page.locator("#problems li.diagnostic")
+    expect(failed).to_have_count(1)
+    assert failed.get_attribute("data-code") == "example-fails"
+    assert failed.get_attribute("data-line") == "6"
     page.close()
