@@ -8,6 +8,8 @@ inline; everything else goes to :func:`kpirules._values.to_number`, which owns t
 
 from __future__ import annotations
 
+import decimal
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import CodeType
@@ -28,6 +30,7 @@ from kpirules._scoring import (
 from kpirules._semantics import describe_expr
 from kpirules._values import describe_value, to_number
 from kpirules.errors import EvaluationError
+from kpirules.limits import MAX_MILESTONES_REPORTED
 
 __all__ = ["CONTEXT", "Evaluator", "compile_indicator", "tidy"]
 
@@ -172,8 +175,8 @@ def compile_indicator(
 
 def _emit_measure(writer: _Writer, measure: nodes.Measure, local: str, index: int) -> None:
     key = writer.constant(measure.name)
-    writer.emit(f"try: {local} = record[{key}]")
-    writer.emit(f"except KeyError: {local} = _MISSING")
+    # get(), not [], so that a Counter or a defaultdict does not read a missing measure as 0.
+    writer.emit(f"{local} = record.get({key}, _MISSING)")
     slow = f"_slow[{index}]"
     if measure.kind == "flag":
         writer.emit(f"if {local} is not True and {local} is not False: {slow}({local}, record)")
@@ -283,7 +286,10 @@ def _namespace(
         if isinstance(reported, (str, bytes, Mapping)) or not isinstance(reported, Iterable):
             raise fail("milestones-not-list", MILESTONES, value=describe_value(reported))
         done = []
-        for item in reported:
+        # islice: an endless iterator is refused after the limit instead of read forever.
+        for index, item in enumerate(itertools.islice(reported, MAX_MILESTONES_REPORTED + 1)):
+            if index == MAX_MILESTONES_REPORTED:
+                raise fail("limit-milestones", MILESTONES, limit=MAX_MILESTONES_REPORTED)
             if type(item) is not int or item not in milestones:
                 allowed = ", ".join(str(m) for m in sorted(milestones)) or message("word-none")
                 raise fail("unknown-milestone", MILESTONES, item=describe_value(item),
@@ -295,7 +301,8 @@ def _namespace(
         raise EvaluationError(problem, ident, None, language)
 
     def arithmetic(error: ArithmeticError) -> None:
-        raise fail("number-too-large", error=type(error).__name__) from None
+        code = "number-too-small" if isinstance(error, decimal.Underflow) else "number-too-large"
+        raise fail(code, error=type(error).__name__) from None
 
     top = len(indicator.levels)
     namespace: dict[str, Any] = {

@@ -14,9 +14,11 @@ from typing import Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._messages import Message, message
 from kpirules._parser import source_line
-from kpirules._scoring import interpolation
+from kpirules._scoring import MILESTONES, interpolation
 from kpirules.errors import ParseError
+from kpirules.limits import MAX_INDICATORS, MAX_TERMS
 
 __all__ = ["analyse", "describe_expr", "walk"]
 
@@ -97,7 +99,7 @@ class _Checker:
         self.text = text
         self.source = source
 
-    def error(self, message: str, span: nodes.Span) -> ParseError:
+    def error(self, message: str | Message, span: nodes.Span) -> ParseError:
         line = max(span.line, 1)
         return ParseError(message, self.source, line, max(span.column, 1),
                           source_line(self.text, line))
@@ -106,6 +108,9 @@ class _Checker:
         header = self.fields(raw.header, None)
         seen: dict[str, nodes.IndicatorNode] = {}
         indicators = []
+        if len(raw.indicators) > MAX_INDICATORS:
+            raise self.error(message("limit-indicators", limit=MAX_INDICATORS),
+                             raw.indicators[MAX_INDICATORS].span)
         for indicator in raw.indicators:
             if indicator.id in seen:
                 first = seen[indicator.id].span.line
@@ -153,6 +158,7 @@ class _Checker:
         implicit: dict[str, nodes.Measure] = {}
 
         def type_of(expr: nodes.Expr, defined: set[str]) -> Type:
+            self.terms(expr)
             return self.type_of(expr, types, defined, implicit, raw)
 
         defined = {m.name for m in declared}
@@ -162,6 +168,10 @@ class _Checker:
         for level in levels:
             if level.condition is not None and type_of(level.condition, defined) != "condition":
                 raise self.not_a_condition(level.condition)
+        for measure in (*declared, *implicit.values()):
+            if measure.name == MILESTONES:
+                raise self.error(message("reserved-measure-name", name=measure.name),
+                                 measure.span)
         self.numbering(raw, levels)
         policy: Literal["ordered", "highest"] = (
             "highest" if fields.get("policy") == "highest" else "ordered")
@@ -189,6 +199,14 @@ class _Checker:
                 score.span,
             )
         return checked
+
+    def terms(self, expr: nodes.Expr) -> None:
+        count = 0
+        for node in walk(expr):
+            if isinstance(node, (nodes.Name, nodes.Number)):
+                count += 1
+                if count > MAX_TERMS:
+                    raise self.error(message("limit-terms", limit=MAX_TERMS), node.span)
 
     def names(
         self, raw: nodes.IndicatorNode, declared: list[nodes.Measure], lets: list[nodes.Let]

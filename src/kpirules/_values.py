@@ -27,7 +27,10 @@ NUMERIC_TEXT = re.compile(
 
 
 def describe_value(value: object) -> str:
-    """A value as a message quotes it: its repr, cut to 60 characters."""
+    """A value as a message quotes it: its repr, cut to 60 characters (a whole number too long
+    for Python to write out, as ``10**10000``, in scientific notation)."""
+    if type(value) is int and value.bit_length() > 1000:
+        return f"{Decimal(value):.6E}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

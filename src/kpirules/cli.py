@@ -341,12 +341,11 @@ def _canonical(original: str) -> str:
     """``kpirules.format`` of a file's text, keeping its byte order mark and line endings."""
     bom = "\ufeff" if original.startswith("\ufeff") else ""
     text = original[len(bom):]
-    first_end = text.find("\n")
-    crlf = first_end > 0 and text[first_end - 1] == "\r"
-    formatted = kpirules.format(text.replace("\r\n", "\n"))
-    if crlf:
-        formatted = formatted.replace("\n", "\r\n")
-    return bom + formatted
+    # The file's own line end (the first one in it) is kept; format() reads every kind as LF.
+    first_end = next((i for i, char in enumerate(text) if char in "\r\n"), -1)
+    ending = "\r\n" if text.startswith("\r\n", first_end) else text[first_end] if first_end >= 0 else "\n"
+    formatted = kpirules.format(text)
+    return bom + formatted.replace("\n", ending)
 
 
 def _print_diff(path: str, original: str, formatted: str) -> None:
