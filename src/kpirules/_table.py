@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import attrs
 
+from kpirules._safe import markdown_text, spreadsheet_cell
 from kpirules._semantics import describe_expr
 from kpirules.errors import KpiRulesError
 from kpirules.model import Indicator, RuleSet
@@ -107,7 +108,7 @@ def _caption(rules: RuleSet) -> str:
 
 
 def _markdown_cell(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = markdown_text(text).replace("\\", "\\\\").replace("|", "\\|")
     return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
@@ -128,7 +129,8 @@ def _csv(rules: RuleSet) -> str:
     # prints it on Windows would otherwise get "\r\r\n".
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_headers(rules))
-    writer.writerows(_row(indicator, rules).cells("\n".join) for indicator in rules)
+    writer.writerows([spreadsheet_cell(cell) for cell in _row(indicator, rules).cells("\n".join)]
+                     for indicator in rules)
     writer.writerow(_total_cells(rules))
     return buffer.getvalue()
 

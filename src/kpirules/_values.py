@@ -15,6 +15,7 @@ from kpirules._messages import Keyword, message
 from kpirules._numbers import show
 from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import EvaluationError
+from kpirules.limits import MAX_CELL_CHARS
 
 __all__ = ["NUMERIC_TEXT", "THAI_DIGITS", "describe_value", "show", "to_number"]
 
@@ -61,6 +62,8 @@ def to_number(value: Any, indicator: str, measure: nodes.Measure, language: str 
             raise fail("not-finite", value=str(value))
         number = Decimal(repr(value))
     elif isinstance(value, str):
+        if len(value) > MAX_CELL_CHARS:
+            raise fail("limit-cell", length=len(value), limit=MAX_CELL_CHARS)
         text = value.strip().translate(THAI_DIGITS)
         if not NUMERIC_TEXT.fullmatch(text):
             raise fail("text-not-number", value=describe_value(value))

@@ -61,6 +61,7 @@ from kpirules._records import (
     StrayRow,
     Subject,
 )
+from kpirules._safe import spreadsheet_cell, terminal_text
 from kpirules._values import show
 from kpirules._width import display_width, pad
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError
@@ -464,7 +465,7 @@ class TextWriter:
         if not self.first:
             self.out.write("\n")
         self.first = False
-        self.out.write(f"{name}\n")
+        self.out.write(f"{terminal_text(name)}\n")
 
     def subject(self, name: str, card: Scorecard) -> None:
         self._start(name)
@@ -484,7 +485,7 @@ class TextWriter:
         self._start(name)
         for problem in problems:
             where = f"row {problem.row}: " if problem.row is not None else ""
-            self.out.write(f"  error: {where}{problem.message}\n")
+            self.out.write(f"  error: {where}{terminal_text(problem.message)}\n")
 
     def finish(self) -> None:
         pass
@@ -558,11 +559,13 @@ class CsvWriter:
         total = _plain(card.total)
         for result in card:
             points = result.points
-            self.writer.writerow((name, result.indicator.id, result.level, _plain(result.score),
+            self.writer.writerow((spreadsheet_cell(name), spreadsheet_cell(result.indicator.id),
+                                  result.level, _plain(result.score),
                                   "" if points is None else _plain(points), total, ""))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((name, "", "", "", "", "", _error_text(problems)))
+        self.writer.writerow((spreadsheet_cell(name), "", "", "", "", "",
+                              spreadsheet_cell(_error_text(problems))))
 
     def finish(self) -> None:
         pass
@@ -647,7 +650,7 @@ class Report:
             self.progress.clear()
         where = self.source if row is None else f"{self.source}:{row}"
         who = f'subject "{subject}": ' if subject is not None else ""
-        print(f"{where}: {who}{message}", file=sys.stderr)
+        print(terminal_text(f"{where}: {who}{message}"), file=sys.stderr)
 
     def scored(self) -> None:
         self.subjects += 1

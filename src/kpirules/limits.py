@@ -35,10 +35,10 @@ __all__ = [
     "first_line_past",
 ]
 
-MAX_RULE_CHARS = 2_000_000
-"""Characters in one rule text or ``.kpi`` file (about 100 times the shipped catalogue)."""
+MAX_RULE_CHARS = 10_000_000
+"""Characters in one rule text or ``.kpi`` file (500 times the shipped catalogue)."""
 
-MAX_INDICATORS = 1_000
+MAX_INDICATORS = 20_000
 """Indicators in one rule file."""
 
 MAX_LEVELS = 100
