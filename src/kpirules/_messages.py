@@ -28,6 +28,7 @@ from typing import Any, Literal
 import attrs
 
 from kpirules._keywords import THAI
+from kpirules.limits import shortened
 
 __all__ = [
     "LANGUAGES",
@@ -125,7 +126,7 @@ class _Spellings:
 
 def _render(value: Any, language: str) -> str:
     if isinstance(value, str):
-        return value
+        return shortened(value)
     if isinstance(value, bool):
         return text("word-true" if value else "word-false", language)
     if isinstance(value, int):

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from kpirules._messages import Message
 from kpirules._width import display_width
+from kpirules.limits import MAX_SHOWN_CHARS, shortened
 
 __all__ = ["EvaluationError", "KpiRulesError", "ParseError", "RecordsError", "UsageError"]
 
@@ -45,7 +46,7 @@ class KpiRulesError(Exception):
         """What is wrong and what to do, in :attr:`language`."""
         if isinstance(self._message, Message):
             return self._message.render(self.language)
-        return self._message
+        return shortened(self._message, 4 * MAX_SHOWN_CHARS)
 
     @property
     def code(self) -> str:
@@ -104,7 +105,13 @@ class ParseError(KpiRulesError):
         if self.text is None:
             return head
         shown = self.text.rstrip("\r\n").expandtabs(1)
-        caret = " " * display_width(shown[: self.column - 1]) + "^"
+        column = self.column
+        if len(shown) > MAX_SHOWN_CHARS:
+            # A window of the line around the column, so a 10 MB line is not printed whole.
+            start = max(0, min(column - 1 - MAX_SHOWN_CHARS // 2, len(shown) - MAX_SHOWN_CHARS))
+            shown = ("…" if start else "") + shortened(shown[start:], MAX_SHOWN_CHARS)
+            column -= start - (1 if start else 0)
+        caret = " " * display_width(shown[: column - 1]) + "^"
         return f"{head}\n    {shown}\n    {caret}"
 
 

@@ -29,10 +29,12 @@ __all__ = [
     "MAX_LEVELS",
     "MAX_MILESTONES_REPORTED",
     "MAX_RULE_CHARS",
+    "MAX_SHOWN_CHARS",
     "MAX_TERMS",
     "Deadline",
     "digits_in",
     "first_line_past",
+    "shortened",
 ]
 
 MAX_RULE_CHARS = 10_000_000
@@ -63,6 +65,10 @@ MAX_CELL_CHARS = 1_000
 
 MAX_MILESTONES_REPORTED = MAX_LEVELS
 """Items in one record's ``milestones`` list (an endless iterator is refused, not read forever)."""
+
+MAX_SHOWN_CHARS = 200
+"""Characters of one name, value or line of text quoted in a message; the rest is cut at "…", so
+that a 10 MB value cannot make a 10 MB message."""
 
 CHECK_SECONDS = 10.0
 """The time :func:`kpirules.check` spends on proofs for a file, at least …"""
@@ -114,3 +120,12 @@ class Deadline:
         if not self.missed and time.monotonic() > self.at:
             self.missed = True
         return self.missed
+
+
+def shortened(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, ending in "…" when it was cut.
+
+    >>> shortened("x" * 300)[-3:], len(shortened("x" * 300))
+    ('xx…', 200)
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
