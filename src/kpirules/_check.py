@@ -64,10 +64,12 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
+from kpirules._messages import text as message_text
 from kpirules._scoring import FLIPPED
 from kpirules._semantics import close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
+from kpirules.limits import OutOfTime, budget, check_seconds, out_of_time
 from kpirules.model import Indicator, RuleSet
 
 __all__ = ["Counterexample", "Diagnostic", "check", "counterexamples", "format_diagnostic"]
@@ -119,9 +121,11 @@ def check(rules: RuleSet) -> list[Diagnostic]:
     5 warning implicit-measure
     """
     diagnostics = _weights(rules)
-    for indicator in rules:
-        diagnostics += _names(indicator)
-        diagnostics += _levels(indicator)
+    statements = sum(len(indicator.node.statements) + 1 for indicator in rules)
+    with budget(statements):
+        for indicator in rules:
+            diagnostics += _names(indicator)
+            diagnostics += _levels(indicator, statements)
     return sorted(diagnostics, key=lambda d: (d.line, d.column))
 
 
@@ -521,7 +525,7 @@ class _Model:
 # Levels: the diagnostics
 
 
-def _levels(indicator: Indicator) -> list[Diagnostic]:
+def _levels(indicator: Indicator, statements: int) -> list[Diagnostic]:
     try:
         model = _Model(indicator.node)
         if any(q.size == 0 for q in model.quantities):
@@ -529,6 +533,13 @@ def _levels(indicator: Indicator) -> list[Diagnostic]:
         found = _unreachable(indicator, model)
         found += [_non_monotone_diagnostic(indicator, example)
                   for example in _counterexamples(indicator, model)]
+    except OutOfTime:
+        # The file's time budget ran out: say which proofs were given up rather than run on.
+        seconds = f"{check_seconds(statements):g}"
+        return [Diagnostic("warning", "check-incomplete",
+                           message_text("check-incomplete", indicator=indicator.id,
+                                        seconds=seconds),
+                           indicator.id, indicator.node.span.line, indicator.node.span.column)]
     except (_Unsupported, TooComplex, RecursionError):
         # Conditions too tangled to reason about in bounded time: the levels are left unchecked,
         # not misjudged.
@@ -698,6 +709,7 @@ def _steps(model: _Model, index: int) -> tuple[list[Step], list[Step]]:
     for number in range(len(model.regions), 0, -1):
         reached = model.at_least(number)
         for cell in range(size - 1):
+            out_of_time()
             below, above = reached.fix(index, cell), reached.fix(index, cell + 1)
             for found, region in ((falls, below & ~above), (rises, above & ~below)):
                 for corner in itertools.islice(region.corners(), 2 * _ATTEMPTS):
@@ -802,6 +814,7 @@ class _Finder:
     def find(self, index: int, steps: list[Step],
              raising: bool) -> Counterexample | None:
         for lower, upper in steps[:_ATTEMPTS]:
+            out_of_time()
             pair = self.realise(index, lower, upper)
             if pair is None:
                 continue
@@ -1032,6 +1045,7 @@ class _Finder:
         pair in one group where the quantity rises and the level falls is a counterexample."""
         groups: dict[tuple[Value, ...], list[tuple[Value, int, dict[str, Any]]]] = {}
         for record, level, values in self.scored_grid():
+            out_of_time()
             mine = values[index]
             key = values[:index] + values[index + 1:]
             if mine is not None and None not in key:

@@ -16,7 +16,10 @@ limit-level-number 2 9
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import time
+from collections.abc import Iterator
 import attrs
 
 __all__ = [
@@ -32,8 +35,12 @@ __all__ = [
     "MAX_SHOWN_CHARS",
     "MAX_TERMS",
     "Deadline",
+    "OutOfTime",
+    "budget",
+    "check_seconds",
     "digits_in",
     "first_line_past",
+    "out_of_time",
     "shortened",
 ]
 
@@ -78,6 +85,11 @@ CHECK_SECONDS_PER_STATEMENT = 0.05
 Proofs not finished in time are reported as one ``check-incomplete`` warning."""
 
 
+def check_seconds(statements: int) -> float:
+    """The checker's time budget, in seconds, for a file of ``statements`` statements."""
+    return CHECK_SECONDS + CHECK_SECONDS_PER_STATEMENT * statements
+
+
 def digits_in(text: str) -> int:
     """How many digits a number written as ``text`` has (signs, points, ``_`` and exponents
     aside).
@@ -94,6 +106,34 @@ def first_line_past(text: str, limit: int) -> tuple[int, int]:
     line = text.count("\n", 0, limit) + 1
     start = text.rfind("\n", 0, limit) + 1
     return line, limit - start + 1
+
+
+class OutOfTime(Exception):
+    """The checker's time budget ran out (see :func:`budget`); the proof under way is given up."""
+
+
+_CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "kpirules_deadline", default=None)
+
+
+@contextlib.contextmanager
+def budget(statements: int) -> Iterator[Deadline]:
+    """Within the block, :func:`out_of_time` raises once the checker's budget for a file of
+    ``statements`` statements has run out."""
+    deadline = Deadline.for_statements(statements)
+    token = _CURRENT.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _CURRENT.reset(token)
+
+
+def out_of_time() -> None:
+    """Raise :class:`OutOfTime` when the budget of the enclosing :func:`budget` has run out;
+    the search loops of the checker call it often (it costs one clock reading)."""
+    deadline = _CURRENT.get()
+    if deadline is not None and deadline.expired():
+        raise OutOfTime
 
 
 @attrs.define
@@ -114,7 +154,7 @@ class Deadline:
     @classmethod
     def for_statements(cls, statements: int) -> Deadline:
         """The checker's budget for a file of ``statements`` statements."""
-        return cls.after(CHECK_SECONDS + CHECK_SECONDS_PER_STATEMENT * statements)
+        return cls.after(check_seconds(statements))
 
     def expired(self) -> bool:
         if not self.missed and time.monotonic() > self.at:
