@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, NAME_END, THAI
+from kpirules._messages import Message, message
 from kpirules._resources import grammar_text
 from kpirules._scoring import THAI_DIGITS
-from kpirules._messages import Message, message
 from kpirules.errors import ParseError
 from kpirules.limits import MAX_DEPTH, MAX_DIGITS, MAX_LEVELS, MAX_RULE_CHARS, digits_in, first_line_past
 
@@ -250,7 +250,7 @@ class _Builder:
                           token.end_column or 0)
 
     def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
-        if depth > MAX_DEPTH and isinstance(node, nodes.BinaryOp) and _is_chain(node):
+        if depth > MAX_DEPTH and any(_is_chain(part) for part in _with_operands(node)):
             # A long run of `+` or `*` is deep as a tree but nothing in it is nested: say so.
             raise self.error(message("limit-chain", limit=MAX_DEPTH), span.line, span.column)
         if depth > MAX_DEPTH:
@@ -497,9 +497,19 @@ class _Builder:
         return nodes.RuleFile(source=self.source, indicators=indicators, header=header)
 
 
-def _is_chain(node: nodes.BinaryOp) -> bool:
+def _with_operands(node: nodes.Expr) -> list[nodes.Expr]:
+    if isinstance(node, (nodes.Compare, nodes.BoolOp)):
+        return [node, *node.operands]
+    if isinstance(node, (nodes.Not, nodes.Negate)):
+        return [node, node.operand]
+    return [node]
+
+
+def _is_chain(node: nodes.Expr) -> bool:
     """Whether ``node`` is a run of operators of one precedence over plain operands
     (``a + b - c + …``), nested only because each operator takes the one before as its left side."""
+    if not isinstance(node, nodes.BinaryOp):
+        return False
     group = ("+", "-") if node.op in ("+", "-") else ("*", "/")
     current: nodes.Expr = node
     while isinstance(current, nodes.BinaryOp) and current.op in group:

@@ -18,7 +18,7 @@ from kpirules._messages import Message, message
 from kpirules._parser import source_line
 from kpirules._scoring import MILESTONES, interpolation
 from kpirules.errors import ParseError
-from kpirules.limits import MAX_INDICATORS, MAX_TERMS
+from kpirules.limits import MAX_INDICATORS, MAX_LETS, MAX_TERMS
 
 __all__ = ["analyse", "describe_expr", "walk"]
 
@@ -161,6 +161,9 @@ class _Checker:
             self.terms(expr)
             return self.type_of(expr, types, defined, implicit, raw)
 
+        if len(lets) > MAX_LETS:
+            raise self.error(message("limit-lets", indicator=raw.id, limit=MAX_LETS),
+                             lets[MAX_LETS].span)
         defined = {m.name for m in declared}
         for let in lets:
             types[let.name] = type_of(let.expr, defined)

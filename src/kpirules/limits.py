@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import time
 from collections.abc import Iterator
+
 import attrs
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_INDICATORS",
+    "MAX_LETS",
     "MAX_LEVELS",
     "MAX_MILESTONES_REPORTED",
     "MAX_RULE_CHARS",
@@ -54,6 +56,9 @@ MAX_LEVELS = 100
 """Levels in one indicator, and so the highest level number (levels are numbered 1 to N without
 gaps). A level number above it is refused as soon as it is read, before any list of levels is
 made."""
+
+MAX_LETS = 100
+"""``let`` steps in one indicator."""
 
 MAX_TERMS = 1_000
 """Names and numbers in one expression (a `let` or a level's condition)."""

@@ -113,7 +113,7 @@ def try_text(text: str, rng: random.Random, bound: float = 60.0, sql: bool = Tru
         return None
     except kpirules.KpiRulesError:
         return None
-    except BaseException as error:  # noqa: BLE001 - anything else is the finding
+    except BaseException as error:
         return f"parse raised {type(error).__name__}: {str(error)[:200]}"
     try:
         formatted = kpirules.format(text)
@@ -122,7 +122,7 @@ def try_text(text: str, rng: random.Random, bound: float = 60.0, sql: bool = Tru
         if kpirules.format(formatted) != formatted:
             return "format is not idempotent"
         kpirules.check(rules)
-    except BaseException as error:  # noqa: BLE001
+    except BaseException as error:
         return f"format/check raised {type(error).__name__}: {str(error)[:200]}"
     if time.monotonic() - started > bound:
         return f"took {time.monotonic() - started:.0f} s"
@@ -132,7 +132,7 @@ def try_text(text: str, rng: random.Random, bound: float = 60.0, sql: bool = Tru
             result = indicator.evaluate(values[indicator.id])
         except kpirules.EvaluationError:
             continue
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             return f"evaluate raised {type(error).__name__}: {str(error)[:200]}"
         if not sql:
             continue
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             kpirules.parse(text)
             parsed += 1
-        except BaseException:  # noqa: BLE001, S110 - counted only; try_text reports
+        except BaseException:
             pass
         problem = try_text(text, rng)
         if problem is not None:
