@@ -61,6 +61,7 @@ from kpirules._records import (
     StrayRow,
     Subject,
 )
+from kpirules._messages import text as message_text
 from kpirules._safe import spreadsheet_cell, terminal_text
 from kpirules._values import show
 from kpirules._width import display_width, pad
@@ -333,9 +334,40 @@ def _fmt(args: argparse.Namespace) -> int:
             print(f"would reformat {path}", file=sys.stderr)
             worst = max(worst, 1)
             continue
-        _replace(path, formatted)
+        problem = _rewrite(path, formatted)
+        if problem is not None:
+            _say(problem)
+            worst = 2
+            continue
         print(f"reformatted {path}", file=sys.stderr)
     return worst
+
+
+def _rewrite(path: str, text: str) -> str | None:
+    """Write ``text`` over the file ``path`` keeping what makes it that file (its owner, mode,
+    hard links; a symbolic link is followed), or say why it cannot be written.
+
+    A file of ours with one link is replaced atomically (:func:`_replace`); a file with other
+    links or another owner, or in a folder we cannot write, is rewritten in place, since a new
+    file would lose them; a read-only file is left alone."""
+    target = os.path.realpath(path)
+    try:
+        status = os.stat(target)
+        if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+            return message_text("fmt-read-only", path=path)
+        shared = status.st_nlink > 1 or status.st_uid != os.geteuid()
+        if not shared:
+            try:
+                _replace(target, text)
+                return None
+            except PermissionError:
+                pass  # the folder is not writable: the file itself still is
+        with open(target, "r+b") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.truncate()
+    except OSError as error:
+        return message_text("fmt-cannot-write", path=path, reason=error.strerror or str(error))
+    return None
 
 
 def _canonical(original: str) -> str:
