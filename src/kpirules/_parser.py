@@ -144,6 +144,10 @@ def parse_tree(text: str, source: str) -> nodes.RuleFile:
     if len(text) > MAX_RULE_CHARS:
         line, column = first_line_past(text, MAX_RULE_CHARS)
         raise ParseError(message("limit-rule-size", limit=MAX_RULE_CHARS), source, line, column)
+    if "\x00" in text:
+        # No rule needs one, and databases refuse a query holding one (SQLite: "null character").
+        line, column = first_line_past(text, text.index("\x00"))
+        raise ParseError(message("nul-character"), source, line, column, source_line(text, line))
 
     _current.builder = _Builder(text, source)
     try:

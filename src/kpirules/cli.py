@@ -54,6 +54,7 @@ from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
+from kpirules._messages import text as message_text
 from kpirules._records import (
     COLUMNS,
     Problem,
@@ -61,7 +62,6 @@ from kpirules._records import (
     StrayRow,
     Subject,
 )
-from kpirules._messages import text as message_text
 from kpirules._safe import spreadsheet_cell, terminal_text
 from kpirules._values import show
 from kpirules._width import display_width, pad
