@@ -28,6 +28,7 @@ from typing import Any, Literal
 import attrs
 
 from kpirules._keywords import THAI
+from kpirules._numbers import show
 from kpirules.limits import shortened
 
 __all__ = [
@@ -132,19 +133,29 @@ def _render(value: Any, language: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        from kpirules._values import show
-
         return show(value)
     if isinstance(value, Keyword):
         return THAI[value.name] if language == "th" else value.name
-    if isinstance(value, Message):
-        return value.render(language)
     if isinstance(value, Items):
-        shown = list(dict.fromkeys(_render(item, language) for item in value.items))
+        shown = list(dict.fromkeys(_render(item, language) for item in _flat(value)))
         if len(shown) <= 1:
             return "".join(shown)
         return text(f"list-{value.joiner}", language, head=", ".join(shown[:-1]), last=shown[-1])
+    render = getattr(value, "render", None)
+    if render is not None:
+        # A Message, or another part that knows how to say itself in each language (an
+        # expression whose `and`/`or`/`not` are keywords).
+        return str(render(language))
     return str(value)
+
+
+def _flat(items: Items) -> list[Any]:
+    """The items of ``items``, with the items of a list inside it in its place ("a, b, c or d",
+    not "a, b or c or d")."""
+    flat: list[Any] = []
+    for item in items.items:
+        flat.extend(_flat(item) if isinstance(item, Items) else [item])
+    return flat
 
 
 @functools.cache
