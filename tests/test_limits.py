@@ -176,6 +176,12 @@ def test_the_budget_grows_linearly_with_the_file() -> None:
         limits.check_seconds(1000) - limits.check_seconds(0))
 
 
+def test_lets_past_the_limit_are_refused() -> None:
+    lets = "".join(f"  let v{i} = v{i - 1} + 1\n" for i in range(1, limits.MAX_LETS + 2))
+    error = parse_error(f'indicator 1 "t"\n  measure v0\n{lets}  level 1 if v1 >= 1\n')
+    assert (error.code, error.line) == ("limit-lets", limits.MAX_LETS + 3)
+
+
 def test_a_hundred_levels_compile_and_score() -> None:
     levels = "".join(f"  level {k} if x >= {k} and y < {k + 2}\n" for k in range(1, 101))
     rules = kpirules.parse('indicator 1 "t"\n' + levels)

@@ -29,7 +29,6 @@ import attrs
 
 from kpirules._keywords import THAI
 from kpirules._numbers import show
-from kpirules.limits import shortened
 
 __all__ = [
     "LANGUAGES",
@@ -127,7 +126,7 @@ class _Spellings:
 
 def _render(value: Any, language: str) -> str:
     if isinstance(value, str):
-        return shortened(value)
+        return value
     if isinstance(value, bool):
         return text("word-true" if value else "word-false", language)
     if isinstance(value, int):
