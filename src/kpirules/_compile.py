@@ -132,8 +132,11 @@ def compile_indicator(
     milestones = frozenset(milestone_levels(indicator))
     expected = len(measures) + (1 if milestones else 0)
     writer.emit("def evaluate(record, strict=True):", 0)
-    writer.emit("if type(record) is not dict and not isinstance(record, _Mapping):", 1)
-    writer.emit("_not_a_mapping(record)", 2)
+    writer.emit("if type(record) is not dict:", 1)
+    writer.emit("if not isinstance(record, _Mapping): _not_a_mapping(record)", 2)
+    # A copy as a plain dict, so that a Counter or a defaultdict does not read a missing measure
+    # as 0: only the keys it holds are kept.
+    writer.emit("record = dict(record)", 2)
     # All measures are looked up below, so a record of the expected size has no unknown keys:
     # the full check runs only when the size is off.
     size_off = f"len(record) != {expected}"
@@ -175,8 +178,8 @@ def compile_indicator(
 
 def _emit_measure(writer: _Writer, measure: nodes.Measure, local: str, index: int) -> None:
     key = writer.constant(measure.name)
-    # get(), not [], so that a Counter or a defaultdict does not read a missing measure as 0.
-    writer.emit(f"{local} = record.get({key}, _MISSING)")
+    writer.emit(f"try: {local} = record[{key}]")
+    writer.emit(f"except KeyError: {local} = _MISSING")
     slow = f"_slow[{index}]"
     if measure.kind == "flag":
         writer.emit(f"if {local} is not True and {local} is not False: {slow}({local}, record)")
