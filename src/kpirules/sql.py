@@ -152,8 +152,10 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._messages import message
 from kpirules._scoring import FLIPPED, interpolation
 from kpirules._semantics import describe_expr
+from kpirules.errors import KpiRulesError
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -534,9 +536,6 @@ class _SQLite(_Dialect):
     max_arguments = 127  # SQLITE_MAX_FUNCTION_ARG before SQLite 3.48
 
     def refuse(self, query: str, columns: int) -> None:
-        from kpirules._messages import message
-        from kpirules.errors import KpiRulesError
-
         if columns > self.max_columns:
             raise KpiRulesError(message("sqlite-too-many-columns", columns=columns,
                                         limit=self.max_columns))
