@@ -120,7 +120,24 @@ def test_parts_render_in_the_readers_language() -> None:
 
 def test_an_unknown_code_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
-        message("no-such-code")
+        message("no-such-code").render("en")
+
+
+# Calls that name a message code as their first argument, in the library's source.
+_CODE_CALL = re.compile(
+    r"""\b(?:message|text|_speech|words|self|_say)\(\s*(?:f?)["']([a-z0-9]+(?:-[a-z0-9{}.]+)*)["']""")
+
+
+def test_every_code_the_source_names_is_in_the_catalogue() -> None:
+    catalogue = _messages.catalogue()
+    named: set[str] = set()
+    for path in Path(kpirules.__file__).parent.rglob("*.py"):
+        for code in _CODE_CALL.findall(path.read_text(encoding="utf-8")):
+            if "{" not in code:  # a code put together from a name, checked where it is built
+                named.add(code)
+    named -= set(kpirules.catalogue.names())  # catalogue.text("cdd-2565-r1") is not a message
+    assert len(named) > 150
+    assert sorted(named - set(catalogue)) == []
 
 
 def test_errors_keep_their_code_across_languages_and_pickling() -> None:

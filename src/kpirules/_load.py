@@ -28,9 +28,9 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
     1
     """
     if not isinstance(text, str):
-        raise UsageError(f"parse needs the rule text as str, not {type(text).__name__}")
+        raise UsageError(message("text-not-str", type=type(text).__name__))
     if language not in (None, "en", "th"):
-        raise UsageError(f'language must be "en" or "th", not {language!r}')
+        raise UsageError(message("bad-language", what="language", value=repr(language)))
     if text.startswith("\ufeff"):
         text = text[1:]
     text = one_reading(text)

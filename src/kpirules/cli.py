@@ -31,7 +31,7 @@ Choices made where the contract is silent:
   the changes, changes nothing and, like ``--check``, exits 1 when a file would change.
 - ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
-  finding with code ``syntax``.
+  finding with the parse error's own code (``expected-comparison``, …).
 - Long runs show progress on standard error after two seconds, and only when it is a terminal.
 """
 
@@ -92,6 +92,7 @@ class _Speech:
         self.language = "en"
 
     def choose(self, option: str | None) -> None:
+        self.fixed, self.language = None, "en"
         chosen = option or os.environ.get("KPIRULES_LANG", "").strip().lower() or None
         if chosen is not None and chosen not in LANGUAGES:
             raise Usage(message("bad-lang-variable", value=chosen))
@@ -312,7 +313,7 @@ def _check(args: argparse.Namespace) -> int:
         except ParseError as error:
             worst = max(worst, 1)
             if as_json:
-                findings.append(_finding(path, error.line, error.column, "error", "syntax",
+                findings.append(_finding(path, error.line, error.column, "error", error.code,
                                          error.message, None))
             else:
                 print(str(error))
