@@ -86,3 +86,18 @@ def test_a_nul_character_is_refused_before_it_reaches_a_database() -> None:
     with pytest.raises(kpirules.ParseError) as caught:
         kpirules.parse('indicator "a\x00b" "t"\n  level 1 if x >= 1\n')
     assert (caught.value.code, caught.value.line, caught.value.column) == ("nul-character", 1, 13)
+
+
+@pytest.mark.parametrize(("x", "flag", "level"), [(6, False, 1), (11, False, 2), (6, True, 0)])
+def test_a_let_holding_a_condition_is_written_as_sql(x: int, flag: bool, level: int) -> None:
+    # Found by the fuzzer: the SQL writer took every `let` for a number (AssertionError).
+    import sqlite3
+
+    rules = kpirules.parse('indicator 1 "t"\n  measure x\n  measure f flag\n'
+                           "  let ok = x >= 5 and not f\n  let also = ok\n  let ratio = 10 / x\n"
+                           "  level 1 if also\n  level 2 if ok and ratio < 1\n")
+    db = sqlite3.connect(":memory:")
+    db.execute('CREATE TABLE records (subject, "1.x", "1.f")')
+    db.execute("INSERT INTO records VALUES ('s', ?, ?)", [str(x), flag])
+    row = db.execute(rules["1"].to_sql(dialect="sqlite")).fetchone()
+    assert row[1] == level == rules["1"].evaluate({"x": x, "f": flag}).level

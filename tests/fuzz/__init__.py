@@ -142,6 +142,8 @@ def try_text(text: str, rng: random.Random, bound: float = 60.0, sql: bool = Tru
             continue  # the SQL writer refused SQLite for these rules, with a message
         except sqlite3.Error as error:
             return f"SQLite failed on indicator {indicator.id}: {error}"
+        except BaseException as error:
+            return f"the SQL writer raised {type(error).__name__}: {str(error)[:200]}"
         if row[4] is None and row[1] != result.level:
             return f"indicator {indicator.id}: SQLite level {row[1]}, Python {result.level}"
     return None
