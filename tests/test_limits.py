@@ -321,6 +321,16 @@ def test_subject_names_reach_the_terminal_escaped(tmp_path: Path,
     assert "a\\x1b[2J\\nkpirules: fake" in captured.err
 
 
+def test_a_rule_file_cannot_write_escapes_to_the_terminal(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    path = tmp_path / "rules.kpi"
+    path.write_text('indicator 1 "t"\n  level 1 if x >= "\x1b[2J"\n', encoding="utf-8")
+    assert cli.main(["check", str(path)]) == 1
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\\x1b[2J" in shown
+
+
 # 11. Bounded messages; a count reported as itself.
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["markdown_text", "spreadsheet_cell", "terminal_text"]
+__all__ = ["markdown_text", "spreadsheet_cell", "terminal_lines", "terminal_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -53,3 +53,9 @@ def _escape(char: str) -> str:
         return named
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_lines(text: str) -> str:
+    """``text`` of several lines for a terminal: its line breaks kept, every other control
+    character escaped as :func:`terminal_text` does."""
+    return "\n".join(terminal_text(line) for line in text.split("\n"))

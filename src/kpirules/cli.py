@@ -64,7 +64,7 @@ from kpirules._records import (
     StrayRow,
     Subject,
 )
-from kpirules._safe import spreadsheet_cell, terminal_text
+from kpirules._safe import spreadsheet_cell, terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
 from kpirules.model import Indicator, RuleSet
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return 141
     except ParseError as error:
-        print(str(error.in_language(_speech.language)), file=sys.stderr)
+        print(terminal_lines(str(error.in_language(_speech.language))), file=sys.stderr)
         return 2
     except KpiRulesError as error:
         _say(error.in_language(_speech.language).message)
@@ -167,7 +167,7 @@ def _utf8_when_redirected() -> None:
 
 def _say(said: Message | str) -> None:
     shown = said if isinstance(said, str) else said.render(_speech.language)
-    print(f"{PROG}: {shown}", file=sys.stderr)
+    print(f"{PROG}: {terminal_lines(shown)}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -316,7 +316,7 @@ def _check(args: argparse.Namespace) -> int:
                 findings.append(_finding(path, error.line, error.column, "error", error.code,
                                          error.message, None))
             else:
-                print(str(error))
+                print(terminal_lines(str(error)))
             continue
         except KpiRulesError as error:
             _say(error.in_language(_speech.language).message)
@@ -331,8 +331,9 @@ def _check(args: argparse.Namespace) -> int:
                                          diagnostic.severity, diagnostic.code,
                                          diagnostic.message, diagnostic.indicator))
             else:
-                print(f"{path}:{diagnostic.line}:{diagnostic.column}: "
-                      f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
+                print(terminal_text(f"{path}:{diagnostic.line}:{diagnostic.column}: "
+                                    f"{diagnostic.severity}[{diagnostic.code}]: "
+                                    f"{diagnostic.message}"))
     if as_json:
         print(json.dumps(findings, ensure_ascii=False, indent=2))
     return worst
@@ -1011,7 +1012,7 @@ def _explain(args: argparse.Namespace) -> int:
     if isinstance(explained, list):
         report.subject(found, explained)
         return 1
-    print(explained)
+    print(terminal_lines(explained))
     return 1 if report.failed else 0
 
 
