@@ -100,8 +100,8 @@ def test_a_diagnostic_says_itself_in_either_language() -> None:
     assert (thai.severity, thai.code, thai.indicator, thai.line, thai.column) == \
         (english.severity, english.code, english.indicator, english.line, english.column)
     assert (english.language, thai.language) == ("en", "th")
-    assert thai.message == ("ระดับ 3 ไม่มีทางได้ เพราะเงื่อนไข `trained_percent > 100` ของระดับนี้"
-                            "ไม่มีทางเป็นจริง เนื่องจากประกาศ `trained_percent` ไว้ `ช่วง 0..100`")
+    assert thai.message == ("ไม่มีข้อมูลใดได้ระดับ 3 เพราะเงื่อนไข `trained_percent > 100` ของระดับนี้"
+                            "เป็นจริงไม่ได้เลย เนื่องจากประกาศ `trained_percent` ไว้ `ช่วง 0..100`")
     assert thai.in_language("en") == english
     assert thai.in_language("en").message == english.message
     assert english.problem is not None and english.problem.code == "check-unreachable"

@@ -71,14 +71,13 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
-from kpirules._keywords import spelling
 from kpirules._messages import Message, check_language, message
 from kpirules._numbers import CONTEXT, tidy
 from kpirules._scoring import COMPARE, FLIPPED, MILESTONES, compare, evaluate, ladder, milestone_levels
-from kpirules._semantics import close_names, describe_expr
+from kpirules._semantics import Code, close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
-from kpirules.limits import OutOfTime, budget, check_seconds, out_of_time
+from kpirules.limits import OutOfTime, budget, out_of_time
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -161,41 +160,17 @@ def check(rules: RuleSet, language: str | None = None) -> list[Diagnostic]:
     มีการใช้ `growht` โดยไม่ได้ประกาศไว้ หมายถึง `growth` หรือไม่
     """
     language = check_language(rules.language if language is None else language)
-    findings = _weights(rules)
+    findings = file_findings(rules)
     statements = sum(len(indicator.node.statements) + 1 for indicator in rules)
     with budget(statements):
         for indicator in rules:
-            findings += _names(indicator)
-            findings += _levels(indicator, statements)
+            findings += indicator_findings(indicator)
     findings.sort(key=lambda finding: (finding[4], finding[5]))
     return [Diagnostic.of(*finding, language=language) for finding in findings]
 
 
 # A finding before it is put into words: the fields of Diagnostic.of.
 _Finding = tuple[Severity, str, Message, Union[str, None], int, int]  # noqa: UP007 - runtime alias
-
-
-@attrs.frozen
-class _Code:
-    """An expression quoted in a message, with ``and``/``or``/``not`` spelt in the reader's
-    language; ``negated`` quotes it under a ``not`` (``not (x < 5)``, ``not flag``)."""
-
-    expr: nodes.Expr
-    negated: bool = False
-
-    def render(self, language: str) -> str:
-        def spell(keyword: str) -> str:
-            return spelling(keyword, language)
-
-        written = describe_expr(self.expr, spell)
-        if not self.negated:
-            return written
-        if isinstance(self.expr, nodes.Compare):
-            written = f"({written})"
-        return f"{spell('not')} {written}"
-
-    def __str__(self) -> str:
-        return self.render("en")
 
 
 @attrs.frozen
@@ -222,6 +197,19 @@ def _exact(value: Decimal) -> str:
     """A value of a counterexample with every digit it has (``39.999999999`` is not 40)."""
     text = f"{tidy(value):f}"
     return "0" if text == "-0" else text
+
+
+def file_findings(rules: RuleSet) -> list[_Finding]:
+    """The findings about the file as a whole (the weights), not yet put into words;
+    :func:`check` adds each indicator's."""
+    return _weights(rules)
+
+
+def indicator_findings(indicator: Indicator) -> list[_Finding]:
+    """The findings about one indicator, not yet put into words. They depend on its statements
+    alone, so an editor that re-checks a file on each keystroke can keep those of the indicators
+    that did not change."""
+    return _names(indicator) + _levels(indicator)
 
 
 # Weights
@@ -342,7 +330,7 @@ class _Atom:
     threshold: Decimal | None
     polarity: bool  # False under an odd number of `not`
     level: int
-    quoted: _Code  # how the comparison is quoted in a message
+    quoted: Code  # how the comparison is quoted in a message
     line: int
     column: int
 
@@ -399,7 +387,7 @@ class _Model:
         # A level is quoted by its own condition, or for a milestone level by its milestone.
         self.checklist = [_own_milestone(number, condition)
                           for number, condition in enumerate(rules.conditions, 1)]
-        self.written = [_Code(nodes.Done(number) if milestone else condition)
+        self.written = [Code(nodes.Done(number) if milestone else condition)
                         for number, (milestone, condition)
                         in enumerate(zip(self.checklist, rules.conditions), 1)]
         self.spans = [level.span for level in node.levels]
@@ -464,7 +452,7 @@ class _Model:
         index = self.quantity(("milestone", number), lambda: _Quantity(
             f"milestone {number}", "milestone", milestone=number))
         span = self.spans[level - 1]
-        return self.leaf(_Atom(index, "done", None, True, level, _Code(done), span.line,
+        return self.leaf(_Atom(index, "done", None, True, level, Code(done), span.line,
                                span.column))
 
     def leaf(self, atom: _Atom) -> _Leaf:
@@ -497,7 +485,7 @@ class _Model:
         measure = self.measures[name.name]
         index = self.quantity(("flag", name.name), lambda: _Quantity(
             name.name, "flag", measure=measure, measures=frozenset({name.name})))
-        quoted = _Code(name, negated=not polarity)
+        quoted = Code(name, negated=not polarity)
         return self.leaf(_Atom(index, "is", None, polarity, level, quoted, span.line,
                                span.column))
 
@@ -518,7 +506,7 @@ class _Model:
         index = self.number_quantity(compared)
         self.quantities[index].thresholds.add(threshold)
         # A comparison that counts negated is quoted with its `not`.
-        quoted = _Code(nodes.Compare((left, right), (written,)), negated=not polarity)
+        quoted = Code(nodes.Compare((left, right), (written,)), negated=not polarity)
         return self.leaf(_Atom(index, op, threshold, polarity, level, quoted,
                                left.span.line, left.span.column))
 
@@ -618,7 +606,7 @@ def _own_milestone(number: int, condition: nodes.Expr) -> bool:
     return any(isinstance(part, nodes.Done) and part.level == number for part in parts)
 
 
-def _levels(indicator: Indicator, statements: int) -> list[_Finding]:
+def _levels(indicator: Indicator) -> list[_Finding]:
     try:
         model = _Model(indicator.node)
         if any(q.size == 0 for q in model.quantities):
@@ -626,9 +614,9 @@ def _levels(indicator: Indicator, statements: int) -> list[_Finding]:
         found = _unreachable(indicator, model)
         found += [_non_monotone_finding(indicator, example)
                   for example in _counterexamples(indicator, model)]
-    except OutOfTime:
+    except OutOfTime as stop:
         # The file's time budget ran out: say which proofs were given up rather than run on.
-        seconds = f"{check_seconds(statements):g}"
+        seconds = f"{stop.seconds:g}"
         return [("warning", "check-incomplete",
                  message("check-incomplete", indicator=indicator.id, seconds=seconds),
                  indicator.id, indicator.node.span.line, indicator.node.span.column)]
@@ -741,7 +729,7 @@ class Counterexample:
     levels: tuple[int, int]
     others: tuple[tuple[str, Value], ...]
     measures_shown: bool
-    comparison: _Code
+    comparison: Code
     comparison_level: int
     line: int
     column: int

@@ -17,7 +17,9 @@ Choices made where the contract is silent:
   beside OUT that replaces OUT only at the end, so a run that stops with exit 2 (a file that turns
   out not to be valid text halfway) leaves OUT as it was; on exit 1 OUT is written with the
   rejected subjects marked. Without ``--format`` the format follows OUT's extension (``.json``,
-  ``.csv``, anything else text). A CSV written to a file starts with a UTF-8 byte order mark so
+  ``.csv``, ``.xlsx``, ``.parquet``; ``.txt`` or none: text); any other extension is refused
+  (exit 2) unless ``--format`` names the format. ``.xlsx`` and ``.parquet`` are written whole at
+  the end (kpirules._writers). A CSV written to a file starts with a UTF-8 byte order mark so
   that Excel shows Thai text; CSV on standard output has none.
 - JSON output puts one subject per line inside one object, so it can be read as it grows and
   diffed line by line; numbers are written with their exact decimal digits.
@@ -33,6 +35,9 @@ Choices made where the contract is silent:
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with the parse error's own code (``expected-comparison``, …).
 - Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
+  ``lsp`` extra it exits 2 saying what to install. ``--lang`` (or ``KPIRULES_LANG``) makes it speak
+  that language for every file instead of each file's own.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
+from kpirules._json import error_text, scorecard_text
+from kpirules._json import string as _json_string
 from kpirules._messages import LANGUAGES, Message, check_language, message, text
 from kpirules._numbers import plain, show, tidy
 from kpirules._records import (
@@ -63,9 +70,11 @@ from kpirules._records import (
     RecordReader,
     StrayRow,
     Subject,
+    problems_text,
 )
 from kpirules._safe import spreadsheet_cell, terminal_lines, terminal_text
 from kpirules._width import display_width, pad
+from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
@@ -187,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="a .kpi rule file")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text lines (default) or one JSON list")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 on warnings too (for CI and pre-commit hooks)")
     check.set_defaults(run=_check)
 
     fmt = commands.add_parser(
@@ -211,7 +222,7 @@ def _parser() -> argparse.ArgumentParser:
                "\"milestones\": [1, 2]}}}; CSV or XLSX with the header "
                "subject,indicator,measure,value and one row per value.")
     _records_arguments(evaluate)
-    evaluate.add_argument("--format", choices=("text", "json", "csv"),
+    evaluate.add_argument("--format", choices=("text", "json", "csv", "xlsx", "parquet"),
                           help="output format (default: from OUT's extension, else text)")
     evaluate.add_argument("-o", "--output", metavar="OUT",
                           help="write the results to OUT instead of standard output")
@@ -243,6 +254,12 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
+
+    lsp = commands.add_parser(
+        "lsp", help="run the language server for editors (needs kpirules[lsp])",
+        description="Speak the Language Server Protocol on standard input and output, for an "
+                    "editor to start (see the editors page of the documentation).")
+    lsp.set_defaults(run=_lsp)
     for command in commands.choices.values():
         _language_argument(command, argparse.SUPPRESS)
     return parser
@@ -257,12 +274,22 @@ def _language_argument(parser: argparse.ArgumentParser, default: Any) -> None:
 
 def _records_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
-    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv or .xlsx file")
+    parser.add_argument("records", metavar="RECORDS",
+                        help="a .json, .csv, .xlsx or .parquet file (long or wide layout)")
     parser.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
                         help="the text encoding of a CSV or JSON file (default UTF-8 with or "
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
     parser.add_argument("--no-strict", dest="strict", action="store_false",
                         help="ignore measures the rules do not know instead of rejecting them")
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from kpirules.lsp import serve
+    except ImportError as error:
+        raise Usage(message("lsp-needs-pygls", error=str(error))) from None
+    serve(language=_speech.fixed)
+    return 0
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -324,7 +351,7 @@ def _check(args: argparse.Namespace) -> int:
             continue
         _speech.adopt(rules)
         for diagnostic in kpirules.check(rules):
-            if diagnostic.severity == "error":
+            if diagnostic.severity == "error" or args.strict:
                 worst = max(worst, 1)
             if as_json:
                 findings.append(_finding(path, diagnostic.line, diagnostic.column,
@@ -487,17 +514,21 @@ def _default_mode(target: str) -> int:
 # -- output --------------------------------------------------------------------------------------
 
 
+def _check_target(path: str) -> None:
+    if os.path.isdir(path):
+        raise Usage(message("output-is-folder", path=path))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Usage(message("output-no-folder", path=path, folder=folder))
+
+
 @contextlib.contextmanager
 def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]]:
     """Standard output, or a text file that replaces ``path`` only when the block succeeds."""
     if path is None or path == "-":
         yield sys.stdout
         return
-    if os.path.isdir(path):
-        raise Usage(message("output-is-folder", path=path))
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise Usage(message("output-no-folder", path=path, folder=folder))
+    _check_target(path)
     encoding = "utf-8-sig" if byte_order_mark else "utf-8"
     # Through a link, the file it points to is replaced, not the link.
     with _atomic(os.path.realpath(path)) as binary, open(binary.fileno(), "w", encoding=encoding, newline="",
@@ -505,19 +536,49 @@ def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]
         yield text
 
 
+# What an output file's extension asks for; any other extension is refused unless --format says.
+_BY_EXTENSION = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
+                 "": "text", ".txt": "text", ".text": "text"}
+_BINARY: dict[str, type[XlsxWriter] | type[ParquetWriter]] = {
+    "xlsx": XlsxWriter, "parquet": ParquetWriter}
+
+
 def _format_for(output: str | None, chosen: str | None) -> str:
-    if chosen is not None:
-        return chosen
-    extension = os.path.splitext(output or "")[1].lower()
-    return {".json": "json", ".csv": "csv"}.get(extension, "text")
+    to_file = output is not None and output != "-"
+    extension = os.path.splitext(output or "")[1].lower() if to_file else ""
+    wanted = _BY_EXTENSION.get(extension)
+    if chosen is None:
+        if wanted is None:
+            known = ", ".join(ext for ext in _BY_EXTENSION if ext)
+            raise Usage(message("output-extension", path=output, extension=extension,
+                                known=known))
+        chosen = wanted
+    elif wanted in _BINARY and chosen != wanted:
+        raise Usage(message("output-format-clash", path=output, extension=extension,
+                            format=chosen))
+    if chosen in _BINARY and not to_file:
+        raise Usage(message("output-binary-to-stdout", format=chosen))
+    return chosen
+
+
+@contextlib.contextmanager
+def _writer(chosen: str, output: str | None, rules: RuleSet) -> Iterator[Writer]:
+    """The writer of ``chosen`` output to ``output``; binary ones replace the file at the end."""
+    if chosen in _BINARY:
+        assert output is not None
+        _check_target(output)
+        binary: Writer = _BINARY[chosen](os.path.realpath(output), rules, _atomic, _error_text)
+        yield binary
+        return
+    with _output(output, byte_order_mark=chosen == "csv") as out:
+        yield WRITERS[chosen](out, rules)
 
 
 _plain = plain
 
 
 def _error_text(problems: Sequence[Problem]) -> str:
-    return "; ".join(_speech("at-row", row=p.row, message=p.text(_speech.language))
-                     if p.row is not None else p.text(_speech.language) for p in problems)
+    return problems_text(problems, _speech.language)
 
 
 class Writer(Protocol):
@@ -613,25 +674,14 @@ class JsonWriter:
         self.count += 1
 
     def subject(self, name: str, card: Scorecard) -> None:
-        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
-        self._entry(name, f'{{"total": {_plain(card.total)}, "indicators": {{{indicators}}}}}')
+        # The same text as kpirules.dumps writes for a scorecard (one writer of this JSON).
+        self._entry(name, scorecard_text(card))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, f'{{"error": {_json_string(_error_text(problems))}}}')
+        self._entry(name, error_text(_error_text(problems)))
 
     def finish(self) -> None:
         self.out.write("{}\n" if self.count == 0 else "\n}\n")
-
-
-def _json_string(text: str) -> str:
-    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-    return json.encoder.encode_basestring(text)
-
-
-def _json_result(result: Result) -> str:
-    points = result.points
-    shown = "null" if points is None else _plain(points)
-    return f'{{"level": {result.level}, "score": {_plain(result.score)}, "points": {shown}}}'
 
 
 class CsvWriter:
@@ -818,8 +868,7 @@ def _eval(args: argparse.Namespace) -> int:
     # at all (a wrong encoding, a bad header) stops the run before a single byte is written.
     first = next(items, None)
     try:
-        with _output(args.output, byte_order_mark=chosen == "csv") as out:
-            writer: Writer = WRITERS[chosen](out, rules)
+        with _writer(chosen, args.output, rules) as writer:
             for item in itertools.chain(() if first is None else (first,), items):
                 if isinstance(item, StrayRow):
                     report.row(item)
@@ -879,9 +928,10 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         sources = [f"read_parquet({literal})"]
     query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=args.strict)
     # Subjects come out in the order the file first names them, as on the Python path.
-    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
+    ordered = (f"SELECT scored.*{_PRESENT_COLUMN if _milestones_only(rules) else ''} FROM "
+               f"({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
                " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
-               "ORDER BY seen.first")
+               f"{_present_join(rules)}ORDER BY seen.first")
     connection = duckdb.connect()
     try:
         try:
@@ -906,8 +956,7 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
                            "not scored; sort the file by subject")
     chosen = _format_for(args.output, args.format)
-    with _output(args.output, byte_order_mark=chosen == "csv") as out:
-        writer: Writer = WRITERS[chosen](out, rules)
+    with _writer(chosen, args.output, rules) as writer:
         while rows := cursor.fetchmany(10_000):
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
@@ -918,6 +967,7 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
                 if first is not None and all(first != problem.message for problem in problems):
                     # About the whole subject (an unknown indicator), so it comes first.
                     problems.insert(0, Problem(None, None, first))
+                problems += _absent(rules, values)
                 if problems:
                     report.subject(Subject(name, {}), problems)
                     writer.rejected(name, problems)
@@ -931,6 +981,39 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         writer.finish()
     report.summary()
     return 1 if report.failed else 0
+
+
+# The one rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
+# indicator of milestones only as none done, so which of those indicators each subject has rows
+# for is read beside it, and a subject without rows for one is rejected as the Python reader
+# rejects it. A `milestones` row with value 0 ("none done") counts as a row and is left out of
+# the query's input (records_sql in _read_records).
+_PRESENT_COLUMN = ", present._present"
+
+
+def _milestones_only(rules: RuleSet) -> list[Indicator]:
+    return [indicator for indicator in rules if not indicator.measures]
+
+
+def _present_join(rules: RuleSet) -> str:
+    if not _milestones_only(rules):
+        return ""
+    from kpirules.sql import _strip as strip
+
+    ids = ", ".join("'" + ind.id.replace("'", "''") + "'" for ind in _milestones_only(rules))
+    ident = strip("CAST(indicator AS VARCHAR)")
+    return (f"LEFT JOIN (SELECT subject, list(DISTINCT {ident}) AS _present FROM grouped WHERE "
+            f"{ident} IN ({ids}) GROUP BY subject) AS present ON scored.subject = present.subject ")
+
+
+def _absent(rules: RuleSet, values: dict[str, Any]) -> list[Problem]:
+    if "_present" not in values:
+        return []
+    present = values["_present"] or ()
+    from kpirules._messages import message
+
+    return [Problem(None, ind.id, message("no-rows-milestones", indicator=ind.id).render(
+        rules.language)) for ind in _milestones_only(rules) if ind.id not in present]
 
 
 def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
@@ -981,8 +1064,11 @@ def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[i
         apart = (count, names)
         connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
                            "WHERE _run = _first")
+    none_done = (f"{strip('CAST(measure AS VARCHAR)')} = 'milestones' AND regexp_full_match("
+                 f"translate({strip('CAST(value AS VARCHAR)')}, '๐๑๒๓๔๕๖๗๘๙', '0123456789'), "
+                 "'[+-]?0+(\\.0*)?')")
     connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
-                       "value FROM grouped")
+                       f"value FROM grouped WHERE NOT coalesce({none_done}, false)")
     return unowned, apart
 
 

@@ -114,7 +114,12 @@ def first_line_past(text: str, limit: int) -> tuple[int, int]:
 
 
 class OutOfTime(Exception):
-    """The checker's time budget ran out (see :func:`budget`); the proof under way is given up."""
+    """The checker's time budget of ``seconds`` ran out (see :func:`budget`); the proof under way
+    is given up."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
@@ -138,7 +143,7 @@ def out_of_time() -> None:
     the search loops of the checker call it often (it costs one clock reading)."""
     deadline = _CURRENT.get()
     if deadline is not None and deadline.expired():
-        raise OutOfTime
+        raise OutOfTime(deadline.seconds)
 
 
 @attrs.define
@@ -150,11 +155,12 @@ class Deadline:
     """
 
     at: float
+    seconds: float
     missed: bool = False
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic() + seconds)
+        return cls(time.monotonic() + seconds, seconds)
 
     @classmethod
     def for_statements(cls, statements: int) -> Deadline:

@@ -147,6 +147,8 @@ class Measure:
     high_text: str | None = attrs.field(default=None, eq=False, repr=False)
     has_range: bool = attrs.field(default=False, repr=False)
     span: Span = _span()
+    # Where the name itself is written (for an implicit measure: its first use), for editors.
+    name_span: Span = _span()
 
 
 @attrs.frozen(slots=True)
@@ -156,6 +158,7 @@ class Let:
     name: str
     expr: Expr
     span: Span = _span()
+    name_span: Span = _span()
 
 
 @attrs.frozen(slots=True)
