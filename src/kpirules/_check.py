@@ -209,7 +209,9 @@ def indicator_findings(indicator: Indicator) -> list[_Finding]:
     """The findings about one indicator, not yet put into words. They depend on its statements
     alone, so an editor that re-checks a file on each keystroke can keep those of the indicators
     that did not change."""
-    return _names(indicator) + _levels(indicator)
+    from kpirules._example_runs import example_findings  # failing `example` statements
+
+    return _names(indicator) + _levels(indicator) + example_findings(indicator)
 
 
 # Weights
