@@ -24,6 +24,7 @@ from kpirules._json import scorecard_text, string
 from kpirules._messages import message
 from kpirules._numbers import plain
 from kpirules._records import Problem, Subject, problems_text
+from kpirules._safe import spreadsheet_cell
 from kpirules.errors import EvaluationError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
@@ -106,11 +107,13 @@ class CsvWriter:
         total = plain(card.total)
         for result in card:
             points = result.points
-            self.writer.writerow((name, result.indicator.id, result.level, plain(result.score),
+            self.writer.writerow((spreadsheet_cell(name), spreadsheet_cell(result.indicator.id),
+                                  result.level, plain(result.score),
                                   "" if points is None else plain(points), total, ""))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((name, "", "", "", "", "", problems_text(problems, self.language)))
+        self.writer.writerow((spreadsheet_cell(name), "", "", "", "", "",
+                              spreadsheet_cell(problems_text(problems, self.language))))
 
     def finish(self) -> None:
         pass

@@ -35,7 +35,8 @@ Choices made where the contract is silent:
 - ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with the parse error's own code (``expected-comparison``, …).
-- Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- Long runs show a progress bar (tqdm, from the ``progress`` extra) on standard error after two
+  seconds, and only when it is a terminal.
 - ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
   ``lsp`` extra it exits 2 saying what to install. ``--lang`` (or ``KPIRULES_LANG``) makes it speak
   that language for every file instead of each file's own.
@@ -47,12 +48,12 @@ import argparse
 import codecs
 import contextlib
 import difflib
+import importlib
 import io
 import itertools
 import json
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
@@ -72,6 +73,7 @@ from kpirules._records import (
     Subject,
     problems_text,
 )
+from kpirules._safe import terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import KpiRulesError, ParseError, UsageError
@@ -143,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return 141
     except ParseError as error:
-        print(str(error.in_language(_speech.language)), file=sys.stderr)
+        print(terminal_lines(str(error.in_language(_speech.language))), file=sys.stderr)
         return 2
     except KpiRulesError as error:
         _say(error.in_language(_speech.language).message)
@@ -175,7 +177,7 @@ def _utf8_when_redirected() -> None:
 
 def _say(said: Message | str) -> None:
     shown = said if isinstance(said, str) else said.render(_speech.language)
-    print(f"{PROG}: {shown}", file=sys.stderr)
+    print(f"{PROG}: {terminal_lines(shown)}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -357,7 +359,7 @@ def _check(args: argparse.Namespace) -> int:
                 findings.append(_finding(path, error.line, error.column, "error", error.code,
                                          error.message, None))
             else:
-                print(str(error))
+                print(terminal_lines(str(error)))
             continue
         except KpiRulesError as error:
             _say(error.in_language(_speech.language).message)
@@ -372,8 +374,9 @@ def _check(args: argparse.Namespace) -> int:
                                          diagnostic.severity, diagnostic.code,
                                          diagnostic.message, diagnostic.indicator))
             else:
-                print(f"{path}:{diagnostic.line}:{diagnostic.column}: "
-                      f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
+                print(terminal_text(f"{path}:{diagnostic.line}:{diagnostic.column}: "
+                                    f"{diagnostic.severity}[{diagnostic.code}]: "
+                                    f"{diagnostic.message}"))
     if as_json:
         print(json.dumps(findings, ensure_ascii=False, indent=2))
     return worst
@@ -423,7 +426,11 @@ def _fmt(args: argparse.Namespace) -> int:
             print(_fmt_said("fmt-would-reformat", path, original), file=sys.stderr)
             worst = max(worst, 1)
             continue
-        _replace(path, formatted)
+        problem = _rewrite(path, formatted)
+        if problem is not None:
+            _say(problem)
+            worst = 2
+            continue
         print(_fmt_said("fmt-reformatted", path, original), file=sys.stderr)
     return worst
 
@@ -434,18 +441,45 @@ def _fmt_said(code: str, path: str, original: str) -> str:
     return text(code, _speech.fixed or keyword_language(original), path=path)
 
 
+def _rewrite(path: str, content: str) -> Message | None:
+    """Write ``content`` over the file ``path`` keeping what makes it that file (its owner, mode,
+    hard links; a symbolic link is followed), or say why it cannot be written.
+
+    A file of ours with one link is replaced atomically (:func:`_replace`); a file with other
+    links or another owner, or in a folder we cannot write, is rewritten in place, since a new
+    file would lose them; a read-only file is left alone."""
+    target = os.path.realpath(path)
+    try:
+        status = os.stat(target)
+        if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+            return message("fmt-read-only", path=path)
+        shared = status.st_nlink > 1 or status.st_uid != os.geteuid()
+        if not shared:
+            try:
+                _replace(target, content)
+                return None
+            except PermissionError:
+                pass  # the folder is not writable: the file itself still is
+        with open(target, "r+b") as handle:
+            handle.write(content.encode("utf-8"))
+            handle.truncate()
+    except OSError as error:
+        return message("fmt-cannot-write", path=path, reason=error.strerror or str(error))
+    return None
+
+
 def _canonical(original: str, keywords: str | None = None) -> str:
     """``kpirules.format`` of a file's text (its keywords in ``keywords``' language when given),
     keeping its byte order mark and line endings."""
     bom = "\ufeff" if original.startswith("\ufeff") else ""
-    text = original[len(bom):]
-    first_end = text.find("\n")
-    crlf = first_end > 0 and text[first_end - 1] == "\r"
+    body = original[len(bom):]
+    # The file's own line end (the first one in it) is kept; format() reads every kind as LF.
+    first_end = next((i for i, char in enumerate(body) if char in "\r\n"), -1)
+    ending = ("\r\n" if body.startswith("\r\n", first_end) else body[first_end]
+              if first_end >= 0 else "\n")
     chosen = check_language(keywords) if keywords else None
-    formatted = kpirules.format(text.replace("\r\n", "\n"), keywords=chosen)
-    if crlf:
-        formatted = formatted.replace("\n", "\r\n")
-    return bom + formatted
+    formatted = kpirules.format(body, keywords=chosen)
+    return bom + formatted.replace("\n", ending)
 
 
 def _print_diff(path: str, original: str, formatted: str) -> None:
@@ -565,7 +599,7 @@ class TextWriter:
         if not self.first:
             self.out.write("\n")
         self.first = False
-        self.out.write(f"{name}\n")
+        self.out.write(f"{terminal_text(name)}\n")
 
     def subject(self, name: str, card: Scorecard) -> None:
         self._start(name)
@@ -587,7 +621,7 @@ class TextWriter:
             said = problem.text(_speech.language)
             if problem.row is not None:
                 said = _speech("at-row", row=problem.row, message=said)
-            self.out.write(f"  {_speech('out-error', message=said)}\n")
+            self.out.write(f"  {_speech('out-error', message=terminal_text(said))}\n")
 
     def finish(self) -> None:
         pass
@@ -627,42 +661,46 @@ WRITERS: dict[str, Callable[[IO[str], RuleSet], Writer]] = {
 
 
 class Progress:
-    """A one-line count on standard error, for runs longer than a couple of seconds, and only
-    when standard error is a terminal (a log file should not fill with carriage returns)."""
+    """A progress bar on standard error for runs longer than a couple of seconds, only when
+    standard error is a terminal (a log file or a CI log gets nothing), drawn by tqdm from the
+    ``progress`` extra; without tqdm the run is simply quiet. The bar follows how much of the
+    records file has been read, and says how many subjects are scored, in the reader's language."""
 
     def __init__(self, reader: RecordReader, stream: IO[str] | None = None,
-                 clock: Any = time.monotonic, after: float = _PROGRESS_AFTER) -> None:
+                 after: float = _PROGRESS_AFTER) -> None:
         self.reader = reader
-        self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.enabled = _is_terminal(self.stream)
-        self.start = clock()
-        self.after = after
-        self.next = 0.0
         self.count = 0
-        self.width = 0
+        self.shown = 0
+        self.bar: Any = None
+        stream = stream if stream is not None else sys.stderr
+        if not _is_terminal(stream):
+            return
+        try:
+            tqdm = importlib.import_module("tqdm").tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=100 if reader.fraction_read() is not None else None, file=stream,
+                        delay=after, desc=PROG, leave=False, dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+                        postfix=_speech("progress", count="0"))
 
     def tick(self) -> None:
         self.count += 1
-        # Reading the clock for every subject would cost more than the rest of this method.
-        if not self.enabled or self.count % 64:
+        # Updating the bar for every subject would cost more than scoring a small one.
+        if self.bar is None or self.count % 64:
             return
-        now = self.clock()
-        if now - self.start < self.after or now < self.next:
-            return
-        self.next = now + 0.25
         fraction = self.reader.fraction_read()
-        share = _speech("progress-share", share=f"{fraction:.0%}") if fraction is not None else ""
-        said = f"{PROG}: " + _speech("progress", count=f"{self.count:,}", share=share)
-        self.stream.write("\r" + pad(said, self.width))
-        self.stream.flush()
-        self.width = max(self.width, display_width(said))
+        if fraction is not None:
+            percent = int(fraction * 100)
+            self.bar.update(percent - self.shown)
+            self.shown = percent
+        self.bar.set_postfix_str(_speech("progress", count=f"{self.count:,}"),
+                                 refresh=False)
 
     def clear(self) -> None:
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _count(number: int, thing: str) -> str:
@@ -699,7 +737,7 @@ class Report:
         where = self.source if row is None else f"{self.source}:{row}"
         who = _speech("subject-prefix", subject=subject) if subject is not None else ""
         shown = said if isinstance(said, str) else said.render(_speech.language)
-        print(f"{where}: {who}{shown}", file=sys.stderr)
+        print(terminal_text(f"{where}: {who}{shown}"), file=sys.stderr)
 
     def scored(self) -> None:
         self.subjects += 1
@@ -981,7 +1019,7 @@ def _explain(args: argparse.Namespace) -> int:
     if isinstance(explained, list):
         report.subject(found, explained)
         return 1
-    print(explained)
+    print(terminal_lines(explained))
     return 1 if report.failed else 0
 
 
