@@ -109,7 +109,10 @@ LAYERS: list[set[str]] = [
     {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result",
      "kpirules._check", "kpirules._intervals"},
     {"kpirules.model"},
-    {"kpirules.cli", "kpirules.testing", "kpirules", "kpirules._editor", "kpirules.lsp"},
+    # Reading and scoring records files, shared by the command line and the web face.
+    {"kpirules._records", "kpirules._output"},
+    {"kpirules.cli", "kpirules.testing", "kpirules", "kpirules._editor", "kpirules.lsp",
+     *(module for module in MODULES if module.startswith("kpirules.web"))},
 ]
 
 

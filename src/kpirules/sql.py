@@ -152,8 +152,10 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._messages import message
 from kpirules._scoring import FLIPPED, interpolation
 from kpirules._semantics import describe_expr
+from kpirules.errors import KpiRulesError
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -266,6 +268,10 @@ class _Dialect:
     # the stages into one another, copying every column's expression into each use of it: the
     # query's size grows exponentially with the number of stages.
     materialize = False
+
+    def refuse(self, query: str, columns: int) -> None:
+        """Raise a KpiRulesError when ``query`` (of ``columns`` columns in its widest step) is
+        beyond what the database can run; DuckDB and PostgreSQL take any query kpirules writes."""
 
     def literal(self, value: int) -> str:
         if self.max_literal is not None and abs(value) > self.max_literal:
@@ -393,6 +399,32 @@ _DUCKDB_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTIN
                     "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 
 
+def _nesting(query: str) -> tuple[int, int]:
+    """How deeply the parentheses of ``query`` nest, and the most arguments one function call
+    has (outside quoted strings and names)."""
+    depth = deepest = widest = 0
+    calls: list[int | None] = []  # for each open parenthesis: its commas so far, None if no call
+    for part in _QUOTED.split(query):
+        previous = " "
+        for char in part:
+            if char == "(":
+                depth += 1
+                deepest = max(deepest, depth)
+                calls.append(0 if previous.isalnum() or previous == "_" else None)
+            elif char == ")" and calls:
+                depth -= 1
+                commas = calls.pop()
+                if commas is not None:
+                    widest = max(widest, commas + 1)
+            elif char == "," and calls and calls[-1] is not None:
+                calls[-1] = (calls[-1] or 0) + 1
+            previous = char
+    return deepest, widest
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
 class _DuckDB(_Dialect):
     """DuckDB: HUGEINT (38 digits), TRY() for overflow, and the column type read with typeof(),
     which DuckDB folds into a constant when it plans the query, so the text path costs nothing
@@ -496,6 +528,23 @@ class _DuckDB(_Dialect):
 class _SQLite(_Dialect):
     """SQLite: 64-bit INTEGER, which silently turns into REAL on overflow (caught with typeof),
     no regular expressions (GLOB instead), no translate(), and booleans that are 0 and 1."""
+
+    # SQLite's own limits as built by default: its parser stack (YYSTACKDEPTH 100) overflows
+    # between 80 and 87 nested parentheses, and SQLITE_MAX_COLUMN is 2000.
+    max_depth = 80
+    max_columns = 2000
+    max_arguments = 127  # SQLITE_MAX_FUNCTION_ARG before SQLite 3.48
+
+    def refuse(self, query: str, columns: int) -> None:
+        if columns > self.max_columns:
+            raise KpiRulesError(message("sqlite-too-many-columns", columns=columns,
+                                        limit=self.max_columns))
+        depth, arguments = _nesting(query)
+        if depth > self.max_depth:
+            raise KpiRulesError(message("sqlite-too-deep", depth=depth, limit=self.max_depth))
+        if arguments > self.max_arguments:
+            raise KpiRulesError(message("sqlite-too-many-arguments", arguments=arguments,
+                                        limit=self.max_arguments))
 
     name = "sqlite"
     text = "TEXT"
@@ -670,7 +719,11 @@ class _Stages:
             ctes.append(f"{name} AS {stored}(\n  SELECT {selected}\n  FROM {previous}\n)")
             previous = name
         body = ",\n  ".join(final)
-        return "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+        query = "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+        # Each stage selects every column before it, so the last one holds them all.
+        inputs = source.count(' AS "')
+        self.dialect.refuse(query, inputs + sum(len(columns) for columns in self.stages))
+        return query
 
 
 _INLINE_LIMIT = 400
@@ -980,8 +1033,17 @@ class _Writer:
 
     def lets(self) -> None:
         for let in self.node.lets:
+            if self.is_condition(let.expr):
+                # A `let` holding a condition acts like a flag (see the language reference).
+                self.names[let.name] = f"({self.condition(let.expr)})"
+                continue
             ratio = self.number(let.expr)
             self.names[let.name] = _Ratio(self.keep(ratio.num), self.keep(ratio.den))
+
+    def is_condition(self, expr: nodes.Expr) -> bool:
+        if isinstance(expr, nodes.Name):
+            return isinstance(self.names.get(expr.name), str)
+        return isinstance(expr, (nodes.Compare, nodes.BoolOp, nodes.Not))
 
     def number(self, expr: nodes.Expr) -> _Ratio:
         known = self.memo.get(expr)
