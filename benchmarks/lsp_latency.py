@@ -120,8 +120,12 @@ async def _timings(text: str, edits: int) -> Timings:
                 text=new)]))
         found = await asyncio.wait_for(future, 60)
         times.append(time.perf_counter() - start)
-        if found:
-            raise SystemExit(f"edit {edit} should leave the file clean, but: {found[0].message}")
+        # Moving a threshold may make one of the catalogue's worked examples fail (which the
+        # server must then say); anything else would mean the edit broke the file.
+        unexpected = [d for d in found if d.code != "example-fails"]
+        if unexpected:
+            raise SystemExit(f"edit {edit} should leave the file clean but for its examples, "
+                             f"but: {unexpected[0].message}")
         rows[line] = THRESHOLD + new + rows[line][len(THRESHOLD) + 2 :]
         edited = "\n".join(rows)
         start, cpu = time.perf_counter(), time.process_time()
