@@ -1,0 +1,60 @@
+"""The query as a chain of stages: each stage is a CTE that adds columns computed from the columns
+of the stages before it, so that a value used many times is computed once."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from kpirules.sql._text import quote
+
+if TYPE_CHECKING:
+    from kpirules.sql._dialects import _Dialect
+
+
+@attrs.frozen
+class _Column:
+    sql: str
+    depth: int
+
+
+class _Stages:
+    def __init__(self, dialect: _Dialect) -> None:
+        self.dialect = dialect
+        self.stages: list[list[tuple[str, str]]] = []
+        self.counter = itertools.count(1)
+        # The deepest stage given a column since the current writer started: an indicator's
+        # level and error go right after its own columns, not after every indicator before it
+        # (each stage is one more projection that DuckDB must plan over all columns so far).
+        self.deepest = -1
+
+    def add(self, sql: str, depth: int, when: str | None = None,
+            arithmetic: bool = False) -> _Column:
+        """A new column computing ``sql`` from columns of stage ``depth`` or earlier."""
+        if arithmetic:
+            sql = self.dialect.arithmetic(sql)
+        if when is not None:
+            sql = f"CASE WHEN {when} THEN {sql} END"
+        alias = f"_c{next(self.counter)}"
+        stage = depth + 1
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append((alias, sql))
+        self.deepest = max(self.deepest, stage)
+        return _Column(quote(alias), stage)
+
+    def render(self, source: str, final: Sequence[str]) -> str:
+        stored = "MATERIALIZED " if self.dialect.materialize else ""
+        ctes = [f'"_input" AS {stored}(\n  {source}\n)']
+        previous = '"_input"'
+        for number, columns in enumerate(self.stages):
+            name = f'"_s{number}"'
+            selected = ",\n    ".join(f"{sql} AS {quote(alias)}" for alias, sql in columns)
+            selected = f"*,\n    {selected}" if columns else "*"
+            ctes.append(f"{name} AS {stored}(\n  SELECT {selected}\n  FROM {previous}\n)")
+            previous = name
+        body = ",\n  ".join(final)
+        return "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"

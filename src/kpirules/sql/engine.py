@@ -1,0 +1,160 @@
+"""A records file scored by DuckDB: the engine of ``kpirules eval --engine duckdb``.
+
+The file (CSV or Parquet, the long layout of the command line's records) is read by DuckDB
+itself, as the Python engine reads it (see "eval --engine duckdb" in the command line's
+documentation page), and scored by :func:`~kpirules.sql.ruleset_sql` in the long form. What the
+command line prints is left to it: this module gives the query's rows and what the reading found.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from kpirules import nodes
+from kpirules.errors import KpiRulesError
+from kpirules.sql._dialects import _DIALECTS
+from kpirules.sql._query import _HasNode, ruleset_sql
+from kpirules.sql._text import LONG_COLUMNS, quote
+
+__all__ = ["FileScores", "score_file"]
+
+_BATCH = 10_000
+
+
+@attrs.frozen
+class FileScores:
+    """The query's rows over one file, and the rows the reading set aside.
+
+    ``columns`` names the row's values (those of :func:`~kpirules.sql.ruleset_sql`); ``unowned``
+    counts rows with no subject; ``apart`` counts rows of a subject after its run of rows had
+    ended, ``apart_names`` the first few of those subjects. Neither kind is scored."""
+
+    columns: list[str]
+    unowned: int
+    apart: int
+    apart_names: list[str]
+    cursor: Any
+
+    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows in the order the file first names their subjects, a batch at a time."""
+        while rows := self.cursor.fetchmany(_BATCH):
+            yield rows
+
+
+def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
+               header: Callable[[], int], strict: bool = True,
+               encoding: str = "utf-8") -> FileScores:
+    """Scores the records file ``path`` (``.csv`` or ``.parquet``) on ``rules`` with DuckDB.
+
+    ``header`` checks a CSV file's header as the Python engine does and gives its row number
+    (1 unless blank rows come first); ``encoding`` must be UTF-8. Raises
+    :class:`~kpirules.KpiRulesError` for a file that cannot be used."""
+    kind = os.path.splitext(path)[1].lower()
+    if kind not in (".csv", ".parquet"):
+        raise KpiRulesError(f"{path}: --engine duckdb reads .csv or .parquet records; use the "
+                            "default engine for .json and .xlsx")
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        raise KpiRulesError(f"{path}: --engine duckdb reads UTF-8 files only; use the default "
+                            f"engine for --encoding {encoding}")
+    if not os.path.isfile(path):
+        raise KpiRulesError(f"cannot read {path}: no such file")
+    try:
+        import duckdb
+    except ImportError:
+        raise KpiRulesError('--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
+    if any(mark in path for mark in "*?"):
+        raise KpiRulesError(f"{path}: --engine duckdb cannot read a file whose path holds * or ? "
+                            "(DuckDB takes such a name for a pattern of names); rename "
+                            "it, or use the default engine")
+    literal = "'" + path.replace("'", "''") + "'"
+    if kind == ".csv":
+        first = header()
+        # The file in the csv module's own dialect: commas, double quotes, short rows padded,
+        # extra cells ignored; blank rows before the header skipped.
+        source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
+                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false"
+                  # (only then: DuckDB's sniffer takes an explicit skip = 0 as a constraint)
+                  + (f", skip = {first - 1}" if first > 1 else ""))
+        sources = [source + ")", source + ", parallel = false)"]
+    else:
+        sources = [f"read_parquet({literal})"]
+    query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=strict)
+    # Subjects come out in the order the file first names them, as on the Python path.
+    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
+               " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
+               "ORDER BY seen.first")
+    connection = duckdb.connect()
+    try:
+        try:
+            unowned, apart = _read_records(connection, path, sources[0])
+        except duckdb.Error as error:
+            # DuckDB's parallel reader cannot pad short rows in a file with line breaks inside
+            # quoted cells; its single-threaded one can.
+            if len(sources) == 1 or "null_padding" not in str(error):
+                raise
+            unowned, apart = _read_records(connection, path, sources[1])
+        cursor = connection.execute(ordered)
+    except duckdb.Error as error:
+        raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
+    columns = [column[0] for column in cursor.description]
+    return FileScores(columns, unowned, apart[0], apart[1], cursor)
+
+
+def _strip(text: str) -> str:
+    """``text`` (SQL) without the white space around it, as Python's ``str.strip()``."""
+    return _DIALECTS["duckdb"].strip(text)
+
+
+def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
+    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from
+    ``source``, as the Python engine reads the file: the columns found by their names as its
+    header check finds them, subjects as text without the white space around them, a subject's
+    rows in one run of the file. Returns the number of rows with no subject, and the number of
+    rows after their subject's run had ended with the first few of those subjects' names (such
+    rows are not scored)."""
+    connection.execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
+    found: dict[str, str] = {}
+    for (name, *_) in connection.execute("DESCRIBE file").fetchall():
+        found.setdefault(str(name).strip().lstrip("\ufeff").casefold(), str(name))
+    missing = [name for name in LONG_COLUMNS if name not in found]
+    if missing:
+        raise KpiRulesError(
+            f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+            f"needs the columns {','.join(LONG_COLUMNS)}")
+    subject, indicator, measure, value = (quote(found[name]) for name in LONG_COLUMNS)
+    # Read once, numbered in file order.
+    connection.execute(
+        f"CREATE OR REPLACE TABLE keyed AS SELECT NULLIF({_strip(f'CAST({subject} AS VARCHAR)')},"
+        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value, "
+        "row_number() OVER () AS _row FROM file")
+    blank = " AND ".join(f"coalesce({_strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
+                         for name in LONG_COLUMNS[1:])
+    unowned = connection.execute(
+        f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()[0]
+    connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                       "WHERE subject IS NOT NULL")
+    # The Python engine streams subjects, so rows after a subject's run has ended are not
+    # scored. A quick test first: each subject's rows in one span of the file.
+    apart: tuple[int, list[str]] = (0, [])
+    if connection.execute(
+            "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
+            "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
+        connection.execute(
+            "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
+            "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
+            "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
+            "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
+        count, names = connection.execute(
+            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
+            "WHERE _run > _first").fetchone()
+        apart = (count, names)
+        connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                           "WHERE _run = _first")
+    connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
+                       "value FROM grouped")
+    return unowned, apart
