@@ -4,7 +4,7 @@ The query is generated from the same syntax tree as the Python evaluator and giv
 scores and points, or an explicit ``error`` text where the Python evaluator raises
 :class:`~kpirules.EvaluationError`. It runs on DuckDB, SQLite (from the standard library),
 PostgreSQL and Spark SQL. How the query computes exactly, what each dialect does differently and
-what it costs are described in the documentation page on SQL (``docs/sql.rst``).
+what it costs are described in the documentation page on SQL (:doc:`/sql`).
 
 >>> import sqlite3, kpirules
 >>> rules = kpirules.parse('''
@@ -26,13 +26,13 @@ what it costs are described in the documentation page on SQL (``docs/sql.rst``).
 ('north', 1, 1.0, 10.0, None)
 ('south', 2, 2.0, 20.0, None)
 
-The package's modules, each along one seam: :mod:`~kpirules.sql._text` (names, literals and the
-record vocabulary as SQL), :mod:`~kpirules.sql._rational` (exact fractions of integers),
-:mod:`~kpirules.sql._stages` (the chain of CTEs), :mod:`~kpirules.sql._dialects` (every difference
-between databases), :mod:`~kpirules.sql._types` (declared column types),
-:mod:`~kpirules.sql._writer` (one indicator's columns), :mod:`~kpirules.sql._inputs` (wide and
-long tables), :mod:`~kpirules.sql._query` (options and the public functions) and
-:mod:`~kpirules.sql.engine` (running a records file on DuckDB for the command line).
+The package's modules, each along one seam: ``_text`` (names, literals and the
+record vocabulary as SQL), ``_rational`` (exact fractions of integers),
+``_stages`` (the chain of CTEs), ``_dialects`` (every difference
+between databases), ``_types`` (declared column types),
+``_writer`` (one indicator's columns), ``_inputs`` (wide and
+long tables), ``_query`` (options and the public functions) and
+``engine`` (running a records file on DuckDB for the command line).
 """
 
 from __future__ import annotations
