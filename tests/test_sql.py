@@ -17,7 +17,7 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -33,11 +33,13 @@ from kpirules._compile import CONTEXT
 from kpirules._records import RecordReader, Subject
 from kpirules._semantics import describe_expr, interpolation
 from kpirules.model import Indicator, RuleSet
+from tests.engines import PostgresServer, missing, postgres_problem
 
 # KPI_SQL_EXAMPLES raises the number of generated cases for a long run (CI keeps the default).
 SETTINGS = settings(max_examples=int(os.environ.get("KPI_SQL_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-DIALECTS = ("duckdb", "sqlite")
+DIALECTS = ("duckdb", "sqlite", "postgres")
+"""The dialects whose engines the tests run (Spark's, which starts slowly, in test_sql_spark)."""
 FORMS = ("wide", "long")
 TOO_LARGE = "too large for exact"
 
@@ -52,7 +54,19 @@ def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
     ``query(dialect=..., form=..., table="records")`` and return the rows by subject."""
     columns = columns or _columns(rules, form)
     text = query(dialect=dialect, form=form, table="records", **options)
-    if dialect == "duckdb":
+    if dialect == "postgres":
+        con = _postgres()
+        con.execute("DROP TABLE IF EXISTS records")
+        con.execute("CREATE TABLE records (" + ", ".join(
+            f"{sql.quote(name)} {_postgres_type(kind)}" for name, kind in columns.items()) + ")")
+        # Typed marks: psycopg sends a None as text, which PostgreSQL will not put in a BOOLEAN.
+        marks = ", ".join(f"%s::{_postgres_type(kind)}" for kind in columns.values())
+        data = [tuple(row.get(name) for name in columns) for row in rows]
+        if data:
+            with con.cursor() as insert:
+                insert.executemany(f"INSERT INTO records VALUES ({marks})", data)
+        cursor = con.execute(text)
+    elif dialect == "duckdb":
         con: Any = _duckdb()
         con.execute("CREATE OR REPLACE TABLE records (" + ", ".join(
             f"{sql.quote(name)} {kind}" for name, kind in columns.items()) + ")")
@@ -76,6 +90,41 @@ def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
 
 
 _CONNECTION: list[Any] = []
+_SERVERS: list[tuple[PostgresServer, Any]] = []
+
+
+def _postgres() -> Any:
+    """A connection to the throw-away PostgreSQL server, started on first use (see
+    :func:`_servers`); skips the test, or fails it in CI, where no server can be started."""
+    if not _SERVERS:
+        problem = postgres_problem()
+        if problem is not None:
+            missing(problem)
+        server = PostgresServer()
+        _SERVERS.append((server, server.connect()))
+    return _SERVERS[0][1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers() -> Iterator[None]:
+    """Stops the PostgreSQL server, if a test started one, once the module's tests are done."""
+    yield
+    for server, connection in _SERVERS:
+        connection.close()
+        server.stop()
+    _SERVERS.clear()
+
+
+def engines() -> tuple[str, ...]:
+    """The dialects a property test runs: all of them, except PostgreSQL where its server cannot
+    be started on a contributor's machine (its own tests then skip with the reason)."""
+    if postgres_problem() is not None and not os.environ.get("CI"):
+        return tuple(d for d in DIALECTS if d != "postgres")
+    return DIALECTS
+
+
+def _postgres_type(kind: str) -> str:
+    return {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION"}.get(kind, kind)
 
 
 def _duckdb() -> Any:
@@ -314,7 +363,8 @@ def integer_bound(indicator: Indicator, record: Mapping[str, Any], scale: int = 
     return largest[0]
 
 
-LIMITS = {"duckdb": 2**127, "sqlite": 2**63}
+LIMITS = {"duckdb": 2**127, "sqlite": 2**63, "postgres": 10**131072}
+"""Where each dialect's integers end (PostgreSQL's NUMERIC has 131072 digits before the point)."""
 
 
 def python_result(indicator: Indicator, record: Mapping[str, Any]
@@ -519,7 +569,7 @@ def test_indicator_query_gives_the_python_evaluators_levels(
     indicator = next(iter(rules))
     wants = {subject: expected(indicator, by_id[indicator.id])[0]
              for subject, by_id in data.items()}
-    for dialect in DIALECTS:
+    for dialect in engines():
         for form in FORMS:
             rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
             got = run(dialect, form, rules, rows, indicator.to_sql)
@@ -541,7 +591,7 @@ def test_ruleset_query_gives_the_python_scorecard(
     case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
 ) -> None:
     rules, data = case
-    for dialect in DIALECTS:
+    for dialect in engines():
         for form in FORMS:
             rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
             got = run(dialect, form, rules, rows, rules.to_sql)
@@ -771,7 +821,7 @@ def test_long_form_rejects_unknown_measures_and_repeated_values() -> None:
         {"subject": "b", "indicator": "1", "measure": "developed_households", "value": "5"},
         {"subject": "c", "indicator": "9", "measure": "x", "value": "5"},
     ]
-    for dialect in DIALECTS:
+    for dialect in engines():
         got = run(dialect, "long", rules, rows, rules.to_sql)
         assert "unknown measure `developed`" in got["a"]["error"]
         assert "given more than once" in got["b"]["error"]

@@ -1,0 +1,92 @@
+"""Database engines the SQL tests run on that Python itself does not bring: a throw-away
+PostgreSQL server and a local Spark session, each started once per test run.
+
+On a contributor's machine a missing engine makes its tests skip with a line in pytest's summary
+saying what to install; in CI (``CI`` set) it makes them fail, since CI must run every dialect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+POSTGRES_BIN = Path(os.environ.get("KPI_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def missing(reason: str) -> None:
+    """Skip (or, in CI, fail) the test for want of an engine."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run every dialect)")
+    pytest.skip(reason)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary directory, reached by a unix socket in it, with fsync
+    off (nothing in it needs to survive). As root, the server runs as the ``postgres`` user
+    (PostgreSQL refuses to run as root)."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="kpirules-pg-"))
+        self.data = self.directory / "data"
+        self.user = "postgres" if os.geteuid() == 0 else None
+        if self.user is not None:
+            shutil.chown(self.directory, self.user)
+        self.run("initdb", "-D", str(self.data), "-A", "trust", "-U", "kpirules",
+                 "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+        options = (f"-k {self.directory} -c listen_addresses='' -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self.run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
+                 str(self.directory / "log"), "-w", "start")
+
+    def run(self, program: str, *arguments: str) -> None:
+        command = [str(POSTGRES_BIN / program), *arguments]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+    def connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(host=str(self.directory), user="kpirules", dbname="postgres",
+                               autocommit=True)
+
+    def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def postgres_problem() -> str | None:
+    """Why a PostgreSQL server cannot be started here, or None."""
+    if not (POSTGRES_BIN / "initdb").exists():
+        return (f"PostgreSQL's server programs are not in {POSTGRES_BIN}: install them "
+                "(apt-get install postgresql) or set KPI_POSTGRES_BIN")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return 'psycopg is not installed: pip install -e ".[dev]"'
+    return None
+
+
+@contextlib.contextmanager
+def postgres_connection() -> Iterator[Any]:
+    """A connection to a fresh server, stopped and removed afterwards."""
+    server = PostgresServer()
+    try:
+        connection = server.connect()
+        try:
+            yield connection
+        finally:
+            connection.close()
+    finally:
+        server.stop()
