@@ -90,3 +90,26 @@ def postgres_connection() -> Iterator[Any]:
             connection.close()
     finally:
         server.stop()
+
+
+def spark_problem() -> str | None:
+    """Why a local Spark session cannot be started here, or None."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return 'PySpark is not installed: pip install -e ".[dev]"'
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Spark needs Java 17 or later: install it (apt-get install default-jre-headless)"
+    return None
+
+
+def spark_session() -> Any:
+    """A local Spark session of one thread, set as the SQL query needs (see the documentation
+    page on SQL): ANSI mode off, so that a DECIMAL overflow is NULL, which the query reports."""
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master("local[1]").appName("kpirules-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.sql.ansi.enabled", "false")
+            .getOrCreate())

@@ -62,6 +62,10 @@ class _Dialect:
     # Whether ``types=`` (declared column types, read without the text parser) is supported.
     declared_types = False
 
+    def finish(self, query: str) -> str:
+        """The whole query as the database reads it (the writer writes standard quoting)."""
+        return query
+
     def literal(self, value: int) -> str:
         if self.max_literal is not None and abs(value) > self.max_literal:
             # Too large for the integer type: NULL turns into the "too large" error.
@@ -450,8 +454,91 @@ class _Postgres(_Dialect):
         return f"CAST({integer} AS NUMERIC)"
 
 
+class _Spark(_Dialect):
+    """Spark SQL (3.5 and 4.x): 38-digit DECIMAL integers, which give NULL on overflow with
+    ``spark.sql.ansi.enabled=false`` (the query is run so: under ANSI mode an overflow fails the
+    whole query instead of rejecting one subject); names in backquotes and backslashes doubled in
+    strings, which Spark's parser otherwise reads as escapes; Java regular expressions."""
+
+    name = "spark"
+    text = "STRING"
+    integer = "DECIMAL(38, 0)"
+    max_literal = 10**38 - 1
+
+    def finish(self, query: str) -> str:
+        return _spark_quoting(query)
+
+    def literal(self, value: int) -> str:
+        if abs(value) <= self.max_literal and abs(value) >= 2**31:
+            # A plain literal beyond INT is a BIGINT, whose overflow wraps without ANSI mode.
+            return f"{value}BD" if value >= 0 else f"({value}BD)"
+        return super().literal(value)
+
+    def floor_div(self, left: str, right: str) -> str:
+        return f"({left} DIV {right})"
+
+    def matches(self, sql: str, pattern: str) -> str:
+        return f"({sql} RLIKE {string('^' + pattern + '$')})"
+
+    def strip(self, text: str) -> str:
+        return f"trim(BOTH {string(_SPACES)} FROM {text})"
+
+    def is_fractional(self, raw: str) -> str:
+        return f"(typeof({raw}) IN ('double', 'float') OR typeof({raw}) LIKE 'decimal%')"
+
+    def value_text(self, raw: str) -> str:
+        # Java's regexp_replace names a group $1, not \\1.
+        text = f"CAST({raw} AS {self.text})"
+        fewer = (f"regexp_replace(regexp_replace({text}, '(\\.[0-9]*?)0+$', '$1'), "
+                 "'\\.$', '')")
+        return f"CASE WHEN {self.is_fractional(raw)} THEN {fewer} ELSE {text} END"
+
+    def is_boolean(self, raw: str) -> str:
+        return f"(typeof({raw}) = 'boolean')"
+
+    def scaled(self, text: str, scale: int) -> str:
+        # A valid text has at most `scale` places: the cast is exact, or NULL beyond 38 digits.
+        return (f"CAST(CAST({text} AS DECIMAL(38, {scale})) * {10**scale} "
+                f"AS {self.integer})")
+
+    def decimal(self, scaled: str, places: int) -> str:
+        # DECIMAL(37 - p, 0) × DECIMAL(p, p) is a DECIMAL(38, p): exact, where a wider factor
+        # would make Spark drop places to keep the precision at 38.
+        unit = "0." + "0" * (places - 1) + "1"
+        return (f"CAST(CAST({scaled} AS DECIMAL({37 - places}, 0)) * {unit}BD "
+                f"AS DECIMAL(38, {places}))")
+
+
+def _spark_quoting(query: str) -> str:
+    """``query`` with each "name" as `name` and each backslash in a 'string' doubled."""
+    out: list[str] = []
+    at, end = 0, len(query)
+    while at < end:
+        char = query[at]
+        if char not in "'\"":
+            stop = min((i for i in (query.find("'", at), query.find('"', at)) if i >= 0),
+                       default=end)
+            out.append(query[at:stop])
+            at = stop
+            continue
+        close = at + 1
+        while True:
+            close = query.index(char, close)
+            if query.startswith(char * 2, close):
+                close += 2
+                continue
+            break
+        inner = query[at + 1:close].replace(char * 2, char)
+        if char == "'":
+            out.append("'" + inner.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        else:
+            out.append("`" + inner.replace("`", "``") + "`")
+        at = close + 1
+    return "".join(out)
+
+
 _DIALECTS: dict[str, _Dialect] = {"duckdb": _DuckDB(), "sqlite": _SQLite(),
-                                  "postgres": _Postgres()}
+                                  "postgres": _Postgres(), "spark": _Spark()}
 
 
 

@@ -171,7 +171,7 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
         f"{points_sql} AS \"points\"",
         f"{scored.error_text(d)} AS \"error\"",
     ]
-    return stages.render(inputs.source(), final)
+    return options.dialect.finish(stages.render(inputs.source(), final))
 
 
 def _maxima(node: nodes.IndicatorNode, interpolated: bool) -> list[int]:
@@ -286,4 +286,4 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
         first = f"COALESCE({', '.join(firsts)})" if len(firsts) > 1 else firsts[0]
         first = f"CASE WHEN {' OR '.join(failing)} THEN {first} END"
     final.append(f"{first} AS \"error\"")
-    return stages.render(inputs.source(), final)
+    return options.dialect.finish(stages.render(inputs.source(), final))
