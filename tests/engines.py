@@ -103,13 +103,25 @@ def spark_problem() -> str | None:
     return None
 
 
+_SPARK: list[Any] = []
+
+
 def spark_session() -> Any:
-    """A local Spark session of one thread, set as the SQL query needs (see the documentation
-    page on SQL): ANSI mode off, so that a DECIMAL overflow is NULL, which the query reports."""
+    """The local Spark session of this test run (one thread), started on first use: starting
+    one takes seconds. Set as the SQL query needs (see the documentation page on SQL): ANSI mode
+    off, so that a DECIMAL overflow is NULL, which the query reports. Skips the test, or fails
+    it in CI, where Spark cannot run."""
+    if _SPARK:
+        return _SPARK[0]
+    problem = spark_problem()
+    if problem is not None:
+        missing(problem)
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master("local[1]").appName("kpirules-tests")
+    session = (SparkSession.builder.master("local[1]").appName("kpirules-tests")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "1")
             .config("spark.sql.ansi.enabled", "false")
             .getOrCreate())
+    _SPARK.append(session)
+    return session

@@ -33,13 +33,16 @@ from kpirules._compile import CONTEXT
 from kpirules._records import RecordReader, Subject
 from kpirules._semantics import describe_expr, interpolation
 from kpirules.model import Indicator, RuleSet
-from tests.engines import PostgresServer, missing, postgres_problem
+from tests.engines import PostgresServer, missing, postgres_problem, spark_session
 
 # KPI_SQL_EXAMPLES raises the number of generated cases for a long run (CI keeps the default).
 SETTINGS = settings(max_examples=int(os.environ.get("KPI_SQL_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 DIALECTS = ("duckdb", "sqlite", "postgres")
-"""The dialects whose engines the tests run (Spark's, which starts slowly, in test_sql_spark)."""
+"""The dialects whose engines the property tests here run (Spark's, which starts slowly and plans
+each query in about a second, in test_sql_spark, with fewer examples)."""
+EVERY_DIALECT = (*DIALECTS, pytest.param("spark", marks=pytest.mark.slow))
+"""The dialects of the example tests."""
 FORMS = ("wide", "long")
 TOO_LARGE = "too large for exact"
 
@@ -54,6 +57,14 @@ def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
     ``query(dialect=..., form=..., table="records")`` and return the rows by subject."""
     columns = columns or _columns(rules, form)
     text = query(dialect=dialect, form=form, table="records", **options)
+    if dialect == "spark":
+        session = spark_session()
+        schema = ", ".join(f"{sql.quote(name).replace(chr(34), '`')} {_spark_type(kind)}"
+                           for name, kind in columns.items())
+        data = [tuple(_spark_value(row.get(name), kind) for name, kind in columns.items())
+                for row in rows]
+        session.createDataFrame(data, schema).createOrReplaceTempView("records")
+        return {row[0]: row.asDict() for row in session.sql(text).collect()}
     if dialect == "postgres":
         con = _postgres()
         con.execute("DROP TABLE IF EXISTS records")
@@ -121,6 +132,23 @@ def engines() -> tuple[str, ...]:
     if postgres_problem() is not None and not os.environ.get("CI"):
         return tuple(d for d in DIALECTS if d != "postgres")
     return DIALECTS
+
+
+def _spark_type(kind: str) -> str:
+    return {"VARCHAR": "STRING"}.get(kind, kind)
+
+
+def _spark_value(value: Any, kind: str) -> Any:
+    """``value`` as Spark takes it into a column of ``kind`` (it converts nothing itself)."""
+    if value is None:
+        return None
+    if kind == "VARCHAR":
+        return str(value)
+    if kind == "DOUBLE":
+        return float(value)
+    if kind.startswith("DECIMAL"):
+        return Decimal(value)
+    return value
 
 
 def _postgres_type(kind: str) -> str:
@@ -363,7 +391,7 @@ def integer_bound(indicator: Indicator, record: Mapping[str, Any], scale: int = 
     return largest[0]
 
 
-LIMITS = {"duckdb": 2**127, "sqlite": 2**63, "postgres": 10**131072}
+LIMITS = {"duckdb": 2**127, "sqlite": 2**63, "postgres": 10**131072, "spark": 10**38}
 """Where each dialect's integers end (PostgreSQL's NUMERIC has 131072 digits before the point)."""
 
 
@@ -735,14 +763,14 @@ def one(dialect: str, rules_text: str, row: dict[str, Any], **options: Any) -> d
     return got["s"]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_percentages_are_exact_where_binary_floats_are_not(dialect: str) -> None:
     # 57 / 100 * 100 is 56.99999999999999 in binary floating point.
     row = one(dialect, CATALOGUE_1, {"1.target_households": 100, "1.developed_households": 57})
     assert (row["level"], row["error"]) == (3, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_large_counts_stay_exact(dialect: str) -> None:
     big = 10**12
     row = one(dialect, CATALOGUE_1, {"1.target_households": big,
@@ -750,7 +778,7 @@ def test_large_counts_stay_exact(dialect: str) -> None:
     assert (row["level"], row["error"]) == (4, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_missing_values_and_zero_divisors_are_errors_not_levels(dialect: str) -> None:
     rules = kpirules.parse(CATALOGUE_1)
     missing = one(dialect, CATALOGUE_1, {"1.target_households": 10,
@@ -764,7 +792,7 @@ def test_missing_values_and_zero_divisors_are_errors_not_levels(dialect: str) ->
     assert zero["level"] is None and zero["error"] == str(python.value)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 @pytest.mark.parametrize("value", ["12.34567", "1e3", "1,000", "abc", "", "5.", "--1"])
 def test_text_sql_cannot_read_exactly_is_an_error(dialect: str, value: str) -> None:
     rules = 'indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n'
@@ -772,7 +800,7 @@ def test_text_sql_cannot_read_exactly_is_an_error(dialect: str, value: str) -> N
     assert row["level"] is None and "`x`" in row["error"]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 @pytest.mark.parametrize(("value", "level"), [(" ๑๒.๕ ", 1), ("+5", 1), ("-.5", 0), ("4.9999", 0),
                                               ("5.00000", 1), (5, 1), (4.9999, 0)])
 def test_plain_decimals_thai_digits_and_floats_are_read_exactly(
@@ -783,7 +811,7 @@ def test_plain_decimals_thai_digits_and_floats_are_read_exactly(
     assert (row["level"], row["error"]) == (level, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_rounding_in_python_is_exact_in_sql(dialect: str) -> None:
     # Python: 1 / 3 = 0.333…3 (28 digits), × 3 = 0.999…9 < 1, so level 0. Exactly, 1 / 3 × 3 = 1.
     rules = 'indicator 1 "t"\n  measure x\n  level 1 if x / 3 * 3 >= x\n'
@@ -798,7 +826,7 @@ def test_sqlite_overflow_is_reported_not_scored() -> None:
     assert one("duckdb", rules, {"1.x": 10**6})["level"] == 1
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_interpolated_scores_round_half_up_to_four_places(dialect: str) -> None:
     rules = ('indicator 1 "t"\n  weight 10\n  measure x\n  level 1 if x >= 0\n'
              "  level 2 if x >= 3\n  level 3 if x >= 6\n  score interpolate\n")
@@ -920,7 +948,9 @@ def test_every_dialect_writes_a_query(dialect: str) -> None:
     rules = kpirules.parse(CATALOGUE_1)
     for form in FORMS:
         text = rules.to_sql(dialect=dialect, form=form)
-        assert text.startswith("WITH ") and '"1.level"' in text and '"total"' in text
+        name = "`{}`" if dialect == "spark" else '"{}"'  # Spark reads "x" as a string
+        assert text.startswith("WITH ")
+        assert name.format("1.level") in text and name.format("total") in text
 
 
 @pytest.mark.parametrize(("option", "value"), [("dialect", "oracle"), ("form", "tall"),

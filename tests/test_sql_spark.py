@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import decimal
 import os
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import kpirules
-from kpirules import sql
 from kpirules.model import RuleSet
-from tests.engines import missing, spark_problem, spark_session
+from tests.engines import spark_session
 from tests.test_sql import (
     TOO_LARGE,
-    _columns,
     _decimal,
     _first_error,
     _round10,
@@ -29,6 +26,9 @@ from tests.test_sql import (
     long_rows,
     wide_rows,
 )
+from tests.test_sql import (
+    run as run_sql,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -36,36 +36,14 @@ pytestmark = pytest.mark.slow
 SETTINGS = settings(max_examples=int(os.environ.get("KPI_SPARK_EXAMPLES", "12")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-_SESSION: list[Any] = []
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    problem = spark_problem()
-    if problem is not None:
-        missing(problem)
-    session = spark_session()
-    _SESSION.append(session)
-    yield session
-    session.stop()
-    _SESSION.clear()
-
-
-_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN",
-          "DECIMAL(18, 4)": "DECIMAL(18, 4)"}
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    return spark_session()
 
 
 def run(rules: RuleSet, form: str, rows: list[dict[str, Any]], query: Any,
         columns: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """``rows`` as the table ``records`` of the session, and the query's rows by subject."""
-    session = _SESSION[0]
-    columns = columns or _columns(rules, form)
-    schema = ", ".join(f"{sql.quote(name).replace(chr(34), '`')} {_TYPES[kind]}"
-                       for name, kind in columns.items())
-    data = [tuple(row.get(name) for name in columns) for row in rows]
-    session.createDataFrame(data, schema).createOrReplaceTempView("records")
-    got = session.sql(query(dialect="spark", form=form, table="records")).collect()
-    return {row[0]: row.asDict() for row in got}
+    return run_sql("spark", form, rules, rows, query, columns)
 
 
 @SETTINGS
@@ -156,3 +134,58 @@ def test_the_catalogue_scores_the_example_records_as_python_does(spark: Any) -> 
             assert got[name][f"{result.indicator.id}.score"] == result.score
         assert got[name]["total"] == card.total.quantize(Decimal("1E-10"),
                                                          rounding=decimal.ROUND_HALF_UP)
+
+
+def test_names_and_strings_are_written_as_spark_reads_them(spark: Any) -> None:
+    from kpirules.sql._dialects import _spark_quoting
+
+    query = 'SELECT \'it\'\'s \\ "not" a name\' AS "a ""b"" `c`"'
+    assert _spark_quoting(query) == "SELECT 'it\\'s \\\\ \"not\" a name' AS `a \"b\" ``c```"
+    (row,) = spark.sql(_spark_quoting(query)).collect()
+    assert row.asDict() == {'a "b" `c`': 'it\'s \\ "not" a name'}
+
+
+@pytest.mark.parametrize(("value", "level"), [
+    # 10**33 × 10**4 (the value's scale) × 1000 needs 41 digits: beyond DECIMAL(38).
+    (str(10**33), None),
+    # 40 digits cannot even be read into DECIMAL(38, 4).
+    ("9" * 40, None),
+    # 10**20 × 10**4 × 1000 = 10**27: exact, and level 1 (worked out: 10**23 >= 5).
+    (str(10**20), 1),
+    ("-" + str(10**20), 0),
+])
+def test_what_38_digits_cannot_hold_is_too_large_never_a_level(
+    spark: Any, value: str, level: int | None,
+) -> None:
+    rules = kpirules.parse('indicator 1 "t"\n  measure x\n  level 1 if x * 1000 >= 5\n')
+    got = run(rules, "wide", [{"subject": "s", "1.x": value}], rules["1"].to_sql,
+              {"subject": "VARCHAR", "1.x": "VARCHAR"})["s"]
+    if level is None:
+        assert got["level"] is None
+        assert got["error"] == "indicator 1: a number is too large for exact spark arithmetic" or \
+            got["error"].startswith("indicator 1: `x` is too large for exact spark arithmetic")
+    else:
+        assert (got["level"], got["error"]) == (level, None)
+
+
+def test_a_score_on_the_edge_of_38_digits_is_reported_not_rounded(spark: Any) -> None:
+    # `p >= 25` is written `developed * 4 >= target`: with 38-digit counts, 4 × developed needs
+    # 39 digits. (With 37-digit ones it fits, and Python's level 2 is what Spark gives.)
+    text = ('indicator 1 "t"\n  measure target count\n  measure developed count\n'
+            '  let p = developed / target * 100\n  level 1 if p >= 25\n  level 2 if p >= 40\n'
+            '  score interpolate\n')
+    rules = kpirules.parse(text)
+    big = 5 * 10**37
+    fits = run(rules, "wide", [{"subject": "s", "1.target": str(10**36), "1.developed":
+                                str(10**36)}], rules["1"].to_sql,
+               {"subject": "VARCHAR", "1.target": "VARCHAR", "1.developed": "VARCHAR"})["s"]
+    assert (fits["level"], fits["score"], fits["error"]) == (2, Decimal(2), None)
+    got = run(rules, "wide", [{"subject": "s", "1.target": str(big), "1.developed": str(big)}],
+              rules["1"].to_sql, {"subject": "VARCHAR", "1.target": "VARCHAR",
+                                  "1.developed": "VARCHAR"})["s"]
+    assert got["level"] is None and "too large for exact spark arithmetic" in got["error"]
+    small = run(rules, "wide", [{"subject": "s", "1.target": "400", "1.developed": "130"}],
+                rules["1"].to_sql, {"subject": "VARCHAR", "1.target": "VARCHAR",
+                                    "1.developed": "VARCHAR"})["s"]
+    # 130 / 400 = 32.5 %: level 1, and 1 + (32.5 - 25) / (40 - 25) = 1.5.
+    assert (small["level"], small["score"], small["error"]) == (1, Decimal("1.5"), None)
