@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -261,3 +262,32 @@ def test_a_path_duckdb_would_take_for_a_pattern_is_refused(tmp_path: Path) -> No
     sql = run("eval", str(rules), str(tmp_path / "a*.csv"), "--engine", "duckdb")
     assert sql.returncode == 2 and "pattern" in sql.stderr and "Traceback" not in sql.stderr
     assert run("eval", str(rules), str(tmp_path / "a*.csv")).returncode == 0  # Python reads it
+
+
+@pytest.mark.slow
+def test_eval_on_spark_scores_as_python_does(tmp_path: Path) -> None:
+    """``--engine spark`` on a local session: a file where one subject is scored and one
+    rejected, with the same outputs and exit code as the Python engine. (One run: a Spark
+    session takes a minute to start on a busy machine; the catalogue on the example records is
+    scored on Spark in test_sql_spark.)"""
+    from tests.engines import spark_problem
+
+    problem = spark_problem()
+    if problem is not None:
+        from tests.engines import missing
+
+        missing(problem)
+    records = tmp_path / "records.csv"
+    records.write_text(
+        "subject,indicator,measure,value\n"
+        "good,1,target,400\ngood,1,developed,220\ngood,2,trained,90\ngood,2,milestones,1\n"
+        "good,2,milestones,2\ngood,3,online,yes\ngood,3,growth,12\n"
+        "zero,1,target,0\nzero,1,developed,0\nzero,2,trained,90\nzero,3,online,no\n"
+        "zero,3,growth,1\n", encoding="utf-8")
+    python = run("eval", str(DATA / "rules.kpi"), str(records), "--format", "json")
+    spark = run("eval", str(DATA / "rules.kpi"), str(records), "--format", "json", "--engine",
+                "spark")
+    assert (python.returncode, spark.returncode) == (1, 1), spark.stderr
+    # A rejected subject is named, not given a row (as with --engine duckdb).
+    assert spark.stdout == re.sub(r'"row \d+: ', '"', python.stdout)
+    assert json.loads(spark.stdout)["good"]["total"] == 82  # worked out in the test above

@@ -180,10 +180,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="output format (default: from OUT's extension, else text)")
     evaluate.add_argument("-o", "--output", metavar="OUT",
                           help="write the results to OUT instead of standard output")
-    evaluate.add_argument("--engine", choices=("python", "duckdb"), default="python",
+    evaluate.add_argument("--engine", choices=("python", "duckdb", "spark"), default="python",
                           help="python (default) scores record by record; duckdb runs the rules "
                                "as one SQL query over a .csv or .parquet file of millions of "
-                               'rows (pip install "kpirules[duckdb]")')
+                               'rows (pip install "kpirules[duckdb]"); spark runs it on Spark '
+                               '(pip install "kpirules[spark]")')
+    evaluate.add_argument("--master", metavar="URL",
+                          help="with --engine spark: the Spark master (default: a local session, "
+                               "or the Spark Connect server SPARK_REMOTE names)")
     evaluate.set_defaults(run=_eval)
 
     explain = commands.add_parser(
@@ -714,8 +718,8 @@ def _evaluate(indicator: Indicator, subject: Subject, strict: bool) -> Result | 
 def _eval(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     _require_weights(rules)
-    if args.engine == "duckdb":
-        return _eval_duckdb(args, rules)
+    if args.engine in ("duckdb", "spark"):
+        return _eval_sql(args, rules)
     reader = RecordReader(args.records, rules, args.encoding, args.strict)
     chosen = _format_for(args.output, args.format)
     progress = Progress(reader)
@@ -746,12 +750,13 @@ def _eval(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
-    """``eval --engine duckdb``: the rule set as one SQL query over the records file, read by
-    DuckDB itself (:mod:`kpirules.sql.engine`). Levels and scores come from the query; points
-    and totals are worked out from them exactly as on the Python path, so the outputs are the
-    same. A rejected subject is reported by name (the query does not know row numbers)."""
-    from kpirules.sql.engine import score_file
+def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
+    """``eval --engine duckdb`` or ``spark``: the rule set as one SQL query over the records
+    file, read by the database itself (:mod:`kpirules.sql.engine`). Levels and scores come from
+    the query; points and totals are worked out from them exactly as on the Python path, so the
+    outputs are the same. A rejected subject is reported by name (the query does not know row
+    numbers)."""
+    from kpirules.sql.engine import score_file, spark_score_file
 
     path = args.records
 
@@ -759,7 +764,12 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
         # The header as the Python engine reads it (and refuses it).
         return RecordReader(path, rules, args.encoding, args.strict).check_header()
 
-    scored = score_file(rules, path, header=header, strict=args.strict, encoding=args.encoding)
+    if args.engine == "spark":
+        scored = spark_score_file(rules, path, header=header, strict=args.strict,
+                                  encoding=args.encoding, master=args.master)
+    else:
+        scored = score_file(rules, path, header=header, strict=args.strict,
+                            encoding=args.encoding)
     indicators = list(rules)
     report = Report(path)
     if scored.unowned:
@@ -773,7 +783,7 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
     columns = scored.columns
     with _output(args.output, byte_order_mark=chosen == "csv") as out:
         writer: Writer = WRITERS[chosen](out, rules)
-        for rows in scored.batches():
+        for rows in scored.batches:
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
                 name = str(values["subject"])

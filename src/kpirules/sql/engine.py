@@ -1,7 +1,8 @@
-"""A records file scored by DuckDB: the engine of ``kpirules eval --engine duckdb``.
+"""A records file scored by a database: the engines of ``kpirules eval --engine duckdb`` and
+``--engine spark``.
 
-The file (CSV or Parquet, the long layout of the command line's records) is read by DuckDB
-itself, as the Python engine reads it (see "eval --engine duckdb" in the command line's
+The file (CSV or Parquet, the long layout of the command line's records) is read by the
+database itself, as the Python engine reads it (see "eval --engine duckdb" in the command line's
 documentation page), and scored by :func:`~kpirules.sql.ruleset_sql` in the long form. What the
 command line prints is left to it: this module gives the query's rows and what the reading found.
 """
@@ -21,7 +22,7 @@ from kpirules.sql._dialects import _DIALECTS
 from kpirules.sql._query import _HasNode, ruleset_sql
 from kpirules.sql._text import LONG_COLUMNS, quote
 
-__all__ = ["FileScores", "score_file"]
+__all__ = ["FileScores", "score_file", "spark_score_file"]
 
 _BATCH = 10_000
 
@@ -38,12 +39,13 @@ class FileScores:
     unowned: int
     apart: int
     apart_names: list[str]
-    cursor: Any
+    batches: Iterator[list[tuple[Any, ...]]]
+    """The rows in the order the file first names their subjects, a batch at a time."""
 
-    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows in the order the file first names their subjects, a batch at a time."""
-        while rows := self.cursor.fetchmany(_BATCH):
-            yield rows
+
+def _fetched(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
+    while rows := cursor.fetchmany(_BATCH):
+        yield rows
 
 
 def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
@@ -54,15 +56,7 @@ def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
     ``header`` checks a CSV file's header as the Python engine does and gives its row number
     (1 unless blank rows come first); ``encoding`` must be UTF-8. Raises
     :class:`~kpirules.KpiRulesError` for a file that cannot be used."""
-    kind = os.path.splitext(path)[1].lower()
-    if kind not in (".csv", ".parquet"):
-        raise KpiRulesError(f"{path}: --engine duckdb reads .csv or .parquet records; use the "
-                            "default engine for .json and .xlsx")
-    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-        raise KpiRulesError(f"{path}: --engine duckdb reads UTF-8 files only; use the default "
-                            f"engine for --encoding {encoding}")
-    if not os.path.isfile(path):
-        raise KpiRulesError(f"cannot read {path}: no such file")
+    kind = _usable(path, "duckdb", encoding)
     try:
         import duckdb
     except ImportError:
@@ -102,7 +96,108 @@ def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
     except duckdb.Error as error:
         raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
     columns = [column[0] for column in cursor.description]
-    return FileScores(columns, unowned, apart[0], apart[1], cursor)
+    return FileScores(columns, unowned, apart[0], apart[1], _fetched(cursor))
+
+
+def _usable(path: str, engine: str, encoding: str) -> str:
+    """The file's kind (``.csv`` or ``.parquet``), once it is found usable by ``engine``."""
+    kind = os.path.splitext(path)[1].lower()
+    if kind not in (".csv", ".parquet"):
+        raise KpiRulesError(f"{path}: --engine {engine} reads .csv or .parquet records; use the "
+                            "default engine for .json and .xlsx")
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        raise KpiRulesError(f"{path}: --engine {engine} reads UTF-8 files only; use the default "
+                            f"engine for --encoding {encoding}")
+    if not os.path.isfile(path):
+        raise KpiRulesError(f"cannot read {path}: no such file")
+    return kind
+
+
+def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
+                     header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
+                     master: str | None = None) -> FileScores:
+    """Scores the records file ``path`` on ``rules`` with Spark SQL, as :func:`score_file` does
+    with DuckDB. The session is a local one unless ``master`` names a cluster, or the
+    ``SPARK_REMOTE`` environment variable a Spark Connect server (which PySpark then uses).
+
+    Spark reads the file in parallel, so two things the other engines do are not done: blank
+    rows before the header are refused rather than skipped, and a subject's rows need not be in
+    one run of the file (all of them are scored together)."""
+    kind = _usable(path, "spark", encoding)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise KpiRulesError('--engine spark needs PySpark: pip install "kpirules[spark]"') from None
+    if kind == ".csv" and header() > 1:
+        raise KpiRulesError(f"{path}: --engine spark cannot skip the blank rows before the "
+                            "header; remove them, or use another engine")
+    builder = SparkSession.builder.appName("kpirules").config(
+        "spark.ui.showConsoleProgress", "false")
+    if master is not None:
+        builder = builder.master(master)
+    elif not os.environ.get("SPARK_REMOTE"):
+        builder = builder.master("local[*]")
+    try:
+        session = builder.getOrCreate()
+        if not os.environ.get("SPARK_REMOTE"):
+            session.sparkContext.setLogLevel("ERROR")
+        # A DECIMAL overflow must be NULL, which the query reports for its subject; under ANSI
+        # mode it would stop the whole query (see the documentation page on SQL).
+        session.conf.set("spark.sql.ansi.enabled", "false")
+        location = os.path.abspath(path)
+        if kind == ".csv":
+            frame = session.read.csv(location, header=True, encoding="UTF-8", multiLine=True,
+                                     escape='"', inferSchema=False)
+        else:
+            frame = session.read.parquet(location)
+        found: dict[str, str] = {}
+        for name in frame.columns:
+            found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
+        missing = [name for name in LONG_COLUMNS if name not in found]
+        if missing:
+            raise KpiRulesError(
+                f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+                f"needs the columns {','.join(LONG_COLUMNS)}")
+        frame.createOrReplaceTempView("_kpi_file")
+        spark = _DIALECTS["spark"]
+        subject, indicator, measure, value = ("`" + found[name].replace("`", "``") + "`"
+                                              for name in LONG_COLUMNS)
+        stripped = spark.finish(spark.strip(f"CAST({subject} AS STRING)"))
+        session.sql(
+            f"SELECT NULLIF({stripped}, '') AS subject, {indicator} AS indicator, "
+            f"{measure} AS measure, {value} AS value, monotonically_increasing_id() AS _row "
+            "FROM _kpi_file").createOrReplaceTempView("_kpi_keyed")
+        blank = " AND ".join(
+            "coalesce(" + spark.finish(spark.strip(f"CAST({column} AS STRING)")) + ", '') = ''"
+            for column in (indicator, measure, value))
+        unowned = session.sql(
+            f"SELECT count(*) FROM _kpi_file WHERE coalesce({stripped}, '') = '' "
+            f"AND NOT ({blank})").collect()[0][0]
+        session.sql("SELECT subject, indicator, measure, value FROM _kpi_keyed "
+                    "WHERE subject IS NOT NULL").createOrReplaceTempView("records")
+        query = ruleset_sql(rules, table="records", form="long", dialect="spark", strict=strict)
+        ordered = session.sql(
+            f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first "
+            "FROM _kpi_keyed WHERE subject IS NOT NULL GROUP BY subject) AS seen "
+            "ON scored.subject = seen.subject ORDER BY seen.first")
+        columns = list(ordered.columns)
+        rows = ordered.toLocalIterator()
+    except KpiRulesError:
+        raise
+    except Exception as error:  # PySpark's errors have no common base below Exception
+        raise KpiRulesError(f"{path}: Spark cannot use this file: {error}") from None
+    return FileScores(columns, int(unowned), 0, [], _batched(rows))
+
+
+def _batched(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(tuple(row))
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _strip(text: str) -> str:
