@@ -130,11 +130,11 @@ def _evaluate(indicator: Indicator, record: Mapping[str, Any], strict: bool
             level_reached += 1
     score = Decimal(level_reached)
     if indicator.interpolate:
-        score = _interpolated(indicator, env)
+        score = _interpolated(indicator, env, level_reached)
     return level_reached, score, env
 
 
-def _interpolated(indicator: Indicator, env: dict[str, Any]) -> Decimal:
+def _interpolated(indicator: Indicator, env: dict[str, Any], k: int) -> Decimal:
     pairs = []
     for level in indicator.levels:
         condition = level.condition
@@ -152,10 +152,10 @@ def _interpolated(indicator: Indicator, env: dict[str, Any]) -> Decimal:
     n = len(thresholds)
     if not rising:
         x, thresholds = -x, [-t for t in thresholds]
-    if x >= thresholds[-1]:
-        return Decimal(n)
-    if x < thresholds[0]:
-        return Decimal(0)
-    k = max(i for i in range(1, n + 1) if x >= thresholds[i - 1])
+    # The integer part of the score is the level the conditions gave, also where a strict `>` at
+    # a threshold, or rounding up, would make the formula reach the next level.
+    if k in (0, n):
+        return Decimal(k)
     fraction = (x - thresholds[k - 1]) / (thresholds[k] - thresholds[k - 1])
-    return (k + fraction).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    rounded = fraction.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return k + min(rounded, Decimal("0.9999"))

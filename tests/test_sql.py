@@ -31,7 +31,8 @@ import kpirules
 from kpirules import nodes, sql
 from kpirules._compile import CONTEXT
 from kpirules._records import RecordReader, Subject
-from kpirules._semantics import describe_expr, interpolation
+from kpirules._scoring import interpolation
+from kpirules._semantics import describe_expr
 from kpirules.model import Indicator, RuleSet
 from tests.engines import PostgresServer, missing, postgres_problem, spark_session
 
@@ -316,19 +317,13 @@ def exact_result(indicator: Indicator, record: Mapping[str, Any]) -> tuple[int, 
         return level_number, Decimal(level_number)
     x = exact_value(shape.expr, env, node.id)
     thresholds = [Fraction(t) for t in shape.thresholds]
-
-    def beyond(a: Fraction, b: Fraction) -> bool:
-        return a >= b if shape.rising else a <= b
-
-    if beyond(x, thresholds[-1]):
-        return level_number, Decimal(len(thresholds))
-    if not beyond(x, thresholds[0]):
-        return level_number, Decimal(0)
-    k = max(k for k in range(1, len(thresholds) + 1) if beyond(x, thresholds[k - 1]))
+    k = level_number
+    if k == 0 or k == len(thresholds):
+        return level_number, Decimal(k)
+    # The score's integer part is its level: a fraction that rounds up to 1 stays at 0.9999.
     fraction = (x - thresholds[k - 1]) / (thresholds[k] - thresholds[k - 1])
-    score = k + fraction
-    scaled = (2 * score.numerator * 10**4 + score.denominator) // (2 * score.denominator)
-    return level_number, Decimal(scaled).scaleb(-4)
+    scaled = (2 * fraction.numerator * 10**4 + fraction.denominator) // (2 * fraction.denominator)
+    return level_number, k + Decimal(min(scaled, 10**4 - 1)).scaleb(-4)
 
 
 def integer_bound(indicator: Indicator, record: Mapping[str, Any], scale: int = 4) -> int:

@@ -64,7 +64,8 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
-from kpirules._semantics import FLIPPED, close_names, describe_expr
+from kpirules._scoring import FLIPPED
+from kpirules._semantics import close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
 from kpirules.model import Indicator, RuleSet

@@ -8,29 +8,28 @@ inline; everything else goes to :func:`kpirules._values.to_number`, which owns t
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from types import CodeType
 from typing import Any, TypeVar
 
 from kpirules import nodes
-from kpirules._semantics import describe_expr, interpolation
-from kpirules._values import show, to_number
+from kpirules._messages import Message, message
+from kpirules._numbers import CONTEXT, tidy
+from kpirules._scoring import (
+    ARITHMETIC,
+    MILESTONES,
+    interpolated_score,
+    interpolation,
+    ladder,
+    measure_problem,
+    milestone_levels,
+)
+from kpirules._semantics import describe_expr
+from kpirules._values import describe_value, to_number
 from kpirules.errors import EvaluationError
 
-__all__ = ["CONTEXT", "Evaluator", "compile_indicator"]
-
-# Exact enough for any KPI: 28 significant digits, the decimal module's own default, but fixed here
-# so that a caller's decimal context cannot change a level.
-CONTEXT = decimal.Context(
-    prec=28,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
-)
-
-MILESTONES = "milestones"
-_QUANTUM = Decimal("0.0001")
+__all__ = ["CONTEXT", "Evaluator", "compile_indicator", "tidy"]
 
 R = TypeVar("R")
 
@@ -44,20 +43,13 @@ Evaluator = Callable[[Any, bool], R]
 _CODE: dict[str, CodeType] = {}
 
 _OPS = {"+": "_add", "-": "_subtract", "*": "_multiply", "/": "_divide"}
-
-
-def tidy(value: Decimal) -> Decimal:
-    """``value`` without trailing zeros and without an exponent (``3.5000`` → ``3.5``, 10 → 10)."""
-    if value == value.to_integral_value():
-        if value.adjusted() < CONTEXT.prec:
-            return value.quantize(Decimal(1), context=CONTEXT)
-        return value
-    return value.normalize(CONTEXT)
+assert _OPS.keys() == ARITHMETIC.keys()
 
 
 class _Writer:
-    def __init__(self, indicator: nodes.IndicatorNode) -> None:
+    def __init__(self, indicator: nodes.IndicatorNode, language: str) -> None:
         self.indicator = indicator
+        self.language = language
         self.lines: list[str] = []
         self.names: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
@@ -112,6 +104,8 @@ class _Writer:
             return " ".join(parts)
         if isinstance(expr, nodes.Not):
             return f"not {self.expr(expr.operand)}"
+        if isinstance(expr, nodes.Done):
+            return f"{expr.level} in done"
         if isinstance(expr, nodes.BoolOp):
             # Every operand is computed before the and/or, so an error in one (a division by zero)
             # is raised whatever the others hold.
@@ -119,20 +113,20 @@ class _Writer:
             return f" {expr.op} ".join(operands)
         raise AssertionError(f"unknown expression {expr!r}")  # pragma: no cover
 
-    def division_message(self, expr: nodes.BinaryOp) -> str:
-        return (f"indicator {self.indicator.id}: division by zero in "
-                f"`{describe_expr(expr)}`: `{describe_expr(expr.right)}` is 0")
+    def division_message(self, expr: nodes.BinaryOp) -> Message:
+        return message("division-by-zero", indicator=self.indicator.id,
+                       expression=describe_expr(expr), divisor=describe_expr(expr.right))
 
 
 def compile_indicator(
-    indicator: nodes.IndicatorNode, make: Maker[R], owner: Any = None
+    indicator: nodes.IndicatorNode, make: Maker[R], owner: Any = None, language: str = "en"
 ) -> Evaluator[R]:
     """The scoring function of ``indicator`` (which must have passed the load-time checks): it
     returns ``make(owner, level, score, values, milestones_done)``, built in the generated code so
-    that the hot path makes one call and no intermediate tuple."""
-    writer = _Writer(indicator)
+    that the hot path makes one call and no intermediate tuple. Its errors speak ``language``."""
+    writer = _Writer(indicator, language)
     measures = indicator.measures
-    milestones = frozenset(level.number for level in indicator.levels if level.is_milestone)
+    milestones = frozenset(milestone_levels(indicator))
     expected = len(measures) + (1 if milestones else 0)
     writer.emit("def evaluate(record, strict=True):", 0)
     writer.emit("if type(record) is not dict and not isinstance(record, _Mapping):", 1)
@@ -155,15 +149,15 @@ def compile_indicator(
         writer.emit(f"if {MILESTONES!r} in record: done = _milestones(record[{MILESTONES!r}])")
     for let in indicator.lets:
         writer.names[let.name] = writer.expr(let.expr)
-    conditions = _emit_conditions(writer, indicator, milestones)
-    _emit_level(writer, indicator, conditions)
+    rules = ladder(indicator)
+    _emit_level(writer, rules.cumulative, [writer.expr(condition) for condition in rules.conditions])
     _emit_score(writer, indicator)
     values = [writer.names[m.name] for m in measures] + [writer.names[let.name] for let in indicator.lets]
     writer.emit(f"return _make(_owner, level, score, ({', '.join(values)}{',' if values else ''}), done)")
     writer.emit("except ArithmeticError as error:", 1)
     writer.emit("_arithmetic(error)", 2)
     source = "\n".join(writer.lines) + "\n"
-    namespace = _namespace(indicator, milestones, writer.constants)
+    namespace = _namespace(indicator, milestones, writer.constants, language)
     namespace.update(_make=make, _owner=owner)
     code = _CODE.get(source)
     if code is None:
@@ -200,27 +194,9 @@ def _emit_measure(writer: _Writer, measure: nodes.Measure, local: str, index: in
         writer.emit(f"if {' or '.join(bounds)}: _out_of_range[{index}]({local})")
 
 
-def _emit_conditions(
-    writer: _Writer, indicator: nodes.IndicatorNode, milestones: frozenset[int]
-) -> list[str]:
-    conditions = []
-    for level in indicator.levels:
-        if level.is_milestone:
-            needed = [level.number]
-            if indicator.policy == "highest":
-                needed = sorted(m for m in milestones if m <= level.number)
-            local = writer.fresh()
-            writer.emit(f"{local} = " + " and ".join(f"{m} in done" for m in needed))
-            conditions.append(local)
-        else:
-            assert level.condition is not None
-            conditions.append(writer.expr(level.condition))
-    return conditions
-
-
-def _emit_level(writer: _Writer, indicator: nodes.IndicatorNode, conditions: list[str]) -> None:
+def _emit_level(writer: _Writer, cumulative: bool, conditions: list[str]) -> None:
     top = len(conditions)
-    if indicator.policy == "highest":
+    if not cumulative:
         for number in range(top, 0, -1):
             keyword = "if" if number == top else "elif"
             writer.emit(f"{keyword} {conditions[number - 1]}: level = {number}")
@@ -239,44 +215,25 @@ def _emit_score(writer: _Writer, indicator: nodes.IndicatorNode) -> None:
         return
     x = writer.expr(shape.expr)
     thresholds = writer.constant(shape.thresholds)
-    writer.emit(f"score = _interpolate({x}, {thresholds}, {shape.rising})")
-
-
-def interpolate(x: Decimal, thresholds: tuple[Decimal, ...], rising: bool) -> Decimal:
-    """The fractional score of ``x`` between ``thresholds`` (SPEC §3, rounded half up to 4 places).
-
-    >>> interpolate(Decimal("47.5"), (Decimal(25), Decimal(40), Decimal(55)), True)
-    Decimal('2.5')
-    """
-    top = len(thresholds)
-
-    def beyond(a: Decimal, b: Decimal) -> bool:
-        return a >= b if rising else a <= b
-
-    if beyond(x, thresholds[-1]):
-        return Decimal(top)
-    if not beyond(x, thresholds[0]):
-        return Decimal(0)
-    number = max(k for k in range(1, top + 1) if beyond(x, thresholds[k - 1]))
-    low, high = thresholds[number - 1], thresholds[number]
-    fraction = CONTEXT.divide(CONTEXT.subtract(x, low), CONTEXT.subtract(high, low))
-    score = CONTEXT.add(Decimal(number), fraction).quantize(_QUANTUM, rounding=ROUND_HALF_UP)
-    return tidy(score)
+    writer.emit(f"score = _interpolate({x}, level, {thresholds})")
 
 
 def _namespace(
-    indicator: nodes.IndicatorNode, milestones: frozenset[int], constants: dict[str, Any]
+    indicator: nodes.IndicatorNode,
+    milestones: frozenset[int],
+    constants: dict[str, Any],
+    language: str,
 ) -> dict[str, Any]:
     ident = indicator.id
     names = [m.name for m in indicator.measures]
     known = frozenset(names) | {MILESTONES}
 
-    def fail(message: str, measure: str | None = None) -> EvaluationError:
-        return EvaluationError(f"indicator {ident}: {message}", ident, measure)
+    def fail(code: str, about_measure: str | None = None, **parts: Any) -> EvaluationError:
+        return EvaluationError(message(code, indicator=ident, **parts), ident, about_measure,
+                               language)
 
     def not_a_mapping(record: object) -> None:
-        raise fail(f"a record must be a mapping of measure names to values, not "
-                   f"{type(record).__name__}")
+        raise fail("not-a-mapping", type=type(record).__name__)
 
     def check_keys(record: Mapping[Any, Any]) -> None:
         import difflib
@@ -285,63 +242,60 @@ def _namespace(
             if key in known:
                 continue
             if not isinstance(key, str):
-                raise fail(f"unknown key {key!r}: keys are measure names", None)
+                raise fail("key-not-text", None, key=describe_value(key))
             guess = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
-            hint = f"; did you mean `{guess[0]}`?" if guess else (
-                f"; the measures are {', '.join(f'`{n}`' for n in names) or 'none'}"
-            )
-            raise fail(f"unknown measure `{key}`{hint}", key)
+            hint = message("hint-did-you-mean", name=guess[0]) if guess else message(
+                "hint-measures-are",
+                names=", ".join(f"`{n}`" for n in names) or message("word-none"))
+            raise fail("unknown-key", key, key=key, hint=hint)
 
     def slow(measure: nodes.Measure) -> Callable[[Any, Mapping[Any, Any]], Any]:
         def convert(value: Any, record: Mapping[Any, Any]) -> Any:
             if value is _MISSING:
                 import difflib
 
-                described = f" ({measure.description})" if measure.description else ""
+                about = f" ({measure.description})" if measure.description else ""
                 strays = [k for k in record if isinstance(k, str) and k not in known]
                 guess = difflib.get_close_matches(measure.name, strays, n=1, cutoff=0.6)
-                hint = f"; it has `{guess[0]}`: a misspelling?" if guess else ""
-                raise fail(f"the record has no value for measure `{measure.name}`{described}"
-                           f"{hint}", measure.name)
+                hint = message("hint-misspelling", name=guess[0]) if guess else ""
+                raise fail("missing-measure", measure.name, measure=measure.name, about=about,
+                           hint=hint)
             if measure.kind == "flag":
-                raise fail(f"`{measure.name}` is a flag and must be true or false, not "
-                           f"{value!r}", measure.name)
-            number = to_number(value, ident, measure.name, measure.kind)
-            if measure.kind == "count" and (number < 0 or number != number.to_integral_value()):
-                raise fail(f"`{measure.name}` is a count and must be a whole number 0 or more, "
-                           f"not {show(number)}", measure.name)
+                raise fail("flag-not-bool", measure.name, measure=measure.name,
+                           value=describe_value(value))
+            number = to_number(value, ident, measure, language)
+            problem = measure_problem(ident, measure, number)
+            if problem is not None:
+                raise EvaluationError(problem, ident, measure.name, language)
             return number
 
         return convert
 
     def out_of_range(measure: nodes.Measure) -> Callable[[Decimal], None]:
-        low = "" if measure.low is None else show(measure.low)
-        high = "" if measure.high is None else show(measure.high)
-
         def complain(value: Decimal) -> None:
-            raise fail(f"`{measure.name}` must be in {low}..{high}, not {show(value)}",
-                       measure.name)
+            problem = measure_problem(ident, measure, value)
+            assert problem is not None
+            raise EvaluationError(problem, ident, measure.name, language)
 
         return complain
 
     def milestones_done(reported: Any) -> frozenset[int]:
         if isinstance(reported, (str, bytes, Mapping)) or not isinstance(reported, Iterable):
-            raise fail(f"`milestones` must be a list of level numbers, not {reported!r}",
-                       MILESTONES)
+            raise fail("milestones-not-list", MILESTONES, value=describe_value(reported))
         done = []
         for item in reported:
             if type(item) is not int or item not in milestones:
-                allowed = ", ".join(str(m) for m in sorted(milestones)) or "none"
-                raise fail(f"`milestones` holds {item!r}, which is not a milestone level of "
-                           f"this indicator (its milestone levels: {allowed})", MILESTONES)
+                allowed = ", ".join(str(m) for m in sorted(milestones)) or message("word-none")
+                raise fail("unknown-milestone", MILESTONES, item=describe_value(item),
+                           allowed=allowed)
             done.append(item)
         return frozenset(done)
 
-    def divide_by_zero(message: str, value: Decimal) -> None:
-        raise EvaluationError(message, ident, None)
+    def divide_by_zero(problem: Message, value: Decimal) -> None:
+        raise EvaluationError(problem, ident, None, language)
 
     def arithmetic(error: ArithmeticError) -> None:
-        raise fail(f"a number is too large to compute with ({type(error).__name__})") from None
+        raise fail("number-too-large", error=type(error).__name__) from None
 
     top = len(indicator.levels)
     namespace: dict[str, Any] = {
@@ -355,7 +309,7 @@ def _namespace(
         "_multiply": CONTEXT.multiply,
         "_divide": CONTEXT.divide,
         "_minus": CONTEXT.minus,
-        "_interpolate": interpolate,
+        "_interpolate": interpolated_score,
         "_not_a_mapping": not_a_mapping,
         "_check_keys": check_keys,
         "_milestones": milestones_done,

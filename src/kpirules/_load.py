@@ -6,7 +6,7 @@ import os
 
 from kpirules._parser import keyword_language, parse_tree
 from kpirules._semantics import analyse
-from kpirules.errors import KpiRulesError, ParseError
+from kpirules.errors import KpiRulesError, ParseError, UsageError
 from kpirules.model import RuleSet
 from kpirules.nodes import RuleFile
 
@@ -27,12 +27,13 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
     1
     """
     if not isinstance(text, str):
-        raise KpiRulesError(f"parse needs the rule text as str, not {type(text).__name__}")
+        raise UsageError(f"parse needs the rule text as str, not {type(text).__name__}")
     if language not in (None, "en", "th"):
-        raise KpiRulesError(f'language must be "en" or "th", not {language!r}')
+        raise UsageError(f'language must be "en" or "th", not {language!r}')
     if text.startswith("\ufeff"):
         text = text[1:]
-    return RuleSet(checked_tree(text, source, language))
+    chosen = language or keyword_language(text)
+    return RuleSet(checked_tree(text, source, chosen), chosen)
 
 
 def checked_tree(text: str, source: str, language: str | None = None) -> RuleFile:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, NAME_END, THAI
 from kpirules._resources import grammar_text
-from kpirules._values import THAI_DIGITS
+from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import ParseError
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ class _Builder:
 
     def _comparison(self, span: nodes.Span, children: list[_Item]) -> _Item:
         operands = tuple(child for child, _ in children[0::2])
-        ops = tuple(str(op) for op, _ in children[1::2])
+        ops = cast("tuple[nodes.CompareOp, ...]", tuple(str(op) for op, _ in children[1::2]))
         depth = max(d for _, d in children[0::2]) + 1
         return self._expr(nodes.Compare(operands, ops, span), depth, span)
 

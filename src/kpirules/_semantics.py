@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from itertools import pairwise
 from typing import Literal
 
 import attrs
 
 from kpirules import nodes
 from kpirules._parser import source_line
+from kpirules._scoring import interpolation
 from kpirules.errors import ParseError
 
-__all__ = ["Interpolation", "analyse", "describe_expr", "interpolation", "walk"]
+__all__ = ["analyse", "describe_expr", "walk"]
 
 Type = Literal["number", "condition"]
 
@@ -85,69 +85,11 @@ def describe_expr(expr: nodes.Expr, spell: Callable[[str], str] = _english) -> s
         for op, operand in zip(expr.ops, expr.operands[1:]):
             parts += [op, wrap(operand, _precedence(operand) <= mine)]
         return " ".join(parts)
+    if isinstance(expr, nodes.Done):
+        return f"{spell('milestone')} {expr.level}"
     return f" {spell(expr.op)} ".join(
         wrap(operand, _precedence(operand) <= mine) for operand in expr.operands
     )
-
-
-@attrs.frozen
-class Interpolation:
-    """What ``score interpolate`` needs: the shared expression, its thresholds, the direction."""
-
-    expr: nodes.Expr
-    thresholds: tuple[Decimal, ...]
-    rising: bool
-
-
-def _constant(expr: nodes.Expr) -> Decimal | None:
-    if isinstance(expr, nodes.Number):
-        return expr.value
-    if isinstance(expr, nodes.Negate) and isinstance(expr.operand, nodes.Number):
-        return -expr.operand.value
-    return None
-
-
-FLIPPED = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
-"""Each comparison with its sides swapped: ``a < b`` is ``b > a``."""
-
-
-def threshold_of(condition: nodes.Expr | None) -> tuple[nodes.Expr, str, Decimal] | None:
-    """``(E, op, t)`` when ``condition`` is one comparison of an expression with a constant,
-    normalised so that the constant is on the right (``t <= E`` becomes ``E >= t``)."""
-    if not isinstance(condition, nodes.Compare) or len(condition.ops) != 1:
-        return None
-    op = condition.ops[0]
-    if op in ("==", "!="):
-        return None
-    left, right = condition.operands
-    right_value = _constant(right)
-    if right_value is not None and _constant(left) is None:
-        return left, op, right_value
-    left_value = _constant(left)
-    if left_value is not None and right_value is None:
-        return right, FLIPPED[op], left_value
-    return None
-
-
-def interpolation(indicator: nodes.IndicatorNode) -> Interpolation | None:
-    """The interpolation shape of ``indicator``, or None when it does not have one."""
-    parts = [threshold_of(level.condition) for level in indicator.levels]
-    if not parts or any(part is None for part in parts):
-        return None
-    exprs = {part[0] for part in parts if part is not None}
-    if len(exprs) != 1:
-        return None
-    ops = {part[1] for part in parts if part is not None}
-    thresholds = tuple(part[2] for part in parts if part is not None)
-    if ops <= {">=", ">"}:
-        rising = True
-    elif ops <= {"<=", "<"}:
-        rising = False
-    else:
-        return None
-    if not all((a < b) if rising else (a > b) for a, b in pairwise(thresholds)):
-        return None
-    return Interpolation(next(iter(exprs)), thresholds, rising)
 
 
 class _Checker:
@@ -303,6 +245,8 @@ class _Checker:
             for operand in expr.operands:
                 if self.infer(operand, types) != "number":
                     raise self.not_a_number(operand)
+            return "condition"
+        if isinstance(expr, nodes.Done):
             return "condition"
         for operand in (expr.operand,) if isinstance(expr, nodes.Not) else expr.operands:
             if self.infer(operand, types) != "condition":

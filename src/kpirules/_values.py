@@ -7,15 +7,16 @@ The compiled evaluator handles the common cases (``int`` and finite ``Decimal``)
 from __future__ import annotations
 
 import re
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kpirules import nodes
+from kpirules._messages import Keyword, message
+from kpirules._numbers import show
+from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import EvaluationError
 
-__all__ = ["NUMERIC_TEXT", "THAI_DIGITS", "show", "to_number"]
-
-# Thai digits ๐–๙ → 0–9: every reader of numbers (rule text, records, CSV) uses this one table.
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+__all__ = ["NUMERIC_TEXT", "THAI_DIGITS", "describe_value", "show", "to_number"]
 
 # Plain decimals, optionally signed, with an exponent, `_` between digits, or commas grouping
 # thousands as spreadsheets print them ("1,234.50"); nothing else (no "NaN", no "Infinity").
@@ -25,66 +26,47 @@ NUMERIC_TEXT = re.compile(
 )
 
 
-def _fail(message: str, indicator: str, measure: str) -> EvaluationError:
-    return EvaluationError(f"indicator {indicator}: {message}", indicator, measure)
-
-
-def _describe(value: object) -> str:
+def describe_value(value: object) -> str:
+    """A value as a message quotes it: its repr, cut to 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def to_number(value: Any, indicator: str, measure: str, kind: str) -> Decimal:
+def to_number(value: Any, indicator: str, measure: nodes.Measure, language: str = "en") -> Decimal:
     """``value`` as a finite Decimal, or an :class:`EvaluationError` saying why it is not one.
 
-    >>> to_number(" ๑๒.๕ ", "1", "x", "number")
+    >>> x = nodes.Measure("x")
+    >>> to_number(" ๑๒.๕ ", "1", x)
     Decimal('12.5')
-    >>> to_number(0.1, "1", "x", "number")
+    >>> to_number(0.1, "1", x)
     Decimal('0.1')
     """
+
+    def fail(code: str, **parts: Any) -> EvaluationError:
+        problem = message(code, indicator=indicator, measure=measure.name,
+                          kind=Keyword(measure.kind), **parts)
+        return EvaluationError(problem, indicator, measure.name, language)
+
     if isinstance(value, bool):
-        raise _fail(f"`{measure}` must be a {kind}, not {value} (true/false is not a number)",
-                    indicator, measure)
+        raise fail("bool-not-number", value=message("word-true" if value else "word-false"))
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise _fail(f"`{measure}` must be a finite {kind}, not {value}", indicator, measure)
+            raise fail("not-finite", value=str(value))
         number = Decimal(repr(value))
     elif isinstance(value, str):
         text = value.strip().translate(THAI_DIGITS)
         if not NUMERIC_TEXT.fullmatch(text):
-            raise _fail(f"`{measure}` must be a {kind}, not the text {_describe(value)}",
-                        indicator, measure)
+            raise fail("text-not-number", value=describe_value(value))
         try:
             number = Decimal(text.replace(",", ""))
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            raise _fail(f"`{measure}` must be a {kind}, not {_describe(value)}",
-                        indicator, measure) from None
+            raise fail("text-not-number", value=describe_value(value)) from None
     else:
-        raise _fail(f"`{measure}` must be a {kind}, not {type(value).__name__} "
-                    f"{_describe(value)}", indicator, measure)
+        raise fail("wrong-type", type=type(value).__name__, value=describe_value(value))
     if not number.is_finite():
-        raise _fail(f"`{measure}` must be a finite {kind}, not {number}", indicator, measure)
+        raise fail("not-finite", value=str(number))
     return number
-
-
-def show(value: Decimal | bool | None) -> str:
-    """A value as a person reads it: no exponent, no trailing zeros, at most 6 decimals."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not value.is_finite() or not -7 < value.adjusted() < 30:
-        return str(value)  # 1E+999999 stays short rather than a million digits
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -6:
-        # Rounding to 6 places needs room for every digit before the point too.
-        room = Context(prec=max(value.adjusted(), 0) + 8)
-        value = value.quantize(Decimal("0.000001"), context=room)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text

@@ -798,7 +798,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
                     writer.rejected(name, problems)
                     continue
                 results = tuple(
-                    Result(ind, int(values[f"{ind.id}.level"]),
+                    Result(ind.plan, int(values[f"{ind.id}.level"]),
                            _tidy(values[f"{ind.id}.score"]), (), frozenset())
                     for ind in indicators)
                 report.scored()

@@ -16,15 +16,60 @@ rules.kpi:2:16: `=>` is not an operator: write `>=` for "at least"
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, TypeVar
 
+from kpirules._messages import Message
 from kpirules._width import display_width
 
-__all__ = ["EvaluationError", "KpiRulesError", "ParseError"]
+__all__ = ["EvaluationError", "KpiRulesError", "ParseError", "RecordsError", "UsageError"]
+
+E = TypeVar("E", bound="KpiRulesError")
 
 
 class KpiRulesError(Exception):
-    """Base of every error the library raises on purpose."""
+    """Base of every error the library raises on purpose.
+
+    ``code`` is a stable kebab-case name of the problem (``missing-measure``, ``expected-comparison``)
+    that never depends on the language; ``message`` is the text for a person in ``language``
+    (``"en"`` or ``"th"``), and :meth:`in_language` gives the same error in the other one.
+    """
+
+    def __init__(self, message: str | Message, language: str = "en") -> None:
+        super().__init__(message)
+        self._message = message
+        self.language = language
+
+    @property
+    def message(self) -> str:
+        """What is wrong and what to do, in :attr:`language`."""
+        if isinstance(self._message, Message):
+            return self._message.render(self.language)
+        return self._message
+
+    @property
+    def code(self) -> str:
+        """The stable code of the problem (the same in every language)."""
+        return self._message.code if isinstance(self._message, Message) else "error"
+
+    @property
+    def parts(self) -> dict[str, Any]:
+        """The parts the message was made from (names, values), for programs."""
+        if isinstance(self._message, Message):
+            return dict(self._message.parts)
+        return {}
+
+    def in_language(self: E, language: str) -> E:
+        """This error with its message in ``language`` ("en" or "th")."""
+        other = copy.copy(self)
+        other.language = language
+        return other
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._message, self.language))
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ParseError(KpiRulesError):
@@ -36,17 +81,23 @@ class ParseError(KpiRulesError):
     """
 
     def __init__(
-        self, message: str, source: str, line: int, column: int, text: str | None = None
+        self,
+        message: str | Message,
+        source: str,
+        line: int,
+        column: int,
+        text: str | None = None,
+        language: str = "en",
     ) -> None:
-        super().__init__(message, source, line, column, text)
-        self.message = message
+        super().__init__(message, language)
         self.source = source
         self.line = line
         self.column = column
         self.text = text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.message, self.source, self.line, self.column, self.text))
+        return (type(self), (self._message, self.source, self.line, self.column, self.text,
+                             self.language))
 
     def __str__(self) -> str:
         head = f"{self.source}:{self.line}:{self.column}: {self.message}"
@@ -64,14 +115,41 @@ class EvaluationError(KpiRulesError):
     problem is about (``None`` when it is not about one measure, as for a division by zero).
     """
 
-    def __init__(self, message: str, indicator: str | None = None, measure: str | None = None):
-        super().__init__(message, indicator, measure)
-        self.message = message
+    def __init__(
+        self,
+        message: str | Message,
+        indicator: str | None = None,
+        measure: str | None = None,
+        language: str = "en",
+    ) -> None:
+        super().__init__(message, language)
         self.indicator = indicator
         self.measure = measure
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.message, self.indicator, self.measure))
+        return (type(self), (self._message, self.indicator, self.measure, self.language))
 
-    def __str__(self) -> str:
-        return self.message
+
+class RecordsError(KpiRulesError):
+    """A records file (JSON, CSV, XLSX) that cannot be used at all: missing, unreadable, in an
+    unknown encoding or without the header it needs. ``path`` names the file, ``row`` the row when
+    the problem is in one (1-based, as a spreadsheet numbers them), else None."""
+
+    def __init__(
+        self,
+        message: str | Message,
+        path: str | None = None,
+        row: int | None = None,
+        language: str = "en",
+    ) -> None:
+        super().__init__(message, language)
+        self.path = path
+        self.row = row
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._message, self.path, self.row, self.language))
+
+
+class UsageError(KpiRulesError):
+    """A call the library cannot act on: an argument of the wrong type or value (a language that is
+    not "en" or "th", rule text that is not ``str``), or a file or catalogue that does not exist."""

@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from kpirules import nodes
-from kpirules._compile import CONTEXT, Evaluator, compile_indicator, tidy
+from kpirules._compile import Evaluator, compile_indicator
+from kpirules._messages import check_language, message
 from kpirules.errors import EvaluationError
 from kpirules.nodes import Level, Measure
-from kpirules.result import Result, Scorecard
+from kpirules.result import Plan, Result, Scorecard
 
 __all__ = ["Indicator", "Level", "Measure", "RuleSet"]
 
@@ -26,29 +27,68 @@ class Indicator:
     The scoring function is generated and compiled on first use, then reused for every record.
     """
 
-    __slots__ = ("_evaluate", "_lock", "node", "points_by_level", "top", "value_names")
+    __slots__ = ("_evaluate", "_lock", "node", "plan")
 
-    def __init__(self, node: nodes.IndicatorNode) -> None:
+    def __init__(self, node: nodes.IndicatorNode, language: str = "en") -> None:
         self.node = node
-        self.top = len(node.levels)
-        # weight × level / N for each level, worked out once: a scorecard adds these up.
-        self.points_by_level: tuple[Decimal, ...] | None = None
-        if node.weight is not None and not node.interpolate:
-            self.points_by_level = tuple(
-                tidy(CONTEXT.divide(CONTEXT.multiply(node.weight, Decimal(level)), self.top))
-                for level in range(self.top + 1))
-        self.value_names = tuple(m.name for m in node.measures) + tuple(let.name for let in node.lets)
+        self.plan = Plan(node, language)
         self._evaluate: Evaluator[Result] | None = None
         self._lock = threading.Lock()
 
-    id = property(lambda self: self.node.id, doc="The id as text (``1``, ``2.1``, ``kpi_07``).")
-    title = property(lambda self: self.node.title, doc="The indicator's title.")
-    strategy = property(lambda self: self.node.strategy, doc="The strategy (ยุทธศาสตร์) or None.")
-    team = property(lambda self: self.node.team, doc="The team (ทีม) or None.")
-    year = property(lambda self: self.node.year, doc="The indicator's own year, or None.")
-    round = property(lambda self: self.node.round, doc="The indicator's own round, or None.")
-    policy = property(lambda self: self.node.policy, doc='"ordered" or "highest".')
-    interpolate = property(lambda self: self.node.interpolate, doc="True with ``score interpolate``.")
+    @property
+    def id(self) -> str:
+        """The id as text (``1``, ``2.1``, ``kpi_07``)."""
+        return self.node.id
+
+    @property
+    def title(self) -> str:
+        """The indicator's title."""
+        return self.node.title
+
+    @property
+    def strategy(self) -> str | None:
+        """The strategy (ยุทธศาสตร์) or None."""
+        return self.node.strategy
+
+    @property
+    def team(self) -> str | None:
+        """The team (ทีม) or None."""
+        return self.node.team
+
+    @property
+    def year(self) -> int | None:
+        """The indicator's own year, or None."""
+        return self.node.year
+
+    @property
+    def round(self) -> int | None:
+        """The indicator's own round, or None."""
+        return self.node.round
+
+    @property
+    def policy(self) -> nodes.Policy:
+        """``"ordered"`` or ``"highest"``."""
+        return self.node.policy
+
+    @property
+    def interpolate(self) -> bool:
+        """True with ``score interpolate``."""
+        return self.node.interpolate
+
+    @property
+    def language(self) -> str:
+        """The language of its messages: ``"th"`` or ``"en"`` (the rule file's)."""
+        return self.plan.language
+
+    @property
+    def top(self) -> int:
+        """The top level N."""
+        return self.plan.top
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        """The names of the measures and ``let`` values, in the order ``Result.values`` has them."""
+        return self.plan.value_names
 
     @property
     def weight(self) -> Decimal | None:
@@ -79,7 +119,7 @@ class Indicator:
         if self._evaluate is None:
             with self._lock:
                 if self._evaluate is None:
-                    self._evaluate = compile_indicator(self.node, Result, self)
+                    self._evaluate = compile_indicator(self.node, Result, self.plan, self.language)
         return self._evaluate
 
     def evaluate(self, record: Mapping[str, Any], strict: bool = True) -> Result:
@@ -132,17 +172,43 @@ class RuleSet:
     Decimal('100')
     """
 
-    def __init__(self, node: nodes.RuleFile) -> None:
+    def __init__(self, node: nodes.RuleFile, language: str = "en") -> None:
         self.node = node
-        self._indicators = {ind.id: Indicator(ind) for ind in node.indicators}
+        self.language = check_language(language)
+        """The language of its messages, ``"th"`` or ``"en"``: parse errors, the errors its
+        indicators raise, explanations and checker findings speak it."""
+        self._indicators = {ind.id: Indicator(ind, self.language) for ind in node.indicators}
         self._unweighted = [ind for ind in self._indicators.values() if ind.weight is None]
 
-    id = property(lambda self: self.node.id, doc="The catalogue id, or None.")
-    title = property(lambda self: self.node.title, doc="The catalogue title, or None.")
-    position = property(lambda self: self.node.position, doc="The position, or None.")
-    year = property(lambda self: self.node.year, doc="The fiscal year (Buddhist Era), or None.")
-    round = property(lambda self: self.node.round, doc="The appraisal round, or None.")
-    source = property(lambda self: self.node.source, doc="Where the rules were read from.")
+    @property
+    def id(self) -> str | None:
+        """The catalogue id, or None."""
+        return self.node.id
+
+    @property
+    def title(self) -> str | None:
+        """The catalogue title, or None."""
+        return self.node.title
+
+    @property
+    def position(self) -> str | None:
+        """The position, or None."""
+        return self.node.position
+
+    @property
+    def year(self) -> int | None:
+        """The fiscal year (Buddhist Era), or None."""
+        return self.node.year
+
+    @property
+    def round(self) -> int | None:
+        """The appraisal round, or None."""
+        return self.node.round
+
+    @property
+    def source(self) -> str:
+        """Where the rules were read from."""
+        return self.node.source
 
     def __len__(self) -> int:
         return len(self._indicators)
@@ -194,20 +260,15 @@ class RuleSet:
         """
         if self._unweighted:
             indicator = self._unweighted[0]
-            raise EvaluationError(
-                f"indicator {indicator.id} has no weight, so it cannot be part of a "
-                "scorecard total; add `weight N` to it",
-                indicator.id,
-            )
+            raise EvaluationError(message("no-weight", indicator=indicator.id), indicator.id,
+                                  None, self.language)
         if type(records) is dict and records.keys() == self._indicators.keys():
             # The usual call: exactly the ids, as text. Nothing to look up or report.
             return Scorecard(tuple(indicator.evaluate(records[key], strict)
                                    for key, indicator in self._indicators.items()))
         if not isinstance(records, Mapping):
-            raise EvaluationError(
-                "a scorecard needs a mapping of indicator ids to records, not "
-                f"{type(records).__name__}"
-            )
+            raise EvaluationError(message("scorecard-not-mapping", type=type(records).__name__),
+                                  None, None, self.language)
         by_id = {str(key) if isinstance(key, int) and not isinstance(key, bool) else key: value
                  for key, value in records.items()}
         for key in by_id:
@@ -215,13 +276,15 @@ class RuleSet:
                 import difflib
 
                 guess = difflib.get_close_matches(str(key), list(self._indicators), n=1)
-                hint = f"; did you mean `{guess[0]}`?" if guess else (
-                    f"; the indicators are {', '.join(self._indicators)}")
-                raise EvaluationError(f"unknown indicator `{key}`{hint}", str(key))
+                hint = message("hint-did-you-mean", name=guess[0]) if guess else message(
+                    "hint-indicators-are", ids=", ".join(self._indicators))
+                raise EvaluationError(message("unknown-indicator", indicator=str(key), hint=hint),
+                                      str(key), None, self.language)
         results = []
         for indicator in self:
             if indicator.id not in by_id:
-                raise EvaluationError(f"no record for indicator {indicator.id}", indicator.id)
+                raise EvaluationError(message("missing-indicator", indicator=indicator.id),
+                                      indicator.id, None, self.language)
             results.append(indicator.evaluate(by_id[indicator.id], strict))
         return Scorecard(tuple(results))
 

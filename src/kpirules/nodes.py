@@ -15,6 +15,7 @@ __all__ = [
     "BinaryOp",
     "BoolOp",
     "Compare",
+    "Done",
     "Expr",
     "Field",
     "IndicatorNode",
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 Kind = Literal["number", "count", "flag"]
+CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
 Policy = Literal["ordered", "highest"]
 
 
@@ -91,7 +93,7 @@ class Compare:
     """A comparison, possibly chained: ``40 <= x < 55`` has operands (40, x, 55) and ops (<=, <)."""
 
     operands: tuple[Expr, ...]
-    ops: tuple[str, ...]
+    ops: tuple[CompareOp, ...]
     span: Span = _span()
 
 
@@ -112,7 +114,16 @@ class Not:
     span: Span = _span()
 
 
-Expr = Number | Name | Negate | BinaryOp | Compare | BoolOp | Not
+@attrs.frozen(slots=True)
+class Done:
+    """Milestone ``level`` reported done. Never written in rule text: the scoring core makes it for
+    a milestone level, so that every engine sees a milestone as one more condition."""
+
+    level: int
+    span: Span = _span()
+
+
+Expr = Number | Name | Negate | BinaryOp | Compare | BoolOp | Not | Done
 
 
 @attrs.frozen(slots=True)
