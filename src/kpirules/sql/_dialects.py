@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from kpirules._scoring import FALSE_WORDS, THAI_DIGIT_CHARACTERS, TRUE_WORDS
 from kpirules.sql._rational import _Int
 from kpirules.sql._text import (
     _EDGE_SPACE,
-    _FALSE_WORDS,
     _POINT_PLACES,
     _SPACES,
-    _THAI_DIGITS,
-    _TRUE_WORDS,
     _WHOLE_NUMBER,
     _number_pattern,
     _without_zeros,
@@ -86,7 +84,7 @@ class _Dialect:
 
     def digits(self, sql: str) -> str:
         """Thai digits in ``sql`` (a text) replaced by ASCII ones."""
-        return f"translate({sql}, '{_THAI_DIGITS}', '0123456789')"
+        return f"translate({sql}, '{THAI_DIGIT_CHARACTERS}', '0123456789')"
 
     def matches(self, sql: str, pattern: str) -> str:
         raise NotImplementedError
@@ -169,7 +167,7 @@ class _Dialect:
     def flag(self, stages: _Stages, raw: _Column, missing: bool) -> _Column:
         """true/false from a flag column; NULL when it holds something else (or, unless
         ``missing``, when it is NULL)."""
-        words = [", ".join(string(w) for w in group) for group in (_TRUE_WORDS, _FALSE_WORDS)]
+        words = [", ".join(string(w) for w in group) for group in (TRUE_WORDS, FALSE_WORDS)]
         lowered = f"lower({self.strip(self.digits(self.shown(raw.sql)))})"
         null = f"{raw.sql} IS NULL OR " if missing else ""
         boolean = self.is_boolean(raw.sql)
@@ -350,7 +348,7 @@ class _SQLite(_Dialect):
         return f"typeof({column}) = 'integer'"
 
     def digits(self, sql: str) -> str:
-        for thai, ascii_digit in zip(_THAI_DIGITS, "0123456789"):
+        for thai, ascii_digit in zip(THAI_DIGIT_CHARACTERS, "0123456789"):
             sql = f"replace({sql}, '{thai}', '{ascii_digit}')"
         return sql
 

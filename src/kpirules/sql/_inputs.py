@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kpirules import nodes
+from kpirules._messages import message
+from kpirules._scoring import MILESTONES
 from kpirules.sql._stages import _Column, _Stages
-from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, string
+from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, said, string
 from kpirules.sql._types import _declared
 
 if TYPE_CHECKING:
@@ -120,17 +122,18 @@ class _Long(_Inputs):
         # with no value). The odd name found, '' for a row with no measure.
         node = writer.node
         takes_milestones = any(level.is_milestone for level in node.levels)
-        known = [m.name for m in node.measures] + (["milestones"] if takes_milestones else [])
+        known = [m.name for m in node.measures] + ([MILESTONES] if takes_milestones else [])
         unknown = f"_m NOT IN ({', '.join(string(name) for name in known)})" if known else "TRUE"
         if not self.strict:
-            unknown = f"({unknown} AND (_m = 'milestones' OR coalesce({self.normal}, '') = ''))"
+            unknown = (f"({unknown} AND (_m = {string(MILESTONES)} "
+                       f"OR coalesce({self.normal}, '') = ''))")
         rows = self.rows_of(node)
         odd = self.column(f"MIN(CASE WHEN {rows} AND coalesce(_m, '') = '' THEN '' "
                           f"WHEN {rows} AND {unknown} THEN _m END)")
-        other = (writer.fail("unknown measure `") if self.strict
-                 else writer.fail("the row has no value for `")) + f" || {odd} || '`'"
+        other = said("unknown-key", {"key": odd}, indicator=node.id, hint="") if self.strict \
+            else writer.fail("the row has no value for `") + f" || {odd} || '`'"
         text = (f"CASE WHEN {odd} = '' THEN {writer.fail('the row has no measure')} "
-                f"WHEN {odd} = 'milestones' THEN " + string(
+                f"WHEN {odd} = {string(MILESTONES)} THEN " + string(
                     f"indicator {node.id} has no milestone levels, so it takes no `milestones` "
                     "rows") + f" ELSE {other} END")
         return f"{odd} IS NOT NULL", text
@@ -138,7 +141,7 @@ class _Long(_Inputs):
     def milestones(self, writer: _Writer, levels: list[int]
                    ) -> tuple[dict[int, str], tuple[str, str] | None]:
         node = writer.node
-        where = f"{self.rows_of(node)} AND _m = 'milestones'"
+        where = f"{self.rows_of(node)} AND _m = {string(MILESTONES)}"
         done = {}
         number = "_n"  # the level each milestone row names (see source())
         for level in levels:
@@ -149,10 +152,9 @@ class _Long(_Inputs):
         odd = f"{self.normal} IS NULL" if not levels else \
             f"({number} IS NULL OR {number} NOT IN ({allowed}))"
         bad = self.column(f"MIN(CASE WHEN {where} AND {odd} THEN COALESCE(_v, 'NULL') END)")
-        shown = ", ".join(str(level) for level in levels) or "none"
-        return done, (f"{bad} IS NOT NULL", writer.fail("`milestones` holds ") + f" || {bad} || "
-                      + string(", which is not a milestone level of this indicator "
-                               f"(its milestone levels: {shown})"))
+        shown = ", ".join(str(level) for level in levels) or message("word-none")
+        return done, (f"{bad} IS NOT NULL", said("unknown-milestone", {"item": bad},
+                                                 indicator=node.id, allowed=shown))
 
     def record_missing(self, node: nodes.IndicatorNode) -> tuple[str, str] | None:
         # As in the command line's long layout: a milestone is reported by its row, so an
@@ -180,7 +182,7 @@ class _Long(_Inputs):
                 f"{measure} AS _m, "
                 f"{self.dialect.value_text(quote(value_column))} AS _v FROM {self.table}")
         # Each milestone row's level, read once per row rather than once per level.
-        rows = (f"SELECT *, CASE WHEN _m = 'milestones' THEN "
+        rows = (f"SELECT *, CASE WHEN _m = {string(MILESTONES)} THEN "
                 f"{self.dialect.whole_number(self.normal)} END AS _n FROM ({rows}) AS _read")
         selected = ['"_subject"'] + [f"{sql} AS {quote(alias)}" for alias, sql in self.columns]
         return ("SELECT " + ",\n    ".join(selected)

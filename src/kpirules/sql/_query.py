@@ -11,10 +11,11 @@ from typing import Literal, Protocol
 import attrs
 
 from kpirules import nodes
+from kpirules._scoring import SCORE_PLACES
 from kpirules.sql._dialects import _DIALECTS, _Dialect
 from kpirules.sql._inputs import _Inputs, _Long, _Wide
 from kpirules.sql._stages import _Stages
-from kpirules.sql._text import _POINT_PLACES, _SCORE_PLACES, DEFAULT_SCALE, quote, string
+from kpirules.sql._text import _POINT_PLACES, DEFAULT_SCALE, quote, said
 from kpirules.sql._writer import _Writer
 
 Dialect = Literal["duckdb", "sqlite", "postgres", "spark"]
@@ -112,7 +113,7 @@ def _points(node: nodes.IndicatorNode, score: str, interpolated: bool
     """The exact points ``weight × score / N`` as (constant factor, integer score column)."""
     if node.weight is None:
         return None
-    unit = 10**_SCORE_PLACES if interpolated else 1
+    unit = 10**SCORE_PLACES if interpolated else 1
     return Fraction(node.weight) / (unit * len(node.levels)), score
 
 
@@ -176,13 +177,13 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
 
 def _maxima(node: nodes.IndicatorNode, interpolated: bool) -> list[int]:
     """The largest value of the indicator's score column (for :meth:`_Dialect.points`)."""
-    return [len(node.levels) * (10**_SCORE_PLACES if interpolated else 1)]
+    return [len(node.levels) * (10**SCORE_PLACES if interpolated else 1)]
 
 
 def _score(column: str, interpolated: bool, dialect: _Dialect) -> str:
     if interpolated:
-        return dialect.decimal(column, _SCORE_PLACES)
-    return dialect.whole(column, _SCORE_PLACES)
+        return dialect.decimal(column, SCORE_PLACES)
+    return dialect.whole(column, SCORE_PLACES)
 
 
 def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str = "records",
@@ -241,8 +242,8 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
     failing = []
     if unknown is not None:
         firsts.append(f"CASE WHEN {unknown} = '' THEN 'the row has no indicator' "
-                      f"WHEN {unknown} IS NOT NULL THEN 'unknown indicator `' || {unknown} "
-                      f"|| '`' END")
+                      f"WHEN {unknown} IS NOT NULL THEN "
+                      f"{said('unknown-indicator', {'indicator': unknown}, hint='')} END")
         failing.append(f"{unknown} IS NOT NULL")
     terms: list[tuple[Fraction, str]] = []
     maxima: list[int] = []
@@ -255,9 +256,7 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
         final.append(f"{scored.masked(scored.level)} AS {quote(prefix + '.level')}")
         final.append(f"{_score(score, scored.interpolated, d)} AS {quote(prefix + '.score')}")
         if points is None:
-            unweighted = unweighted or string(
-                f"indicator {node.id} has no weight, so it cannot be part of a scorecard total; "
-                "add `weight N` to it")
+            unweighted = unweighted or said("no-weight", indicator=node.id)
             final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
         else:
             final.append(f"{d.points([points], _maxima(node, scored.interpolated))} "

@@ -3,7 +3,12 @@ are read with (flag words, white space, digits), shared by every dialect."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
+
+from kpirules._messages import message
 
 LONG_COLUMNS = ("subject", "indicator", "measure", "value")
 """The columns of the long form, as in the command line's records files."""
@@ -11,11 +16,8 @@ LONG_COLUMNS = ("subject", "indicator", "measure", "value")
 DEFAULT_SCALE = 4
 """Decimal places a ``number`` measure may have in SQL (a count has none)."""
 
-_SCORE_PLACES = 4
 _POINT_PLACES = 10
-_TRUE_WORDS = ("true", "yes", "1", "ใช่")
-_FALSE_WORDS = ("false", "no", "0", "ไม่ใช่")
-"""The flag words, as the command line's records reader takes them (any case)."""
+"""Points and totals are rounded half up to this many places in SQL (Python keeps 28 digits)."""
 
 _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 """What Python's ``str.strip()`` removes (tabs, no-break and ideographic spaces too)."""
@@ -33,7 +35,29 @@ def _without_zeros(text: str) -> str:
 
 _WHOLE_NUMBER = r"\+?0*[0-9]{1,9}(\.0+)?"
 """A milestone row's level: the plain forms of a whole number (no grouping or exponent)."""
-_THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+
+def said(code: str, /, sql: Mapping[str, str] | None = None, **parts: Any) -> str:
+    """The catalogue's message ``code`` (in English, as the Python engine raises it) as an SQL
+    text expression; ``sql`` gives parts that are SQL text expressions (a value read from the
+    table), ``parts`` the others.
+
+    >>> said("division-by-zero", indicator="1", expression="a / b", divisor="b")
+    "'indicator 1: division by zero in `a / b`: `b` is 0'"
+    >>> said("unknown-indicator", {"indicator": "_k"}, hint="")
+    "'unknown indicator `' || _k || '`'"
+    """
+    sql = sql or {}
+    # Each SQL part is rendered as a mark that no message holds, then put between the texts.
+    marks = {f"\x00{number}\x00": expression for number, expression in enumerate(sql.values())}
+    filled = dict(zip(sql, marks))
+    rendered = message(code, **parts, **filled).render("en")
+    pieces: list[str] = []
+    for piece in re.split("(\x00[0-9]+\x00)", rendered):
+        if piece in marks:
+            pieces.append(marks[piece])
+        elif piece:
+            pieces.append(string(piece))
+    return " || ".join(pieces) or "''"
 
 
 def column_name(indicator_id: str, measure: str) -> str:

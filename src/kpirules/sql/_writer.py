@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 import attrs
 
 from kpirules import nodes
-from kpirules._semantics import FLIPPED, describe_expr, interpolation
+from kpirules._scoring import (
+    FLIPPED,
+    MAX_SCORE_FRACTION,
+    NEGATED,
+    SCORE_PLACES,
+    compare,
+    interpolation,
+    ladder,
+)
+from kpirules._semantics import describe_expr
 from kpirules.sql._dialects import _shift
 from kpirules.sql._rational import (
     _Int,
@@ -25,7 +34,7 @@ from kpirules.sql._rational import (
     _times,
 )
 from kpirules.sql._stages import _Column, _Stages
-from kpirules.sql._text import _SCORE_PLACES, _decimal_literal, _show, string
+from kpirules.sql._text import _decimal_literal, _show, said, string
 from kpirules.sql._types import _declared, _Typed
 
 if TYPE_CHECKING:
@@ -150,10 +159,10 @@ class _Writer:
         if count is not None:
             self.errors.append((f"{count} > 1", self.fail(f"`{name}` is given more than once")))
         described = f" ({measure.description})" if measure.description else ""
-        self.errors.append((f"{raw} IS NULL",
-                            self.fail(f"the record has no value for measure `{name}`{described}")))
+        self.errors.append((f"{raw} IS NULL", said(
+            "missing-measure", indicator=self.node.id, measure=name, about=described, hint="")))
         column = _Column(raw, self.inputs.depth)
-        shown = f" || {self.dialect.quoted(raw)}"
+        shown = self.dialect.quoted(raw)
         declared = _declared(self.inputs.declared(self.node, name))
         if measure.kind == "flag" and declared == "BOOLEAN":
             self.names[name] = f"({raw} = TRUE)"  # NULL is the missing-value error above
@@ -162,8 +171,8 @@ class _Writer:
             return
         if measure.kind == "flag":
             flag = self.dialect.flag(self.stages, column, missing=False)
-            self.errors.append((f"{flag.sql} IS NULL", self.fail(
-                f"`{name}` is a flag and must be true or false, not ") + shown))
+            self.errors.append((f"{flag.sql} IS NULL", said(
+                "flag-not-bool", {"value": shown}, indicator=self.node.id, measure=name)))
             self.names[name] = f"({flag.sql} = {self.dialect.true})"
             return
         scale = 0 if measure.kind == "count" else self.scale
@@ -173,12 +182,12 @@ class _Writer:
             wanted = "a whole number 0 or more"
         else:
             wanted = f"a number with at most {scale} decimal places, written with plain digits"
-        self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ") + shown))
+        self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ") + f" || {shown}"))
         self.errors.append((too_large, self.fail(
-            f"`{name}` is too large for exact {self.dialect.name} arithmetic: ") + shown))
+            f"`{name}` is too large for exact {self.dialect.name} arithmetic: ") + f" || {shown}"))
         if measure.kind == "count":
-            self.errors.append((f"{value.sql} < 0", self.fail(
-                f"`{name}` is a count and must be a whole number 0 or more, not ") + shown))
+            self.errors.append((f"{value.sql} < 0", said(
+                "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
         nonnegative = measure.kind == "count" or (measure.low is not None and measure.low >= 0)
         ratio = _Ratio(attrs.evolve(value, nonnegative=nonnegative), _Int(10**scale))
         self.range_checks(measure, ratio, shown)
@@ -233,20 +242,17 @@ class _Writer:
             wanted = f"a number with at most {scale} decimal places, written with plain digits"
         if valid is not None:
             self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ")
-                                + shown))
+                                + f" || {shown}"))
         if count:
-            self.errors.append((f"{raw} < 0", self.fail(
-                f"`{name}` is a count and must be a whole number 0 or more, not ") + shown))
+            self.errors.append((f"{raw} < 0", said(
+                "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
         outside = []
         if measure.low is not None:
             outside.append(f"({raw} < {_decimal_literal(measure.low)})")
         if measure.high is not None:
             outside.append(f"({raw} > {_decimal_literal(measure.high)})")
         if outside:
-            low = "" if measure.low is None else _show(measure.low)
-            high = "" if measure.high is None else _show(measure.high)
-            self.errors.append((" OR ".join(outside), self.fail(
-                f"`{name}` must be in {low}..{high}, not ") + shown))
+            self.errors.append((" OR ".join(outside), self.out_of_range(measure, shown)))
         nonnegative = count or (measure.low is not None and measure.low >= 0)
         self.names[name] = _Ratio(_Int(1, value.sql, value.depth, nonnegative, max(1, bound)),
                                   _Int(10**unit))
@@ -264,10 +270,12 @@ class _Writer:
         if measure.high is not None:
             outside.append(self.compare(value, ">", self.constant(measure.high), inline=True))
         if outside:
-            low = "" if measure.low is None else _show(measure.low)
-            high = "" if measure.high is None else _show(measure.high)
-            self.errors.append((" OR ".join(outside), self.fail(
-                f"`{measure.name}` must be in {low}..{high}, not ") + shown))
+            self.errors.append((" OR ".join(outside), self.out_of_range(measure, shown)))
+
+    def out_of_range(self, measure: nodes.Measure, shown: str) -> str:
+        return said("out-of-range", {"value": shown}, indicator=self.node.id,
+                    measure=measure.name, low="" if measure.low is None else measure.low,
+                    high="" if measure.high is None else measure.high)
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -323,8 +331,8 @@ class _Writer:
         return _Ratio(_times(a, c), _times(b, d))
 
     def divide(self, expr: nodes.BinaryOp, left: _Ratio, right: _Ratio) -> _Ratio:
-        message = string(f"indicator {self.node.id}: division by zero in `{describe_expr(expr)}`: "
-                         f"`{describe_expr(expr.right)}` is 0")
+        message = said("division-by-zero", indicator=self.node.id,
+                       expression=describe_expr(expr), divisor=describe_expr(expr.right))
         divisor = right.num
         if divisor.static:
             self.errors.append(("1 = 1" if divisor.coef == 0 else "1 = 0", message))
@@ -366,7 +374,8 @@ class _Writer:
 
     # -- conditions --------------------------------------------------------------------------
 
-    def compare(self, left: _Ratio, op: str, right: _Ratio, inline: bool = False) -> str:
+    def compare(self, left: _Ratio, op: nodes.CompareOp, right: _Ratio,
+                inline: bool = False) -> str:
         """``left op right`` by cross-multiplying; a column that is NULL on overflow unless
         ``inline``."""
         lhs = _times(left.num, right.den)
@@ -376,7 +385,7 @@ class _Writer:
             lhs, rhs = _scale_down(lhs, g), _scale_down(rhs, g)
         sql_op = {"==": "=", "!=": "<>"}.get(op, op)
         if lhs.static and rhs.static:
-            holds = _python_compare(lhs.coef, op, rhs.coef)
+            holds = compare(lhs.coef, op, rhs.coef)
             return self.dialect.true if holds else self.dialect.false
         direct = self.direct_compare(lhs, op, rhs)
         if direct is not None:
@@ -395,7 +404,7 @@ class _Writer:
         self.atoms.append(atom.sql)
         return atom.sql
 
-    def direct_compare(self, lhs: _Int, op: str, rhs: _Int) -> str | None:
+    def direct_compare(self, lhs: _Int, op: nodes.CompareOp, rhs: _Int) -> str | None:
         """``a × value op constant`` for a typed measure, written on the column as it is:
         ``"3.rate" >= CAST(85 AS DECIMAL(15,2))`` instead of scaling every row's value to an
         integer first. None when the constant has more decimal places than the column or lies
@@ -431,6 +440,9 @@ class _Writer:
             named = self.names[expr.name]
             assert isinstance(named, str)
             return self.negation(named) if negated else named
+        if isinstance(expr, nodes.Done):
+            done = self.done[expr.level]
+            return self.negation(done) if negated else done
         if isinstance(expr, nodes.Not):
             return self.condition(expr.operand, not negated)
         if isinstance(expr, nodes.BoolOp):
@@ -482,28 +494,16 @@ class _Writer:
         return _Scored(level.sql, (score or level).sql, failing.sql, error, score is not None)
 
     def level_branches(self) -> tuple[list[str], int]:
-        """The level as the branches of a CASE over the levels' conditions and its ELSE value,
-        by the indicator's policy."""
-        conditions = []
-        milestones = sorted(self.done)
-        for level in self.node.levels:
-            if level.is_milestone:
-                needed = [level.number]
-                if self.node.policy == "highest":
-                    needed = [m for m in milestones if m <= level.number]
-                if self.node.policy == "highest":
-                    conditions.append("(" + " AND ".join(self.done[m] for m in needed) + ")")
-                else:
-                    conditions.append(
-                        "(" + " OR ".join(self.negation(self.done[m]) for m in needed) + ")")
-            else:
-                assert level.condition is not None
-                conditions.append(self.condition(level.condition,
-                                                 negated=self.node.policy != "highest"))
-        top = len(conditions)
-        if self.node.policy == "highest":
+        """The level as the branches of a CASE over the levels' effective conditions (the
+        scoring core's :func:`~kpirules._scoring.ladder`) and its ELSE value."""
+        levels = ladder(self.node)
+        top = levels.top
+        if not levels.cumulative:
+            # The highest level whose own condition holds.
+            conditions = [self.condition(c) for c in levels.conditions]
             return [f"WHEN {conditions[k - 1]} THEN {k}" for k in range(top, 0, -1)], 0
-        # Level k is the first whose condition fails: the conditions above are negated.
+        # Level k is the first whose condition fails: the conditions are written negated.
+        conditions = [self.condition(c, negated=True) for c in levels.conditions]
         return [f"WHEN {condition} THEN {k}" for k, condition in enumerate(conditions)], top
 
     def stages_depth(self) -> int:
@@ -516,10 +516,10 @@ class _Writer:
             return None
         x = self.number(shape.expr)
         x = _Ratio(self.keep(x.num), self.keep(x.den))
-        op = ">=" if shape.rising else "<="
-        unit = 10**_SCORE_PLACES
+        unit = 10**SCORE_PLACES
         thresholds = [self.constant(t) for t in shape.thresholds]
-        beyond = [self.compare(x, op, t) for t in thresholds]
+        # Each level's own comparison, so that a strict `>` at a threshold stays below it.
+        beyond = [self.compare(x, op, t) for op, t in zip(shape.ops, thresholds)]
         top = len(thresholds)
         fits = self.typed
         branches = [f"WHEN {beyond[-1]} THEN {top * unit}"]
@@ -538,7 +538,12 @@ class _Writer:
             fits = self.fits(upper, lower) and fits
             top_sql, bottom_sql = self.render(upper), self.render(lower)
             rounded = self.dialect.floor_div(top_sql, bottom_sql)
-            branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + {rounded}")
+            # The integer part of a score is its level: a fraction that rounds to 1 is 0.9999.
+            capped = self.plus(upper, _scale(lower, -unit))
+            fits = self.fits(capped, lower) and fits
+            most = int(MAX_SCORE_FRACTION * unit)
+            branches.append(f"WHEN {beyond[k - 1]} THEN {k * unit} + CASE WHEN "
+                            f"{self.render(capped)} >= 0 THEN {most} ELSE {rounded} END")
         sql = f"CASE {' '.join(branches)} ELSE 0 END"
         depth = self.stages_depth()
         if not self.dialect.guards_overflow:
@@ -582,14 +587,5 @@ class _Scored:
         return f"CASE WHEN {self.failing} THEN {self.error} END"
 
 
-
-NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
-"""Each comparison with the opposite outcome: ``NOT (a >= b)`` is ``a < b``."""
-
 _JOINED = {("and", False): "AND", ("or", False): "OR", ("and", True): "OR", ("or", True): "AND"}
 """How a condition's parts are joined, plain or negated (De Morgan)."""
-
-
-def _python_compare(left: int, op: str, right: int) -> bool:
-    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right,
-            "==": left == right, "!=": left != right}[op]
