@@ -131,7 +131,8 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
     whose name holds a dot), and any other double quote is refused. ``form`` is ``"wide"``
     (one row per subject, columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"``
     (rows of ``subject, indicator, measure, value``); ``dialect`` is ``"duckdb"``,
-    ``"sqlite"`` or ``"postgres"``; ``scale`` is how many decimal places a ``number`` measure
+    ``"sqlite"``, ``"postgres"`` or ``"spark"`` (see the documentation page on SQL for what
+    Spark needs); ``scale`` is how many decimal places a ``number`` measure
     may have; ``strict=False`` ignores unknown measures in the long form (those given a value, as
     the command line does); ``types`` declares the SQL types of the wide table's columns (DuckDB
     only), for a faster query that computes in 64 bits (see the module's documentation).
