@@ -42,6 +42,8 @@ ROOT = HERE.parent
 if (ROOT / "src" / "kpirules").is_dir():
     sys.path.insert(0, str(ROOT / "src"))
 
+from dialects import bench_dialects, bench_growth  # noqa: E402
+
 import kpirules  # noqa: E402
 
 INSTALL = f"pip install -r {os.path.relpath(HERE / 'requirements.txt')}"
@@ -597,6 +599,10 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 
 
+def _column_types(con: Any) -> dict[str, str]:
+    return {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE records").fetchall()}
+
+
 def machine() -> str:
     def version(name: str) -> str:
         try:
@@ -625,8 +631,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="indicators in the generated file (default 1,000)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, to check that everything runs")
-    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql"),
-                        action="append", help="run only these sections")
+    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql",
+                                           "dialects", "growth"),
+                        action="append", help="run only these sections (dialects and growth, "
+                                              "which take minutes, run only when named)")
+    parser.add_argument("--huge", action="store_true",
+                        help="growth: also 100,000,000 rows (several GB of disk)")
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.rounds, args.rows, args.indicators = 2000, 3, 20_000, 100
@@ -642,6 +652,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", lambda: bench_import(max(args.rounds, 5) + 4)),
         ("parse", lambda: bench_parse(args.indicators, max(3, args.rounds // 2))),
         ("sql", lambda: bench_duckdb(rules, args.rows, max(3, args.rounds // 2))),
+        ("dialects", lambda: bench_dialects(rules, args.rows, 3, table)),
+        ("growth", lambda: bench_growth(
+            rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),
+            _SQL_ROWS_CARD, _column_types, table)),
     ]
     for name, step in steps:
         if name in sections:
