@@ -264,6 +264,18 @@ def test_a_path_duckdb_would_take_for_a_pattern_is_refused(tmp_path: Path) -> No
     assert run("eval", str(rules), str(tmp_path / "a*.csv")).returncode == 0  # Python reads it
 
 
+def test_eval_on_spark_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    """Refused before Spark starts, in the words --engine duckdb uses (exit code 2)."""
+    json_records = run("eval", "cdd-2565-r1", "examples/records.json", "--engine", "spark")
+    assert json_records.returncode == 2
+    assert "--engine spark reads .csv or .parquet records" in json_records.stderr
+    thai_windows = run("eval", "cdd-2565-r1", "examples/records.csv", "--engine", "spark",
+                       "--encoding", "cp874")
+    assert thai_windows.returncode == 2 and "UTF-8 files only" in thai_windows.stderr
+    missing = run("eval", "cdd-2565-r1", str(tmp_path / "none.csv"), "--engine", "spark")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
 @pytest.mark.slow
 def test_eval_on_spark_scores_as_python_does(tmp_path: Path) -> None:
     """``--engine spark`` on a local session: a file where one subject is scored and one
