@@ -541,8 +541,8 @@ def test_check_json() -> None:
     assert done.returncode == 1
     findings = json.loads(done.stdout)
     assert {(f["code"], f["severity"]) for f in findings} >= {
-        ("implicit-measure", "warning"), ("syntax", "error")}
-    syntax = next(f for f in findings if f["code"] == "syntax")
+        ("implicit-measure", "warning"), ("operator-ge-reversed", "error")}
+    syntax = next(f for f in findings if f["code"] == "operator-ge-reversed")
     assert (syntax["line"], syntax["column"]) == (3, 16)
 
 

@@ -198,7 +198,7 @@ def test_import_leaves_the_authoring_tools_for_later() -> None:
     import sys
 
     code = ("import sys, kpirules; print(sorted(m for m in ('kpirules._check', 'kpirules._format',"
-            " 'kpirules._messages_th', 'difflib') if m in sys.modules)); "
+            " 'kpirules._explain', 'difflib') if m in sys.modules)); "
             "print(kpirules.check.__module__, kpirules.catalogue.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["[]", "kpirules._check kpirules.catalogue"]

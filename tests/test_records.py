@@ -34,7 +34,7 @@ def subjects(items: list[Subject | StrayRow]) -> dict[str, Subject]:
 
 
 def messages(subject: Subject) -> list[tuple[int | None, str]]:
-    return [(problem.row, problem.message) for problem in subject.problems]
+    return [(problem.row, problem.text()) for problem in subject.problems]
 
 
 A_ROWS = """A,1,target,400
@@ -185,7 +185,7 @@ def test_a_subject_whose_rows_come_back_is_not_merged(tmp_path: Path) -> None:
     stray = items[2]
     assert isinstance(stray, StrayRow)
     assert (stray.row, stray.subject) == (16, "A")
-    assert "rows must be together, but they ended on row 8" in stray.message
+    assert "rows must be together, but they ended on row 8" in stray.text()
     assert subjects(items)["A"].records["1"]["target"] == "400"
 
 
@@ -193,7 +193,7 @@ def test_a_row_without_subject_is_stray_and_does_not_end_the_group(tmp_path: Pat
     lines = A_ROWS.splitlines(keepends=True)
     items = read(tmp_path, HEADER + lines[0] + ",1,target,5\n" + "".join(lines[1:]))
     assert [type(item).__name__ for item in items] == ["StrayRow", "Subject"]
-    assert items[0] == StrayRow(3, None, "the row has no subject")
+    assert (items[0].row, items[0].subject, items[0].text()) == (3, None, "the row has no subject")
     assert isinstance(items[1], Subject) and items[1].problems == []
 
 
@@ -246,7 +246,7 @@ def test_json_repeated_keys_are_rejected(tmp_path: Path) -> None:
             '"2": {"trained": 2}, "3": {"online": true, "growth": 1}}, "A": {}}')
     [a] = read(tmp_path, text, "records.json")
     assert isinstance(a, Subject)
-    found = [problem.message for problem in a.problems]
+    found = [problem.text() for problem in a.problems]
     assert 'subject "A" appears more than once in the file; keep one' in found
 
 
@@ -255,7 +255,7 @@ def test_json_inner_repeated_keys_are_rejected(tmp_path: Path) -> None:
             '"2": {"trained": 2}, "3": {"online": true, "growth": 1}}}')
     [a] = read(tmp_path, text, "records.json")
     assert isinstance(a, Subject)
-    assert [problem.message for problem in a.problems] == [
+    assert [problem.text() for problem in a.problems] == [
         "indicator 2 appears more than once; keep one",
         "indicator 1: `target` appears more than once; keep one",
     ]
@@ -269,7 +269,7 @@ def test_json_inner_repeated_keys_are_rejected(tmp_path: Path) -> None:
 def test_json_subject_shapes(tmp_path: Path, subject_json: str, message: str) -> None:
     [a] = read(tmp_path, '{"A": ' + subject_json + "}", "records.json")
     assert isinstance(a, Subject)
-    assert message in [problem.message for problem in a.problems]
+    assert message in [problem.text() for problem in a.problems]
 
 
 def test_json_missing_indicator(tmp_path: Path) -> None:

@@ -894,7 +894,7 @@ def test_long_form_reads_rows_as_the_command_line_does(dialect: str, tmp_path: A
         assert isinstance(subject, Subject)
         try:
             python[subject.name] = rules.evaluate(subject.records) if not subject.problems \
-                else subject.problems[0].message
+                else subject.problems[0].text()
         except kpirules.EvaluationError as error:
             python[subject.name] = str(error)
     rows = [dict(zip(("subject", "indicator", "measure", "value"), row)) for row in ODD_ROWS]

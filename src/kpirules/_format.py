@@ -16,9 +16,10 @@ from typing import Literal
 
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, THAI
+from kpirules._messages import message
 from kpirules._parser import iter_comments, parse_tree, source_line
 from kpirules._semantics import describe_expr
-from kpirules.errors import KpiRulesError
+from kpirules.errors import UsageError
 
 __all__ = ["format", "quote"]
 
@@ -53,7 +54,7 @@ def format(text: str, keywords: Language | None = None, source: str = "<string>"
       ระดับ 1 ถ้า x >= 25 และ ไม่ y < 2
     """
     if keywords not in (None, "en", "th"):
-        raise KpiRulesError(f'keywords must be "en" or "th", not {keywords!r}')
+        raise UsageError(message("bad-language", what="keywords", value=repr(keywords)))
     if text.startswith("\ufeff"):
         text = text[1:]
     from kpirules._load import checked_tree

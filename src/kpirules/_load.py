@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
+from kpirules._messages import message
 from kpirules._parser import keyword_language, parse_tree
 from kpirules._semantics import analyse
-from kpirules.errors import KpiRulesError, ParseError, UsageError
+from kpirules.errors import ParseError, UsageError
 from kpirules.model import RuleSet
 from kpirules.nodes import RuleFile
 
@@ -27,9 +28,9 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
     1
     """
     if not isinstance(text, str):
-        raise UsageError(f"parse needs the rule text as str, not {type(text).__name__}")
+        raise UsageError(message("text-not-str", type=type(text).__name__))
     if language not in (None, "en", "th"):
-        raise UsageError(f'language must be "en" or "th", not {language!r}')
+        raise UsageError(message("bad-language", what="language", value=repr(language)))
     if text.startswith("\ufeff"):
         text = text[1:]
     chosen = language or keyword_language(text)
@@ -37,16 +38,12 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
 
 
 def checked_tree(text: str, source: str, language: str | None = None) -> RuleFile:
-    """``text`` parsed and checked; a ParseError speaks Thai for a Thai-keyword file."""
+    """``text`` parsed and checked; a ParseError speaks ``language`` (by default Thai for a file
+    written with Thai keywords, English otherwise)."""
     try:
         return analyse(parse_tree(text, source), text)
     except ParseError as error:
-        if (language or keyword_language(text)) != "th":
-            raise
-        from kpirules._messages_th import in_thai
-
-        raise ParseError(in_thai(error.message), error.source, error.line, error.column,
-                         error.text) from None
+        raise error.in_language(language or keyword_language(text)) from None
 
 
 def load(path: str | os.PathLike[str], language: str | None = None) -> RuleSet:
@@ -57,12 +54,9 @@ def load(path: str | os.PathLike[str], language: str | None = None) -> RuleSet:
         with open(name, encoding="utf-8") as handle:
             text = handle.read()
     except UnicodeDecodeError as error:
-        message = f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8"
-        if language == "th":
-            from kpirules._messages_th import in_thai
-
-            message = in_thai(message)
-        raise ParseError(message, name, 1, 1) from None
+        raise ParseError(message("not-utf8", byte=error.start), name, 1, 1, None,
+                         language or "en") from None
     except OSError as error:
-        raise KpiRulesError(f"cannot read {name}: {error.strerror or error}") from None
+        raise UsageError(message("cannot-read", path=name, reason=error.strerror or str(error)),
+                         language or "en") from None
     return parse(text, source=name, language=language)

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import attrs
 
 from kpirules._keywords import THAI
+from kpirules._numbers import show
 
 __all__ = [
     "LANGUAGES",
@@ -87,9 +88,9 @@ class Message:
 
 
 def message(code: str, /, **parts: Any) -> Message:
-    """A :class:`Message` with ``parts`` as keyword arguments; the code must be in the catalogue."""
-    if code not in catalogue():
-        raise KeyError(f"no message `{code}` in {CATALOGUE.name}")
+    """A :class:`Message` with ``parts`` as keyword arguments. The catalogue is read when a message
+    is first rendered, not here, so that importing kpirules reads no file; a test checks that
+    every code the source names is in the catalogue."""
     return Message(code, tuple(parts.items()))
 
 
@@ -102,7 +103,10 @@ def check_language(language: object, what: str = "language") -> Language:
 
 def text(code: str, language: str = "en", /, **parts: Any) -> str:
     """The message ``code`` in ``language`` with ``parts`` filled in."""
-    english, thai = catalogue()[code]
+    entries = catalogue()
+    if code not in entries:
+        raise KeyError(f"no message `{code}` in {CATALOGUE.name}")
+    english, thai = entries[code]
     template = thai if language == "th" and thai else english
     rendered: dict[str, object] = {name: _render(value, language) for name, value in parts.items()}
     rendered["kw"] = _Spellings(language)
@@ -131,19 +135,29 @@ def _render(value: Any, language: str) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        from kpirules._values import show
-
         return show(value)
     if isinstance(value, Keyword):
         return THAI[value.name] if language == "th" else value.name
-    if isinstance(value, Message):
-        return value.render(language)
     if isinstance(value, Items):
-        shown = list(dict.fromkeys(_render(item, language) for item in value.items))
+        shown = list(dict.fromkeys(_render(item, language) for item in _flat(value)))
         if len(shown) <= 1:
             return "".join(shown)
         return text(f"list-{value.joiner}", language, head=", ".join(shown[:-1]), last=shown[-1])
+    render = getattr(value, "render", None)
+    if render is not None:
+        # A Message, or another part that knows how to say itself in each language (an
+        # expression whose `and`/`or`/`not` are keywords).
+        return str(render(language))
     return str(value)
+
+
+def _flat(items: Items) -> list[Any]:
+    """The items of ``items``, with the items of a list inside it in its place ("a, b, c or d",
+    not "a, b or c or d")."""
+    flat: list[Any] = []
+    for item in items.items:
+        flat.extend(_flat(item) if isinstance(item, Items) else [item])
+    return flat
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 import decimal
 from decimal import Context, Decimal
 
-__all__ = ["CONTEXT", "show", "tidy"]
+__all__ = ["CONTEXT", "plain", "show", "tidy"]
 
 # Exact enough for any KPI: 28 significant digits, the decimal module's own default, but fixed here
 # so that a caller's decimal context cannot change a level. Underflow is trapped too, so that a value
@@ -32,6 +32,19 @@ def tidy(value: Decimal) -> Decimal:
             return value.quantize(Decimal(1), context=CONTEXT)
         return value
     return value.normalize(CONTEXT)
+
+
+def plain(value: Decimal) -> str:
+    """``value`` with all its exact digits, no exponent and no trailing fractional zeros: the form
+    JSON, CSV and SQL output write numbers in.
+
+    >>> plain(Decimal("1E+2")), plain(Decimal("2.50")), plain(Decimal("-0"))
+    ('100', '2.5', '0')
+    """
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def show(value: Decimal | bool | None) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, NAME_END, THAI
+from kpirules._messages import Items, Keyword, Message, message
 from kpirules._resources import grammar_text
 from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import ParseError
@@ -202,8 +203,8 @@ class _Builder:
         self.handlers["policy_stmt"] = self._token_field("policy")
         self.handlers["score_stmt"] = self._token_field("score")
 
-    def error(self, message: str, line: int, column: int) -> ParseError:
-        return ParseError(message, self.source, line, column, source_line(self.text, line))
+    def error(self, problem: Message, line: int, column: int) -> ParseError:
+        return ParseError(problem, self.source, line, column, source_line(self.text, line))
 
     def reduce(self, rule: str, children: list[Any]) -> Any:
         """The node for ``rule`` from its children (tokens, None for an absent optional part,
@@ -238,12 +239,7 @@ class _Builder:
 
     def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
         if depth > MAX_DEPTH:
-            raise self.error(
-                f"this expression is nested more than {MAX_DEPTH} levels deep; "
-                "split it into `let` steps",
-                span.line,
-                span.column,
-            )
+            raise self.error(message("too-deep", depth=MAX_DEPTH), span.line, span.column)
         return node, depth
 
     # tokens
@@ -261,12 +257,8 @@ class _Builder:
             _, escaped = next(chars)
             replacement = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}.get(escaped)
             if replacement is None:
-                raise self.error(
-                    f"`\\{escaped}` is not an escape in a text; write `\\\\` for a backslash "
-                    '(the escapes are \\" \\\\ \\n \\t)',
-                    token.line or 0,
-                    (token.column or 0) + 1 + index,
-                )
+                raise self.error(message("bad-escape", char=escaped),
+                                 token.line or 0, (token.column or 0) + 1 + index)
             out.append(replacement)
         return "".join(out)
 
@@ -274,23 +266,15 @@ class _Builder:
         name = str(token)
         line, column = token.line or 0, token.column or 0
         if name in KEYWORDS:
-            raise self.error(
-                f"`{name}` is a keyword and cannot be used as a name; choose another name, "
-                f"such as `{name}_value`",
-                line,
-                column,
-            )
+            # A Thai keyword reads better as "the value of …" in Thai (ค่าระดับ) than with `_value`.
+            suggestion = f"ค่า{name}" if _has_thai(name) else f"{name}_value"
+            raise self.error(message("keyword-as-name", name=name, suggestion=suggestion),
+                             line, column)
         if not name.isidentifier():
             bad = next(
                 (c for i, c in enumerate(name) if not ("a" + name[: i + 1]).isidentifier()), name[0]
             )
-            raise self.error(
-                f"`{name}` is not a valid name (`{bad}` cannot be part of a name); names are "
-                "letters, digits and `_` (Thai letters are letters), and text goes in double "
-                "quotes",
-                line,
-                column,
-            )
+            raise self.error(message("invalid-name", name=name, char=bad), line, column)
         return name
 
     @staticmethod
@@ -361,7 +345,7 @@ class _Builder:
         if token.type == "STRING":
             value = self._string(token)
             if not value.strip():
-                raise self.error("an indicator id cannot be empty", token.line, token.column)
+                raise self.error(message("empty-id"), token.line, token.column)
             return (value, str(token)), 0
         if token.type == "NAME":
             return (self._name_token(token), str(token)), 0
@@ -378,10 +362,10 @@ class _Builder:
         def build(span: nodes.Span, children: list[_Item]) -> _Item:
             value, text, at = children[0][0]
             if keyword != "weight" and value != value.to_integral_value():
-                raise self.error(f"`{keyword}` needs a whole number, not `{text}`",
+                raise self.error(message("whole-number-needed", keyword=Keyword(keyword), text=text),
                                  at.line, at.column)
             if keyword == "weight" and value < 0:
-                raise self.error(f"a weight cannot be negative (`{text}`)", at.line, at.column)
+                raise self.error(message("negative-weight", text=text), at.line, at.column)
             return nodes.Field(keyword, text, span), 0
 
         return build
@@ -403,10 +387,8 @@ class _Builder:
                 high, high_text, _ = bounds[2]
             if low is not None and high is not None and low > high:
                 dots = bounds[1]
-                raise self.error(
-                    f"the range {low_text}..{high_text} is empty: write the lower bound first",
-                    dots.line, dots.column,
-                )
+                raise self.error(message("empty-range", low=low_text, high=high_text),
+                                 dots.line, dots.column)
         measure = nodes.Measure(
             name=self._name_token(name_token),
             description=None if description is None else self._string(description),
@@ -429,10 +411,8 @@ class _Builder:
     def _level_number(self, token: Token) -> int:
         value, text = self._decimal(token)
         if value != value.to_integral_value() or value < 1:
-            raise self.error(
-                f"a level number is a whole number from 1 up, not `{text}`",
-                token.line or 0, token.column or 0,
-            )
+            raise self.error(message("bad-level-number", text=text),
+                             token.line or 0, token.column or 0)
         return int(value)
 
     def _level_if(self, span: nodes.Span, children: list[_Item]) -> _Item:
@@ -488,23 +468,23 @@ def _last_line(node: Any) -> int:
 
 # --- Lark's exceptions → messages for people --------------------------------------------------------
 
-_WORDS = {
-    "NAME": "a name",
-    "NUMBER": "a number",
-    "STRING": 'a text in double quotes ("…")',
-    "COMPARE": "a comparison such as `>= 55`",
-    "LPAR": "`(`",
-    "RPAR": "`)`",
-    "MINUS": "`-`",
-    "PLUS": "`+`",
-    "TIMES": "`*`",
-    "DIVIDE": "`/`",
-    "EQUAL": "`=`",
-    "RANGE": "`..`",
-    "KIND": "`number`, `count` or `flag`",
-    "POLICY_KIND": "`ordered` or `highest`",
-    "INTERPOLATE": "`interpolate`",
-    "$END": "the end of the file",
+_WORDS: dict[str, Message | Items] = {
+    "NAME": message("item-name"),
+    "NUMBER": message("item-number"),
+    "STRING": message("item-text"),
+    "COMPARE": message("item-comparison"),
+    "LPAR": message("item-code", code="("),
+    "RPAR": message("item-code", code=")"),
+    "MINUS": message("item-code", code="-"),
+    "PLUS": message("item-code", code="+"),
+    "TIMES": message("item-code", code="*"),
+    "DIVIDE": message("item-code", code="/"),
+    "EQUAL": message("item-code", code="="),
+    "RANGE": message("item-code", code=".."),
+    "KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("number", "count", "flag"))),
+    "POLICY_KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("ordered", "highest"))),
+    "INTERPOLATE": message("item-code", code=Keyword("interpolate")),
+    "$END": message("item-end"),
 }
 
 _STATEMENTS = {f"KW_{word.upper()}" for word in (
@@ -517,23 +497,23 @@ _OPERANDS = {"NUMBER", "NAME", "LPAR"}
 
 # Characters people type for operators kpirules spells differently.
 _CHARACTER_HINTS = {
-    "=>": '`=>` is not an operator: write `>=` for "at least"',
-    "=<": '`=<` is not an operator: write `<=` for "at most"',
-    "≥": 'write `>=` for "at least" instead of `≥`',
-    "≤": 'write `<=` for "at most" instead of `≤`',
-    "≠": "write `!=` for \"not equal\" instead of `≠`",
-    "&&": "write `and` instead of `&&`",
-    "||": "write `or` instead of `||`",
-    "&": "write `and` instead of `&`",
-    "|": "write `or` instead of `|`",
-    "×": "write `*` to multiply instead of `×`",
-    "÷": "write `/` to divide instead of `÷`",
-    "%": "remove the `%`: numbers are plain (write `55` for 55 percent)",
-    "“": "write straight double quotes `\"` instead of `“ ”`",
-    "”": "write straight double quotes `\"` instead of `“ ”`",
-    "'": "text goes in double quotes `\"…\"`, not single quotes",
-    "!": "write `not` instead of `!` (or `!=` for \"not equal\")",
-    ",": "remove the `,`: write numbers without thousands separators (`1000` or `1_000`)",
+    "=>": message("operator-ge-reversed"),
+    "=<": message("operator-le-reversed"),
+    "≥": message("operator-ge-symbol"),
+    "≤": message("operator-le-symbol"),
+    "≠": message("operator-ne-symbol"),
+    "&&": message("operator-and-symbol", symbol="&&"),
+    "||": message("operator-or-symbol", symbol="||"),
+    "&": message("operator-and-symbol", symbol="&"),
+    "|": message("operator-or-symbol", symbol="|"),
+    "×": message("operator-times-symbol"),
+    "÷": message("operator-divide-symbol"),
+    "%": message("percent-sign"),
+    "“": message("curly-quotes"),
+    "”": message("curly-quotes"),
+    "'": message("single-quotes"),
+    "!": message("operator-not-symbol"),
+    ",": message("thousands-separator"),
 }
 
 
@@ -542,23 +522,20 @@ def _keyword(terminal: str) -> str | None:
     return word if terminal.startswith("KW_") and word in THAI else None
 
 
-def _describe(terminal: str) -> str:
+def _describe(terminal: str) -> Message | Items | str:
     if terminal in _WORDS:
         return _WORDS[terminal]
     keyword = _keyword(terminal)
-    return f"`{keyword}`" if keyword else terminal
+    return message("item-code", code=Keyword(keyword)) if keyword else terminal
 
 
-def _expected_words(expected: set[str]) -> str:
+def _expected_words(expected: set[str]) -> Items:
     if expected & set(_STATEMENTS) and len(expected & set(_STATEMENTS)) > 3:
         others = sorted((t for t in expected if t not in _STATEMENTS), key=_sort_key)
-        words = [_describe(t) for t in others] + ["a new statement such as `level`"]
+        words = [_describe(t) for t in others] + [message("item-statement")]
     else:
         words = [_describe(t) for t in sorted(expected, key=_sort_key)]
-    words = list(dict.fromkeys(words))
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    return Items(tuple(dict.fromkeys(words)))
 
 
 def _sort_key(terminal: str) -> tuple[int, bool, str]:
@@ -567,13 +544,25 @@ def _sort_key(terminal: str) -> tuple[int, bool, str]:
     return (rank, terminal.startswith("KW_"), terminal)
 
 
-def _shown(token: Token | None) -> str:
-    if token is None:
-        return "the start of the file"
-    if token.type == "$END":
-        return "the end of the file"
+def _quoted(token: Token) -> str:
     text = str(token)
     return f"`{text if len(text) <= 40 else text[:37] + '…'}`"
+
+
+def _shown(token: Token | None) -> Message:
+    """Where the parser was, for "after …" in a message."""
+    if token is None:
+        return message("place-start")
+    if token.type == "$END":
+        return message("place-end")
+    return message("place-token", token=_quoted(token))
+
+
+def _found(token: Token) -> Message:
+    """What the parser found instead, for "found …" in a message."""
+    if token.type == "$END":
+        return message("found-end")
+    return message("found-token", token=f"`{token}`")
 
 
 def _has_thai(text: str) -> bool:
@@ -614,7 +603,8 @@ def _end_position(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def _message(text: str, error: UnexpectedInput, line: int, column: int) -> tuple[str, int, int]:
+def _message(text: str, error: UnexpectedInput, line: int, column: int
+             ) -> tuple[Message, int, int]:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
     at = source_line(text, line) or ""
@@ -624,12 +614,13 @@ def _message(text: str, error: UnexpectedInput, line: int, column: int) -> tuple
             return hint, line, column
     if isinstance(error, UnexpectedCharacters):
         if rest.startswith('"'):
-            return 'this text is not closed: end it with `"` on the same line', line, column
+            return message("unclosed-text"), line, column
         if rest.startswith("="):
-            return _SINGLE_EQUALS, line, column
+            return message("single-equals"), line, column
         expected = set(error.allowed or ())
         char = rest[:1] or "?"
-        return f"unexpected character `{char}`: expected {_expected_words(expected)}", line, column
+        return message("unexpected-character", char=char, words=_expected_words(expected)), \
+            line, column
     assert isinstance(error, UnexpectedToken)
     token: Token = error.token
     history = getattr(error, "token_history", None)
@@ -638,11 +629,10 @@ def _message(text: str, error: UnexpectedInput, line: int, column: int) -> tuple
         # Where a name may stand, the contextual lexer reads a keyword as a name, so
         # `level 1 if x >=` followed by `level 2 …` fails one token late: report the keyword.
         before = _tokens_before(text, previous.line or 0, previous.column or 0)
-        message = (f"expected a number or a name after {_shown(before)}, but found the keyword "
-                   f"`{previous}`")
-        if before is not None and before.type == "COMPARE":
-            message += " (the threshold is missing)"
-        return message, previous.line or 0, previous.column or 0
+        code = "missing-threshold-keyword" if before is not None and before.type == "COMPARE" \
+            else "keyword-as-operand"
+        return message(code, before=_shown(before), token=str(previous)), previous.line or 0, \
+            previous.column or 0
     return _token_message(token, previous, set(error.expected or ())), line, column
 
 
@@ -654,19 +644,16 @@ def _terminal_of(spelling: str) -> str:
     return f"KW_{word.upper()}"
 
 
-_SINGLE_EQUALS = "write `==` to compare for equality (a single `=` only follows `let NAME`)"
-
-
-def _token_message(token: Token, previous: Token | None, expected: set[str]) -> str:
+def _token_message(token: Token, previous: Token | None, expected: set[str]) -> Message:
     kind = token.type
     value = str(token)
     after = _shown(previous)
-    found = "the end of the file" if kind == "$END" else f"`{value}`"
+    found = _found(token)
     prev_kind = previous.type if previous is not None else None
     statement_expected = bool(expected & _STATEMENTS)
 
     if kind == "EQUAL" and "COMPARE" in expected:
-        return _SINGLE_EQUALS
+        return message("single-equals")
     if kind == "NAME" and "NAME" not in expected:
         thai_keyword = next(
             (th for th in sorted(THAI.values(), key=len, reverse=True)
@@ -677,44 +664,37 @@ def _token_message(token: Token, previous: Token | None, expected: set[str]) -> 
 
         guess = difflib.get_close_matches(value.lower(), sorted(KEYWORDS), n=1, cutoff=0.75)
         if thai_keyword is not None:
-            return (f"`{value}` starts with the keyword `{thai_keyword}`: write a space after a "
-                    f"keyword (`{thai_keyword} {value[len(thai_keyword):]}`)")
+            return message("keyword-needs-space", value=value, keyword=thai_keyword,
+                           example=f"{thai_keyword} {value[len(thai_keyword):]}")
         if guess and statement_expected:
-            return f"unknown statement `{value}`: did you mean `{guess[0]}`?"
+            return message("misspelt-keyword", value=value, keyword=Keyword(BY_SPELLING[guess[0]]))
         if _has_thai(value) and "STRING" in expected:
-            return (f"Thai text `{value}` is outside double quotes: a description or title goes "
-                    f'in double quotes, as in "{value}"')
+            return message("thai-text-unquoted", value=value)
         if "KIND" in expected:
-            return (f"`{value}` is not a kind of measure: write `number`, `count` or `flag` "
-                    "(a description goes in double quotes)")
+            return message("unknown-kind", value=value)
         if "STRING" in expected and prev_kind in ("NUMBER", "NAME", "RPAR"):
-            return (f"unexpected `{value}` after {after}: a description goes in double quotes, "
-                    f'as in "{value} …"')
+            return message("unquoted-description", value=value, after=after)
         if statement_expected:
-            return (f"unknown statement `{value}`: a statement starts with a keyword such as "
-                    "`level`, `measure` or `indicator`")
+            return message("unknown-statement", value=value)
     if kind in _HEADER_ONLY and prev_kind is not None and kind not in expected:
-        return f"`{value}` belongs in the catalogue header, before the first indicator"
+        return message("header-only-statement", value=value)
     if kind in _INDICATOR_ONLY and "KW_INDICATOR" in expected and "KW_LEVEL" not in expected:
-        return f'`{value}` must be inside an indicator: start one with `indicator 1 "title"` first'
+        return message("outside-indicator", value=value)
     if prev_kind == "KW_LEVEL" and expected == {"NUMBER"}:
-        return f"write the level number after `{previous}`, as in `level 3 if …`; found {found}"
+        return message("missing-level-number", token=str(previous), found=found)
     if prev_kind == "NUMBER" and expected == {"KW_IF", "KW_MILESTONE"}:
-        return (f"expected `if` and a condition, or `milestone` and a description, after the "
-                f"level number `{previous}`; found {found}")
+        return message("missing-if-or-milestone", token=str(previous), found=found)
     if prev_kind == "KW_INDICATOR":
-        return ("expected the indicator's id after `indicator`, as in `indicator 1 \"title\"`; "
-                f"found {found}")
+        return message("missing-indicator-id", found=found)
     if expected == {"STRING"} and kind != "STRING":
-        return f"expected {_WORDS['STRING']} after {after}; found {found}"
+        return message("expected-text", after=after, found=found)
     if prev_kind == "COMPARE" and expected & _OPERANDS:
-        return f"expected a number or a name after {after} (the threshold is missing); found {found}"
+        return message("missing-threshold", after=after, found=found)
     if "COMPARE" in expected and prev_kind in ("NAME", "NUMBER", "RPAR"):
-        return f"expected a comparison such as `>= 55` after {after}; found {found}"
+        return message("expected-comparison", after=after, found=found)
     if kind == "$END":
-        return ("the file ends in the middle of a statement: expected "
-                f"{_expected_words(expected)} after {after}")
-    return f"expected {_expected_words(expected)} after {after}; found {found}"
+        return message("unexpected-end", words=_expected_words(expected), after=after)
+    return message("unexpected-token", words=_expected_words(expected), after=after, found=found)
 
 
 def iter_comments(text: str) -> Iterator[tuple[int, int, str]]:

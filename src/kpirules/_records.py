@@ -1,6 +1,6 @@
 """Reading the records that ``kpirules eval`` and ``kpirules explain`` score.
 
-Three layouts (SPEC §7):
+Three layouts (see the command-line page of the documentation):
 
 - JSON: ``{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value, "milestones": [1, 2]}}}``;
 - CSV and XLSX (first sheet): the long layout, a header ``subject,indicator,measure,value`` and
@@ -58,8 +58,10 @@ from typing import IO, Any
 
 import attrs
 
-from kpirules._values import NUMERIC_TEXT, THAI_DIGITS
-from kpirules.errors import KpiRulesError
+from kpirules._messages import Items, Message, message
+from kpirules._scoring import FALSE_WORDS, MILESTONES, THAI_DIGITS, TRUE_WORDS, milestone_levels
+from kpirules._values import NUMERIC_TEXT
+from kpirules.errors import RecordsError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
@@ -76,27 +78,31 @@ __all__ = [
 
 FORMATS = (".json", ".csv", ".xlsx")
 COLUMNS = ("subject", "indicator", "measure", "value")
-MILESTONES = "milestones"
-EXCEL_HINT = 'reading .xlsx files needs openpyxl: pip install "kpirules[excel]"'
 
-_TRUE = frozenset({"true", "yes", "1", "ใช่"})
-_FALSE = frozenset({"false", "no", "0", "ไม่ใช่"})
+_TRUE = frozenset(TRUE_WORDS)
+_FALSE = frozenset(FALSE_WORDS)
 # How many subject names an error message lists.
 _SHOWN = 5
-
-
-class RecordsError(KpiRulesError):
-    """A records file that cannot be used at all (the command line exits 2)."""
 
 
 @attrs.frozen
 class Problem:
     """Why a value or a subject was rejected: the file row (None for JSON), the indicator it is
-    about (None when it is about the whole subject) and a message for a person."""
+    about (None when it is about the whole subject) and a message for a person (rendered in the
+    reader's language by :meth:`text`)."""
 
     row: int | None
     indicator: str | None
-    message: str
+    message: Message | str
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language``."""
+        return self.message if isinstance(self.message, str) else self.message.render(language)
+
+    @property
+    def code(self) -> str:
+        """The stable code of the problem."""
+        return self.message if isinstance(self.message, str) else self.message.code
 
 
 @attrs.frozen
@@ -106,7 +112,11 @@ class StrayRow:
 
     row: int
     subject: str | None
-    message: str
+    message: Message
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language``."""
+        return self.message.render(language)
 
 
 @attrs.define
@@ -190,12 +200,15 @@ def _milestone_number(value: Any) -> int | None:
     return None
 
 
-def _suggest(word: str, choices: Iterable[str], what: str) -> str:
+def _suggest(word: str, choices: Iterable[str], what: str) -> Message:
     options = list(choices)
     guess = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     if guess:
-        return f"; did you mean `{guess[0]}`?"
-    return f"; the {what} are {', '.join(f'`{o}`' for o in options) or 'none'}"
+        return message("hint-did-you-mean", name=guess[0])
+    shown: Message | str = ", ".join(f"`{o}`" for o in options) or message("word-none")
+    if what == "indicators":
+        return message("hint-indicators-are", ids=shown)
+    return message("hint-measures-are", names=shown)
 
 
 class RecordReader:
@@ -232,19 +245,17 @@ class RecordReader:
         self._position: Callable[[], float | None] = lambda: None
         self._kinds = {ind.id: {m.name: m.kind for m in ind.measures} for ind in rules}
         if self.kind not in FORMATS:
-            shown = f", not {self.kind}" if self.kind else ""
-            hint = "; save it from Excel as .xlsx or .csv" if self.kind == ".xls" else ""
-            raise RecordsError(
-                f"{path}: records must be a .json, .csv or .xlsx file{shown}{hint}"
-            )
+            shown = message("records-not-extension", extension=self.kind) if self.kind else ""
+            hint = message("hint-save-as-xlsx") if self.kind == ".xls" else ""
+            raise RecordsError(message("records-format", path=path, shown=shown, hint=hint), path)
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise RecordsError(f"unknown encoding `{encoding}` (try utf-8 or cp874)") from None
+            raise RecordsError(message("unknown-encoding", encoding=encoding), path) from None
         if not os.path.exists(path):
-            raise RecordsError(f"{path}: no such file")
+            raise RecordsError(message("no-such-file", path=path), path)
         if os.path.isdir(path):
-            raise RecordsError(f"{path}: is a folder, not a records file")
+            raise RecordsError(message("records-is-folder", path=path), path)
 
     def fraction_read(self) -> float | None:
         """How much of the file has been read (0..1), when that is known."""
@@ -271,8 +282,8 @@ class RecordReader:
         return last
 
     def _empty(self) -> RecordsError:
-        return RecordsError(f"{self.path}: the file is empty; it needs the header "
-                            f"{','.join(COLUMNS)} and one row per value")
+        return RecordsError(message("records-empty", path=self.path, header=",".join(COLUMNS)),
+                            self.path)
 
     def __iter__(self) -> Iterator[Subject | StrayRow]:
         if self.kind == ".json":
@@ -287,19 +298,19 @@ class RecordReader:
         try:
             return open(self.path, "rb")
         except OSError as error:
-            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+            raise RecordsError(message("cannot-read", path=self.path,
+                                       reason=error.strerror or str(error)), self.path) from None
 
-    def _encoding_error(self, error: UnicodeDecodeError, what: str) -> RecordsError:
+    def _encoding_error(self, error: UnicodeDecodeError, where: Message) -> RecordsError:
         if self.kind == ".json":
-            hint = "save it as UTF-8"
+            hint = message("hint-save-utf8")
         elif _is_utf8(self.encoding):
-            hint = "if Excel saved it as Windows Thai (ANSI), add --encoding cp874"
+            hint = message("hint-encoding-cp874")
         else:
-            hint = "try --encoding utf-8, or the encoding the file was saved in"
+            hint = message("hint-encoding-other")
         name = "UTF-8" if _is_utf8(self.encoding) else self.encoding
-        return RecordsError(
-            f"{self.path}: {what} is not valid {name} text ({error.reason}); {hint}"
-        )
+        return RecordsError(message("records-encoding", path=self.path, where=where,
+                                    encoding=name, reason=error.reason, hint=hint), self.path)
 
     def _csv_rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         binary = self._open_binary()
@@ -315,9 +326,10 @@ class RecordReader:
                 for number, row in enumerate(csv.reader(text), start=1):
                     yield number, row
             except UnicodeDecodeError as error:  # the file changed after it was checked
-                raise self._encoding_error(error, f"the text after row {number}") from None
+                raise self._encoding_error(error, message("where-after-row", row=number)) from None
             except csv.Error as error:
-                raise RecordsError(f"{self.path}:{number + 1}: not valid CSV: {error}") from None
+                raise RecordsError(message("records-bad-csv", path=self.path, row=number + 1,
+                                           reason=str(error)), self.path, number + 1) from None
             finally:
                 text.detach()
 
@@ -329,9 +341,8 @@ class RecordReader:
         too: cp874 Thai is never valid UTF-8, so such a file would only be read as garbage.
         """
         if not _is_utf8(self.encoding) and self._is_utf8_text(binary):
-            raise RecordsError(
-                f"{self.path}: the file is UTF-8 text, not {self.encoding}; leave out --encoding"
-            )
+            raise RecordsError(message("records-is-utf8", path=self.path, encoding=self.encoding),
+                               self.path)
         binary.seek(0)
         decoder = codecs.getincrementaldecoder(self.encoding)()
         line = 1
@@ -340,12 +351,12 @@ class RecordReader:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 line += chunk[: max(0, error.start)].count(b"\n")
-                raise self._encoding_error(error, f"line {line}") from None
+                raise self._encoding_error(error, message("where-line", line=line)) from None
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
-            raise self._encoding_error(error, "the end of the file") from None
+            raise self._encoding_error(error, message("where-file-end")) from None
 
     @staticmethod
     def _is_utf8_text(binary: IO[bytes]) -> bool:
@@ -366,18 +377,19 @@ class RecordReader:
             # Imported by name: openpyxl is an optional extra and ships no type hints.
             openpyxl = importlib.import_module("openpyxl")
         except ImportError:
-            raise RecordsError(EXCEL_HINT) from None
+            raise RecordsError(message("needs-openpyxl"), self.path) from None
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except OSError as error:
-            raise RecordsError(f"{self.path}: cannot read: {error.strerror or error}") from None
+            raise RecordsError(message("cannot-read", path=self.path,
+                                       reason=error.strerror or str(error)), self.path) from None
         except Exception as error:  # openpyxl raises zipfile, KeyError, XML errors and more
-            raise RecordsError(
-                f"{self.path}: not a readable .xlsx workbook ({type(error).__name__}: {error})"
-            ) from None
+            raise RecordsError(message("records-bad-xlsx", path=self.path,
+                                       reason=f"{type(error).__name__}: {error}"),
+                               self.path) from None
         try:
             if not book.worksheets:
-                raise RecordsError(f"{self.path}: the workbook has no sheet")
+                raise RecordsError(message("records-no-sheet", path=self.path), self.path)
             sheet = book.worksheets[0]
             total = sheet.max_row if isinstance(sheet.max_row, int) else None
             number = 0
@@ -399,16 +411,16 @@ class RecordReader:
             columns: dict[str, int] = {}
             for index, name in enumerate(names):
                 if name in COLUMNS and name in columns:
-                    raise RecordsError(f"{self.path}:{number}: the header has two `{name}` columns")
+                    raise RecordsError(message("header-twice", path=self.path, row=number,
+                                               column=name), self.path, number)
                 columns.setdefault(name, index)
             missing = [name for name in COLUMNS if name not in columns]
             if missing:
                 shown = ",".join(_cell_text(cell) for cell in cells)
-                raise RecordsError(
-                    f"{self.path}:{number}: the header has no "
-                    f"{' or '.join(f'`{m}`' for m in missing)} column; the first row must be "
-                    f"{','.join(COLUMNS)} (it is: {shown})"
-                )
+                raise RecordsError(message(
+                    "header-missing", path=self.path, row=number,
+                    columns=Items(tuple(f"`{m}`" for m in missing)), header=",".join(COLUMNS),
+                    found=shown), self.path, number)
             return {name: columns[name] for name in COLUMNS}
         return None
 
@@ -443,7 +455,7 @@ class RecordReader:
                     group = None
                 continue
             if not name:
-                yield StrayRow(number, None, "the row has no subject")
+                yield StrayRow(number, None, message("row-no-subject"))
                 continue
             if group is None or group.subject.name != name:
                 if group is not None:
@@ -451,11 +463,7 @@ class RecordReader:
                     yield self._finish(group)
                     group = None
                 if name in ended:
-                    yield StrayRow(
-                        number, name,
-                        f"this subject's rows must be together, but they ended on row "
-                        f"{ended[name]}; sort the file by subject (this row is not scored)",
-                    )
+                    yield StrayRow(number, name, message("rows-not-together", row=ended[name]))
                     continue
                 group = _Group(Subject(name, {}, number, number))
             group.subject.last_row = number
@@ -466,22 +474,22 @@ class RecordReader:
     def _add(self, group: _Group, row: int, ident: str, measure: str, value: Any) -> None:
         subject = group.subject
 
-        def reject(message: str, indicator: str | None) -> None:
-            subject.problems.append(Problem(row, indicator, message))
+        def reject(problem: Message, indicator: str | None) -> None:
+            subject.problems.append(Problem(row, indicator, problem))
 
         if not ident:
-            reject("the row has no indicator", None)
+            reject(message("row-no-indicator"), None)
             return
         if ident not in self.rules:
-            reject(f"indicator `{ident}` is not in the rules"
-                   f"{_suggest(ident, self.rules.ids(), 'indicators')}", None)
+            reject(message("indicator-not-in-rules", indicator=ident,
+                           hint=_suggest(ident, self.rules.ids(), "indicators")), None)
             return
         indicator = self.rules[ident]
         if not measure:
-            reject(f"indicator {ident}: the row has no measure", ident)
+            reject(message("row-no-measure", indicator=ident), ident)
             return
         if _is_blank(value):
-            reject(f"indicator {ident}: the row has no value for `{measure}`", ident)
+            reject(message("row-no-value", indicator=ident, measure=measure), ident)
             return
         record = group.records(ident)
         if measure == MILESTONES:
@@ -492,20 +500,19 @@ class RecordReader:
         if measure not in kinds:
             if self.strict:
                 names = [*kinds, MILESTONES] if _milestone_levels(indicator) else list(kinds)
-                reject(f"indicator {ident}: unknown measure `{measure}`"
-                       f"{_suggest(measure, names, 'measures')}", ident)
+                reject(message("unknown-key", indicator=ident, key=measure,
+                               hint=_suggest(measure, names, "measures")), ident)
             return
         first = subject.rows.get((ident, measure))
         if first is not None:
-            reject(f"indicator {ident}: a second value for `{measure}` (the first is on row "
-                   f"{first}); keep one", ident)
+            reject(message("value-twice", indicator=ident, measure=measure, row=first), ident)
             return
         subject.rows[(ident, measure)] = row
         if kinds[measure] == "flag":
             flag = flag_value(value)
             if flag is None:
-                reject(f"indicator {ident}: `{measure}` is a flag: write true or false (yes/no, "
-                       f"1/0, ใช่/ไม่ใช่), not {_shown(value)}", ident)
+                reject(message("flag-cell", indicator=ident, measure=measure,
+                               value=_shown(value)), ident)
                 return
             record[measure] = flag
         else:
@@ -516,17 +523,16 @@ class RecordReader:
         indicator: Indicator,
         record: dict[str, Any],
         value: Any,
-        reject: Callable[[str, str | None], None],
+        reject: Callable[[Message, str | None], None],
     ) -> None:
         levels = _milestone_levels(indicator)
         number = _milestone_number(value)
         if not levels:
-            reject(f"indicator {indicator.id} has no milestone levels, so it takes no "
-                   f"`milestones` rows", indicator.id)
+            reject(message("no-milestone-levels", indicator=indicator.id), indicator.id)
         elif number is None or number not in levels:
             allowed = ", ".join(str(level) for level in levels)
-            reject(f"indicator {indicator.id}: `milestones` must be the number of a milestone "
-                   f"level ({allowed}), not {_shown(value)}", indicator.id)
+            reject(message("milestone-cell", indicator=indicator.id, allowed=allowed,
+                           value=_shown(value)), indicator.id)
         else:
             done = record.setdefault(MILESTONES, [])
             if number not in done:
@@ -542,7 +548,7 @@ class RecordReader:
                     needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
                     subject.problems.append(Problem(
                         subject.first_row, indicator.id,
-                        f"no rows for indicator {indicator.id} (it needs {needs})"))
+                        message("no-rows-for-indicator", indicator=indicator.id, needs=needs)))
                 record = {}
             subject.records[indicator.id] = record
         return subject
@@ -555,21 +561,18 @@ class RecordReader:
         try:
             text = data.decode(self.encoding)
         except UnicodeDecodeError as error:
-            raise self._encoding_error(error, "the file") from None
+            raise self._encoding_error(error, message("where-file")) from None
         if not text.strip():
-            raise RecordsError(f"{self.path}: the file is empty; it needs a JSON object "
-                               '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}')
+            raise RecordsError(message("json-empty", path=self.path), self.path)
         try:
             top = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
         except json.JSONDecodeError as error:
-            raise RecordsError(f"{self.path}:{error.lineno}:{error.colno}: not valid JSON: "
-                               f"{error.msg}") from None
+            raise RecordsError(message("json-invalid", path=self.path, line=error.lineno,
+                                       column=error.colno, reason=error.msg),
+                               self.path, error.lineno) from None
         if not isinstance(top, dict):
-            raise RecordsError(
-                f"{self.path}: the top level must be a JSON object of subjects "
-                '{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value}}}, not '
-                f"{_json_type(top)}"
-            )
+            raise RecordsError(message("json-top-level", path=self.path, found=_json_type(top)),
+                               self.path)
         repeated = set(top.repeated) if isinstance(top, _Object) else set()
         for name, value in top.items():
             if self.only is not None and name != self.only:
@@ -577,32 +580,30 @@ class RecordReader:
                 continue
             subject = Subject(name, {})
             if name in repeated:
-                subject.problems.append(Problem(
-                    None, None, f'subject "{name}" appears more than once in the file; keep one'))
+                subject.problems.append(Problem(None, None, message("subject-twice", subject=name)))
             self._json_subject(subject, value)
             yield subject
 
     def _json_subject(self, subject: Subject, value: Any) -> None:
-        def reject(message: str, indicator: str | None = None) -> None:
-            subject.problems.append(Problem(None, indicator, message))
+        def reject(problem: Message, indicator: str | None = None) -> None:
+            subject.problems.append(Problem(None, indicator, problem))
 
         if not isinstance(value, dict):
-            reject("a subject must be an object of indicator ids to records, not "
-                   f"{_json_type(value)}")
+            reject(message("json-subject-not-object", found=_json_type(value)))
             return
         for ident in getattr(value, "repeated", ()):
-            reject(f"indicator {ident} appears more than once; keep one", ident)
+            reject(message("indicator-twice", indicator=ident), ident)
         for ident, record in value.items():
             if ident not in self.rules:
-                reject(f"indicator `{ident}` is not in the rules"
-                       f"{_suggest(ident, self.rules.ids(), 'indicators')}")
+                reject(message("indicator-not-in-rules", indicator=ident,
+                               hint=_suggest(ident, self.rules.ids(), "indicators")))
                 continue
             if not isinstance(record, dict):
-                reject(f"indicator {ident}: a record must be an object of measures to values, "
-                       f"not {_json_type(record)}", ident)
+                reject(message("json-record-not-object", indicator=ident,
+                               found=_json_type(record)), ident)
                 continue
             for measure in getattr(record, "repeated", ()):
-                reject(f"indicator {ident}: `{measure}` appears more than once; keep one", ident)
+                reject(message("measure-twice", indicator=ident, measure=measure), ident)
             subject.records[ident] = {
                 key: dict(item) if isinstance(item, _Object) else item
                 for key, item in record.items()
@@ -611,7 +612,7 @@ class RecordReader:
             if indicator.id not in value and not any(
                 p.indicator == indicator.id for p in subject.problems
             ):
-                reject(f"no record for indicator {indicator.id}", indicator.id)
+                reject(message("missing-indicator", indicator=indicator.id), indicator.id)
 
 
 class _Group:
@@ -645,8 +646,8 @@ def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def _milestone_levels(indicator: Indicator) -> list[int]:
-    return [level.number for level in indicator.levels if level.is_milestone]
+def _milestone_levels(indicator: Indicator) -> tuple[int, ...]:
+    return milestone_levels(indicator.node)
 
 
 def _shown(value: Any) -> str:
@@ -654,13 +655,15 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _json_type(value: Any) -> str:
+def _json_type(value: Any) -> Message | str:
     if isinstance(value, list):
-        return "a list"
+        return message("json-a-list")
     if isinstance(value, str):
-        return "a string"
+        return message("json-a-string")
     if isinstance(value, bool):
         return "true/false"
     if value is None:
         return "null"
-    return "a number" if isinstance(value, (int, Decimal, float)) else type(value).__name__
+    if isinstance(value, (int, Decimal, float)):
+        return message("json-a-number")
+    return type(value).__name__

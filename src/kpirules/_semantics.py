@@ -14,6 +14,8 @@ from typing import Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._keywords import spelling
+from kpirules._messages import Keyword, Message, message
 from kpirules._parser import source_line
 from kpirules._scoring import interpolation
 from kpirules.errors import ParseError
@@ -97,9 +99,9 @@ class _Checker:
         self.text = text
         self.source = source
 
-    def error(self, message: str, span: nodes.Span) -> ParseError:
+    def error(self, problem: Message, span: nodes.Span) -> ParseError:
         line = max(span.line, 1)
-        return ParseError(message, self.source, line, max(span.column, 1),
+        return ParseError(problem, self.source, line, max(span.column, 1),
                           source_line(self.text, line))
 
     def file(self, raw: nodes.RuleFile) -> nodes.RuleFile:
@@ -109,11 +111,8 @@ class _Checker:
         for indicator in raw.indicators:
             if indicator.id in seen:
                 first = seen[indicator.id].span.line
-                raise self.error(
-                    f"indicator `{indicator.id}` is defined twice (first on line {first}); "
-                    "give each indicator its own id",
-                    indicator.span,
-                )
+                raise self.error(message("duplicate-indicator", indicator=indicator.id, line=first),
+                                 indicator.span)
             seen[indicator.id] = indicator
             indicators.append(self.indicator(indicator))
         return attrs.evolve(
@@ -133,12 +132,11 @@ class _Checker:
             if not isinstance(statement, nodes.Field):
                 continue
             if statement.keyword in values:
-                where = f"indicator `{indicator}`" if indicator else "the catalogue header"
-                raise self.error(
-                    f"`{statement.keyword}` is given twice in {where} (first on line "
-                    f"{lines[statement.keyword]}); keep one",
-                    statement.span,
-                )
+                where = (message("where-indicator", indicator=indicator) if indicator
+                         else message("where-header"))
+                raise self.error(message("duplicate-field", keyword=Keyword(statement.keyword),
+                                         where=where, line=lines[statement.keyword]),
+                                 statement.span)
             values[statement.keyword] = statement.value
             lines[statement.keyword] = statement.span.line
         return values
@@ -182,12 +180,7 @@ class _Checker:
         )
         if interpolate and interpolation(checked) is None:
             score = next(s for s in statements if isinstance(s, nodes.Field) and s.keyword == "score")
-            raise self.error(
-                "`score interpolate` needs every level to be one comparison of the same "
-                "expression with a number, `>=`/`>` with rising thresholds or `<=`/`<` with "
-                "falling ones (no milestones, no `and`/`or`)",
-                score.span,
-            )
+            raise self.error(message("interpolate-shape"), score.span)
         return checked
 
     def names(
@@ -198,11 +191,8 @@ class _Checker:
         items: list[nodes.Measure | nodes.Let] = [*declared, *lets]
         for item in items:
             if item.name in types:
-                raise self.error(
-                    f"`{item.name}` is already declared in indicator `{raw.id}` (line "
-                    f"{where[item.name]}); give it another name",
-                    item.span,
-                )
+                raise self.error(message("duplicate-name", name=item.name, indicator=raw.id,
+                                         line=where[item.name]), item.span)
             kind = item.kind if isinstance(item, nodes.Measure) else "number"
             types[item.name] = "condition" if kind == "flag" else "number"
             where[item.name] = item.span.line
@@ -221,11 +211,7 @@ class _Checker:
             if not isinstance(node, nodes.Name) or node.name in defined:
                 continue
             if node.name in types:
-                raise self.error(
-                    f"`{node.name}` is used before its `let`; move the `let {node.name} = …` "
-                    "line above this one",
-                    node.span,
-                )
+                raise self.error(message("let-before-definition", name=node.name), node.span)
             implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
             types[node.name] = "number"
             defined.add(node.name)
@@ -254,48 +240,39 @@ class _Checker:
         return "condition"
 
     def not_a_condition(self, expr: nodes.Expr) -> ParseError:
-        text = describe_expr(expr)
-        return self.error(
-            f"`{text}` is a number, but a condition is needed here; compare it, as in "
-            f"`{text} >= 55`",
-            expr.span,
-        )
+        return self.error(message("number-not-condition", code=_Code(expr)), expr.span)
 
     def not_a_number(self, expr: nodes.Expr) -> ParseError:
-        text = describe_expr(expr)
-        if isinstance(expr, nodes.Name):
-            return self.error(
-                f"`{text}` is true or false (a flag or a condition), but a number is needed here",
-                expr.span,
-            )
-        return self.error(
-            f"`{text}` is a condition, but a number is needed here", expr.span
-        )
+        code = "flag-not-number" if isinstance(expr, nodes.Name) else "condition-not-number"
+        return self.error(message(code, code=_Code(expr)), expr.span)
 
     def numbering(self, raw: nodes.IndicatorNode, levels: list[nodes.Level]) -> None:
         if not levels:
-            raise self.error(
-                f"indicator `{raw.id}` has no levels; add at least `level 1 if …`", raw.span
-            )
+            raise self.error(message("no-levels", indicator=raw.id), raw.span)
         seen: dict[int, nodes.Level] = {}
         for level in levels:
             if level.number in seen:
-                raise self.error(
-                    f"level {level.number} is defined twice in indicator `{raw.id}` (first on "
-                    f"line {seen[level.number].span.line}); number the levels 1, 2, 3, …",
-                    level.span,
-                )
+                raise self.error(message("duplicate-level", level=level.number, indicator=raw.id,
+                                         line=seen[level.number].span.line), level.span)
             seen[level.number] = level
         top = max(seen)
         missing = [number for number in range(1, top + 1) if number not in seen]
         if missing:
             after = next(level for level in levels if level.number > missing[0])
             names = ", ".join(str(number) for number in missing)
-            raise self.error(
-                f"indicator `{raw.id}` has no level {names}: levels are numbered 1 to {top} "
-                "without gaps",
-                after.span,
-            )
+            raise self.error(message("level-gap", indicator=raw.id, missing=names, top=top),
+                             after.span)
+
+
+@attrs.frozen
+class _Code:
+    """An expression written back as rule text in a message, its ``and``/``or``/``not`` spelt in
+    the reader's language (rendered through ``str.format``'s ``__format__``)."""
+
+    expr: nodes.Expr
+
+    def render(self, language: str) -> str:
+        return describe_expr(self.expr, lambda keyword: spelling(keyword, language))
 
 
 def _int(value: str | None) -> int | None:

@@ -15,26 +15,28 @@ from decimal import Decimal
 
 import attrs
 
+from kpirules._messages import check_language, message, text
+from kpirules._numbers import plain
 from kpirules._semantics import describe_expr
-from kpirules.errors import KpiRulesError
+from kpirules.errors import UsageError
 from kpirules.model import Indicator, RuleSet
 
 __all__ = ["COLUMNS", "FORMATS", "table"]
 
-COLUMNS = (
-    "#",
-    "ยุทธศาสตร์",
-    "ตัวชี้วัดการปฏิบัติงาน(KPI)",
-    "ทีม",
-    "เกณฑ์การวัด (1-5 คะแนน)",
-    "น้ำหนัก",
-    "ปี",
-    "รอบ",
-)
+_COLUMN_CODES = ("table-number", "table-strategy", "table-indicator", "table-team",
+                 "table-criteria", "table-weight", "table-year", "table-round")
+
+
+def columns(language: str = "th", top: int = 5) -> tuple[str, ...]:
+    """The column headers in ``language``; in Thai as the source page writes them. ``top`` is the
+    highest level (the criteria header says "1-5")."""
+    return tuple(text(code, language, top=top) for code in _COLUMN_CODES)
+
+
+COLUMNS = columns()
 """The column headers, as the source page writes them (for a catalogue whose indicators have five
 levels; with another number of levels the criteria header says so)."""
 
-TOTAL_LABEL = "รวม"
 _CRITERIA = 4
 _WEIGHT = 5
 
@@ -58,20 +60,20 @@ class _Row:
 
 
 def _number(value: Decimal | int | None) -> str:
-    if value is None:
-        return ""
-    # `normalize` alone would print 100 as 1E+2; the fixed-point format keeps it "100".
-    return format(Decimal(value).normalize(), "f")
+    return "" if value is None else plain(Decimal(value))
 
 
-def _criterion(level_number: int, description: str | None, condition: str) -> str:
-    return f"ระดับ {level_number} {description if description is not None else condition}"
+def _criterion(level_number: int, description: str | None, condition: str,
+               language: str) -> str:
+    criterion = description if description is not None else condition
+    return text("table-level", language, level=level_number, criterion=criterion)
 
 
-def _row(indicator: Indicator, rules: RuleSet) -> _Row:
+def _row(indicator: Indicator, rules: RuleSet, language: str = "th") -> _Row:
     criteria = tuple(
         _criterion(level.number, level.description,
-                   describe_expr(level.condition) if level.condition is not None else "")
+                   describe_expr(level.condition) if level.condition is not None else "",
+                   language)
         for level in indicator.levels
     )
     year = indicator.year if indicator.year is not None else rules.year
@@ -80,29 +82,26 @@ def _row(indicator: Indicator, rules: RuleSet) -> _Row:
                 criteria, _number(indicator.weight), _number(year), _number(round_))
 
 
-def _headers(rules: RuleSet) -> list[str]:
-    headers = list(COLUMNS)
+def _headers(rules: RuleSet, language: str = "th") -> list[str]:
     tops = {indicator.top for indicator in rules}
-    if tops and tops != {5}:
-        headers[_CRITERIA] = f"เกณฑ์การวัด (1-{max(tops)} คะแนน)"
-    return headers
+    return list(columns(language, max(tops) if tops else 5))
 
 
-def _total_cells(rules: RuleSet) -> list[str]:
+def _total_cells(rules: RuleSet, language: str = "th") -> list[str]:
     weights = [indicator.weight for indicator in rules if indicator.weight is not None]
     cells = [""] * len(COLUMNS)
-    cells[0] = TOTAL_LABEL
+    cells[0] = text("table-total", language)
     cells[_WEIGHT] = _number(sum(weights, Decimal(0))) if weights else ""
     return cells
 
 
-def _caption(rules: RuleSet) -> str:
+def _caption(rules: RuleSet, language: str = "th") -> str:
     """The page's heading: "TITLE รอบ R ปี Y" with whatever of it the rule set has."""
-    parts = [rules.title or rules.id or "ตัวชี้วัด"]
+    parts = [rules.title or rules.id or text("table-untitled", language)]
     if rules.round is not None:
-        parts.append(f"รอบ {rules.round}")
+        parts.append(text("table-round-of", language, round=rules.round))
     if rules.year is not None:
-        parts.append(f"ปี {rules.year}")
+        parts.append(text("table-year-of", language, year=rules.year))
     return " ".join(parts)
 
 
@@ -111,25 +110,25 @@ def _markdown_cell(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def _markdown(rules: RuleSet) -> str:
+def _markdown(rules: RuleSet, language: str) -> str:
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |"
 
-    headers = _headers(rules)
+    headers = _headers(rules, language)
     lines = [line(headers), "| " + " | ".join("---" for _ in headers) + " |"]
-    lines += [line(_row(indicator, rules).cells("\n".join)) for indicator in rules]
-    lines.append(line(_total_cells(rules)))
+    lines += [line(_row(indicator, rules, language).cells("\n".join)) for indicator in rules]
+    lines.append(line(_total_cells(rules, language)))
     return "\n".join(lines) + "\n"
 
 
-def _csv(rules: RuleSet) -> str:
+def _csv(rules: RuleSet, language: str) -> str:
     buffer = io.StringIO()
     # "\n" rather than the csv module's "\r\n": the text is returned, not written, and a caller who
     # prints it on Windows would otherwise get "\r\r\n".
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_headers(rules))
-    writer.writerows(_row(indicator, rules).cells("\n".join) for indicator in rules)
-    writer.writerow(_total_cells(rules))
+    writer.writerow(_headers(rules, language))
+    writer.writerows(_row(indicator, rules, language).cells("\n".join) for indicator in rules)
+    writer.writerow(_total_cells(rules, language))
     return buffer.getvalue()
 
 
@@ -179,13 +178,15 @@ def _html_row(row: _Row) -> str:
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def _html(rules: RuleSet) -> str:
-    caption = _html_text(_caption(rules))
-    headers = "".join(f'<th scope="col">{_html_text(header)}</th>' for header in _headers(rules))
-    rows = "\n".join(_html_row(_row(indicator, rules)) for indicator in rules)
-    total = _html_text(_total_cells(rules)[_WEIGHT])
+def _html(rules: RuleSet, language: str) -> str:
+    caption = _html_text(_caption(rules, language))
+    headers = "".join(f'<th scope="col">{_html_text(header)}</th>'
+                      for header in _headers(rules, language))
+    rows = "\n".join(_html_row(_row(indicator, rules, language)) for indicator in rules)
+    total_cells = _total_cells(rules, language)
+    total, total_label = _html_text(total_cells[_WEIGHT]), _html_text(total_cells[0])
     return f"""<!DOCTYPE html>
-<html lang="th">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -203,7 +204,7 @@ def _html(rules: RuleSet) -> str:
 {rows}
 </tbody>
 <tfoot>
-<tr><th scope="row" colspan="{_WEIGHT}">{TOTAL_LABEL}</th><td class="number">{total}</td><td colspan="{len(COLUMNS) - _WEIGHT - 1}"></td></tr>
+<tr><th scope="row" colspan="{_WEIGHT}">{total_label}</th><td class="number">{total}</td><td colspan="{len(COLUMNS) - _WEIGHT - 1}"></td></tr>
 </tfoot>
 </table>
 </body>
@@ -211,7 +212,7 @@ def _html(rules: RuleSet) -> str:
 """  # noqa: E501 - the page reads best with each row on one line
 
 
-_RENDERERS: dict[str, Callable[[RuleSet], str]] = {
+_RENDERERS: dict[str, Callable[[RuleSet, str], str]] = {
     "markdown": _markdown,
     "html": _html,
     "csv": _csv,
@@ -220,8 +221,10 @@ FORMATS = tuple(_RENDERERS)
 """The formats :func:`table` can print."""
 
 
-def table(rules: RuleSet, format: str = "markdown") -> str:
+def table(rules: RuleSet, format: str = "markdown", language: str = "th") -> str:
     """``rules`` as the source page's table, in ``format``: ``"markdown"``, ``"html"`` or ``"csv"``.
+
+    The headers are the source page's own, in Thai; ``language="en"`` gives them in English.
 
     Each indicator is one row; its criteria cell has one line per level, "ระดับ K" and the level's
     description (or its condition, for a level without one). The last row, "รวม", totals the weights.
@@ -251,7 +254,10 @@ def table(rules: RuleSet, format: str = "markdown") -> str:
     """  # noqa: E501 - a doctest's expected lines cannot be wrapped
     render = _RENDERERS.get(format.lower() if isinstance(format, str) else "")
     if render is None:
-        raise KpiRulesError(
-            f"unknown table format {format!r}; the formats are: {', '.join(FORMATS)}"
-        )
-    return render(rules)
+        raise UsageError(message("unknown-table-format", format=repr(format),
+                                 formats=", ".join(FORMATS)))
+    try:
+        chosen = check_language(language)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return render(rules, chosen)

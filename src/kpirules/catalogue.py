@@ -20,8 +20,9 @@ from functools import cache
 from pathlib import Path
 
 from kpirules._load import load as _load_file
+from kpirules._messages import Message, message
 from kpirules._resources import catalogue_dir
-from kpirules.errors import KpiRulesError
+from kpirules.errors import UsageError
 from kpirules.model import RuleSet
 
 __all__ = ["load", "names", "path", "text"]
@@ -48,31 +49,31 @@ def path(name: str) -> Path:
     >>> path("cdd-2565-r1").name
     'cdd-2565-r1.kpi'
 
-    An unknown name raises :class:`~kpirules.KpiRulesError` listing the shipped catalogues:
+    An unknown name raises :class:`~kpirules.errors.UsageError` listing the shipped catalogues:
 
     >>> path("cdd-2565-r2")
     Traceback (most recent call last):
     ...
-    kpirules.errors.KpiRulesError: no shipped catalogue is named 'cdd-2565-r2'; did you mean 'cdd-2565-r1'? The shipped catalogues are: cdd-2565-r1
+    kpirules.errors.UsageError: no shipped catalogue is named 'cdd-2565-r2'; did you mean 'cdd-2565-r1'? The shipped catalogues are: cdd-2565-r1
     """  # noqa: E501 - a doctest's expected line cannot be wrapped
     shipped = names()
     # Compared against the listing rather than joined onto the folder, so that a name such as
     # "../x" or "cdd-2565-r1.kpi" cannot reach a file that is not a shipped catalogue.
     if isinstance(name, str) and name in shipped:
         return catalogue_dir() / (name + _SUFFIX)
-    raise KpiRulesError(_unknown(name, shipped))
+    raise UsageError(_unknown(name, shipped))
 
 
-def _unknown(name: object, shipped: list[str]) -> str:
-    message = f"no shipped catalogue is named {name!r}"
+def _unknown(name: object, shipped: list[str]) -> Message:
     if not shipped:
-        return f"{message}: no catalogues are installed (looked in {catalogue_dir()})"
+        return message("no-catalogues", name=repr(name), folder=str(catalogue_dir()))
     listing = ", ".join(shipped)
     stem = str(name).removesuffix(_SUFFIX)
     guess = difflib.get_close_matches(stem, shipped, n=1)
     if guess:
-        return f"{message}; did you mean {guess[0]!r}? The shipped catalogues are: {listing}"
-    return f"{message}; the shipped catalogues are: {listing}"
+        return message("unknown-catalogue-guess", name=repr(name), guess=repr(guess[0]),
+                       names=listing)
+    return message("unknown-catalogue", name=repr(name), names=listing)
 
 
 def text(name: str) -> str:
@@ -84,20 +85,21 @@ def text(name: str) -> str:
     return path(name).read_text(encoding="utf-8")
 
 
-def load(name: str) -> RuleSet:
-    """Catalogue ``name`` as a :class:`~kpirules.RuleSet`.
+def load(name: str, language: str | None = None) -> RuleSet:
+    """Catalogue ``name`` as a :class:`~kpirules.RuleSet` whose messages speak ``language``
+    (``"th"`` or ``"en"``; by default the language of the catalogue's keywords).
 
-    The file is read and checked once; later calls return the same rule set, which is safe to
-    share because a rule set does not change once loaded.
+    The file is read and checked once per language; later calls return the same rule set, which
+    is safe to share because a rule set does not change once loaded.
 
     >>> load("cdd-2565-r1") is load("cdd-2565-r1")
     True
     >>> load("cdd-2565-r1")["3"].weight
     Decimal('15')
     """
-    return _load_cached(str(path(name)))
+    return _load_cached(str(path(name)), language)
 
 
 @cache
-def _load_cached(file: str) -> RuleSet:
-    return _load_file(file)
+def _load_cached(file: str, language: str | None) -> RuleSet:
+    return _load_file(file, language)

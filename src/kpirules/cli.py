@@ -1,12 +1,13 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
-Commands (SPEC §7): ``check``, ``fmt``, ``eval``, ``explain``, ``table`` and ``catalogues``. Exit
-codes: 0 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records
-``eval`` rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever
-reaches the user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line
-"internal error" with a request to report it (set ``KPIRULES_DEBUG=1`` to see the traceback).
+Commands (the documentation page "Command line"): ``check``, ``fmt``, ``eval``, ``explain``,
+``table`` and ``catalogues``. Exit codes: 0 success; 1 findings (``check`` errors, files
+``fmt --check`` would change, records ``eval`` rejected); 2 unusable arguments, rules or
+files; 130 interrupted. No traceback ever reaches the user: a
+:class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line "internal error"
+with a request to report it (set ``KPIRULES_DEBUG=1`` to see the traceback).
 
-Choices made where SPEC is silent:
+Choices made where the contract is silent:
 
 - RULES is read as a file when a file of that name exists, otherwise as a shipped catalogue name.
 - ``eval`` and whole-subject ``explain`` need a weight on every indicator (a scorecard total
@@ -30,7 +31,7 @@ Choices made where SPEC is silent:
   the changes, changes nothing and, like ``--check``, exits 1 when a file would change.
 - ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
-  finding with code ``syntax``.
+  finding with the parse error's own code (``expected-comparison``, …).
 - Long runs show progress on standard error after two seconds, and only when it is a terminal.
 """
 
@@ -54,15 +55,16 @@ from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
+from kpirules._messages import LANGUAGES, Message, check_language, message, text
+from kpirules._numbers import plain, show, tidy
 from kpirules._records import (
     Problem,
     RecordReader,
     StrayRow,
     Subject,
 )
-from kpirules._values import show
 from kpirules._width import display_width, pad
-from kpirules.errors import EvaluationError, KpiRulesError, ParseError
+from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
 
@@ -75,8 +77,36 @@ _TITLE_WIDTH = 40
 _PROGRESS_AFTER = 2.0
 
 
-class Usage(KpiRulesError):
-    """Arguments or files the command cannot work with (exit 2)."""
+Usage = UsageError
+"""Arguments or files the command cannot work with (exit 2)."""
+
+
+class _Speech:
+    """The language everything the command prints speaks: ``--lang``, else ``KPIRULES_LANG``,
+    else the rule file's (``fixed`` is None until a rule file says), English before any."""
+
+    def __init__(self) -> None:
+        self.fixed: str | None = None
+        self.language = "en"
+
+    def choose(self, option: str | None) -> None:
+        self.fixed, self.language = None, "en"
+        chosen = option or os.environ.get("KPIRULES_LANG", "").strip().lower() or None
+        if chosen is not None and chosen not in LANGUAGES:
+            raise Usage(message("bad-lang-variable", value=chosen))
+        self.fixed = chosen
+        self.language = chosen or "en"
+
+    def adopt(self, rules: RuleSet) -> None:
+        """Speak ``rules``'s language, unless one was chosen."""
+        if self.fixed is None:
+            self.language = rules.language
+
+    def __call__(self, code: str, **parts: Any) -> str:
+        return text(code, self.language, **parts)
+
+
+_speech = _Speech()
 
 
 # -- entry point ---------------------------------------------------------------------------------
@@ -88,11 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _utf8_when_redirected()
     try:
+        _speech.choose(getattr(args, "lang", None))
         code: int = args.run(args)
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
-        _say("interrupted")
+        _say(message("cli-interrupted"))
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`kpirules eval ... | head`): stop quietly, and point
@@ -102,25 +133,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return 141
     except ParseError as error:
-        print(str(error), file=sys.stderr)
+        print(str(error.in_language(_speech.language)), file=sys.stderr)
         return 2
     except KpiRulesError as error:
-        _say(str(error))
+        _say(error.in_language(_speech.language).message)
         return 2
     except OSError as error:  # a file that cannot be written: a full disk, a read-only folder
         where = f"{error.filename}: " if error.filename else ""
         _say(f"{where}{error.strerror or error}")
         return 2
     except UnicodeEncodeError as error:
-        _say(f"the output cannot hold the character {error.object[error.start:error.end]!r} "
-             "in this terminal's encoding; write to a file with -o, or set PYTHONIOENCODING=utf-8")
+        _say(message("cli-cannot-encode", char=repr(error.object[error.start:error.end])))
         return 2
     except Exception as error:  # the last line of defence: a policy officer never sees a traceback
         if os.environ.get("KPIRULES_DEBUG"):
             raise
-        _say(f"internal error ({type(error).__name__}: {error}); this is a bug in kpirules "
-             f"{kpirules.__version__}: please report it to its maintainers with the command you "
-             "ran (KPIRULES_DEBUG=1 shows the details)")
+        _say(message("cli-internal-error", error=f"{type(error).__name__}: {error}",
+                     version=kpirules.__version__))
         return 2
 
 
@@ -134,8 +163,9 @@ def _utf8_when_redirected() -> None:
                 stdout.reconfigure(encoding="utf-8")
 
 
-def _say(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+def _say(said: Message | str) -> None:
+    shown = said if isinstance(said, str) else said.render(_speech.language)
+    print(f"{PROG}: {shown}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Run `kpirules COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {kpirules.__version__}")
+    _language_argument(parser, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -165,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
                      "would be reformatted")
     fmt.add_argument("--diff", action="store_true", help="print the changes as a unified diff "
                      "and change nothing")
+    fmt.add_argument("--keywords", choices=LANGUAGES, help="also write every keyword in Thai "
+                     "(th) or English (en)")
     fmt.set_defaults(run=_fmt)
 
     evaluate = commands.add_parser(
@@ -212,7 +245,16 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
+    for command in commands.choices.values():
+        _language_argument(command, argparse.SUPPRESS)
     return parser
+
+
+def _language_argument(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=default,
+        help="the language of messages, explanations and table headers (th or en; default "
+             "$KPIRULES_LANG, else the rule file's)")
 
 
 def _records_arguments(parser: argparse.ArgumentParser) -> None:
@@ -230,25 +272,30 @@ def _records_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _rules(spec: str) -> RuleSet:
     """RULES as given on the command line: a file, else a shipped catalogue name."""
+    rules = _find_rules(spec)
+    _speech.adopt(rules)
+    return rules
+
+
+def _find_rules(spec: str) -> RuleSet:
     if os.path.exists(spec):
-        return kpirules.load(spec)
+        return kpirules.load(spec, language=_speech.fixed)
     names = catalogue.names()
     if spec in names:
-        return catalogue.load(spec)
+        return catalogue.load(spec, language=_speech.fixed)
     if spec.endswith(".kpi") or os.sep in spec or "/" in spec:
-        raise Usage(f"{spec}: no such file")
+        raise Usage(message("no-such-file", path=spec))
     guess = difflib.get_close_matches(spec, names, n=1)
-    hint = f"; did you mean `{guess[0]}`?" if guess else (
-        f"; the shipped catalogues are {', '.join(names)}" if names else "")
-    raise Usage(f"`{spec}` is neither a rule file nor a shipped catalogue{hint}")
+    hint: Message | str = message("hint-did-you-mean", name=guess[0]) if guess else (
+        message("hint-catalogues-are", names=", ".join(names)) if names else "")
+    raise Usage(message("unknown-rules", spec=spec, hint=hint))
 
 
 def _require_weights(rules: RuleSet) -> None:
     unweighted = [indicator.id for indicator in rules if indicator.weight is None]
     if unweighted:
-        raise Usage(
-            f"{rules.source}: indicator {', '.join(unweighted)} has no weight, so no scorecard "
-            "total can be computed; add `weight N` to every indicator")
+        raise Usage(message("rules-without-weights", source=rules.source,
+                            indicators=", ".join(unweighted)))
 
 
 # -- check ---------------------------------------------------------------------------------------
@@ -260,23 +307,24 @@ def _check(args: argparse.Namespace) -> int:
     as_json = args.format == "json"
     for path in args.files:
         if not os.path.isfile(path):
-            _say(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+            _say(message("no-such-file" if not os.path.exists(path) else "not-a-file", path=path))
             worst = 2
             continue
         try:
-            rules = kpirules.load(path)
+            rules = kpirules.load(path, language=_speech.fixed)
         except ParseError as error:
             worst = max(worst, 1)
             if as_json:
-                findings.append(_finding(path, error.line, error.column, "error", "syntax",
+                findings.append(_finding(path, error.line, error.column, "error", error.code,
                                          error.message, None))
             else:
                 print(str(error))
             continue
         except KpiRulesError as error:
-            _say(str(error))
+            _say(error.in_language(_speech.language).message)
             worst = 2
             continue
+        _speech.adopt(rules)
         for diagnostic in kpirules.check(rules):
             if diagnostic.severity == "error":
                 worst = max(worst, 1)
@@ -308,22 +356,23 @@ def _fmt(args: argparse.Namespace) -> int:
             with open(path, encoding="utf-8", newline="") as handle:
                 original = handle.read()
         except FileNotFoundError:
-            _say(f"{path}: no such file")
+            _say(message("no-such-file", path=path))
             worst = 2
             continue
         except UnicodeDecodeError:
-            _say(f"{path}: not UTF-8 text; save it as UTF-8")
+            _say(message("fmt-not-utf8", path=path))
             worst = 2
             continue
         except OSError as error:
-            _say(f"{path}: cannot read: {error.strerror or error}")
+            _say(message("cannot-read", path=path, reason=error.strerror or str(error)))
             worst = 2
             continue
         try:
-            formatted = _canonical(original)
+            formatted = _canonical(original, args.keywords)
         except ParseError as error:
             # kpirules.format does not know the file's name; the message must carry it.
-            named = ParseError(error.message, path, error.line, error.column, error.text)
+            language = _speech.fixed or error.language
+            named = ParseError(error.problem, path, error.line, error.column, error.text, language)
             print(str(named), file=sys.stderr)
             worst = 2
             continue
@@ -332,21 +381,29 @@ def _fmt(args: argparse.Namespace) -> int:
         if args.diff:
             _print_diff(path, original, formatted)
         if args.check or args.diff:
-            print(f"would reformat {path}", file=sys.stderr)
+            print(_fmt_said("fmt-would-reformat", path, original), file=sys.stderr)
             worst = max(worst, 1)
             continue
         _replace(path, formatted)
-        print(f"reformatted {path}", file=sys.stderr)
+        print(_fmt_said("fmt-reformatted", path, original), file=sys.stderr)
     return worst
 
 
-def _canonical(original: str) -> str:
-    """``kpirules.format`` of a file's text, keeping its byte order mark and line endings."""
+def _fmt_said(code: str, path: str, original: str) -> str:
+    from kpirules._parser import keyword_language
+
+    return text(code, _speech.fixed or keyword_language(original), path=path)
+
+
+def _canonical(original: str, keywords: str | None = None) -> str:
+    """``kpirules.format`` of a file's text (its keywords in ``keywords``' language when given),
+    keeping its byte order mark and line endings."""
     bom = "\ufeff" if original.startswith("\ufeff") else ""
     text = original[len(bom):]
     first_end = text.find("\n")
     crlf = first_end > 0 and text[first_end - 1] == "\r"
-    formatted = kpirules.format(text.replace("\r\n", "\n"))
+    chosen = check_language(keywords) if keywords else None
+    formatted = kpirules.format(text.replace("\r\n", "\n"), keywords=chosen)
     if crlf:
         formatted = formatted.replace("\n", "\r\n")
     return bom + formatted
@@ -407,10 +464,10 @@ def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]
         yield sys.stdout
         return
     if os.path.isdir(path):
-        raise Usage(f"{path}: is a folder; give a file name for -o")
+        raise Usage(message("output-is-folder", path=path))
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise Usage(f"{path}: the folder {folder} does not exist")
+        raise Usage(message("output-no-folder", path=path, folder=folder))
     encoding = "utf-8-sig" if byte_order_mark else "utf-8"
     # Through a link, the file it points to is replaced, not the link.
     with _atomic(os.path.realpath(path)) as binary, open(binary.fileno(), "w", encoding=encoding, newline="",
@@ -425,17 +482,12 @@ def _format_for(output: str | None, chosen: str | None) -> str:
     return {".json": "json", ".csv": "csv"}.get(extension, "text")
 
 
-def _plain(value: Decimal) -> str:
-    """``value`` with its exact digits, no exponent, no trailing fractional zeros."""
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+_plain = plain
 
 
 def _error_text(problems: Sequence[Problem]) -> str:
-    return "; ".join(f"row {p.row}: {p.message}" if p.row is not None else p.message
-                     for p in problems)
+    return "; ".join(_speech("at-row", row=p.row, message=p.text(_speech.language))
+                     if p.row is not None else p.text(_speech.language) for p in problems)
 
 
 class Writer(Protocol):
@@ -453,15 +505,16 @@ class TextWriter:
         self.out = out
         titles = {indicator.id: _clip(indicator.title, _TITLE_WIDTH) for indicator in rules}
         id_width = max([1, *(display_width(ident) for ident in titles)])
-        title_width = max([len("indicator"), *(display_width(title) for title in titles.values())])
+        title_width = max([display_width(_speech("out-indicator")),
+                           *(display_width(title) for title in titles.values())])
 
         def left(ident: str, title: str) -> str:
             return f"  {pad(ident, id_width)}  {pad(title, title_width)}"
 
         # The Thai-aware padding of the left columns is done once here, not once per subject.
         self.left = {ident: left(ident, title) for ident, title in titles.items()}
-        self.header = left("#", "indicator")
-        self.total = left("", "total")
+        self.header = left("#", _speech("out-indicator"))
+        self.total = left("", _speech("out-total"))
         self.first = True
 
     def _start(self, name: str) -> None:
@@ -472,10 +525,10 @@ class TextWriter:
 
     def subject(self, name: str, card: Scorecard) -> None:
         self._start(name)
-        headers = ("level", "score", "points")
+        headers = (_speech("out-level"), _speech("out-score"), _speech("out-points"))
         cells = [(str(r.level), show(r.score), show(r.points)) for r in card]
         total = show(card.total)
-        widths = [max([len(header), *(len(row[k]) for row in cells)])
+        widths = [max([display_width(header), *(len(row[k]) for row in cells)])
                   for k, header in enumerate(headers)]
         widths[2] = max(widths[2], len(total))
         lines = [_row(self.header, headers, widths)]
@@ -487,16 +540,18 @@ class TextWriter:
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
         self._start(name)
         for problem in problems:
-            where = f"row {problem.row}: " if problem.row is not None else ""
-            self.out.write(f"  error: {where}{problem.message}\n")
+            said = problem.text(_speech.language)
+            if problem.row is not None:
+                said = _speech("at-row", row=problem.row, message=said)
+            self.out.write(f"  {_speech('out-error', message=said)}\n")
 
     def finish(self) -> None:
         pass
 
 
 def _row(left: str, numbers: Sequence[str], widths: list[int]) -> str:
-    # The numbers are ASCII, so str.rjust aligns them.
-    right = "  ".join(cell.rjust(width) for cell, width in zip(numbers, widths, strict=True))
+    right = "  ".join(" " * (width - display_width(cell)) + cell
+                      for cell, width in zip(numbers, widths, strict=True))
     return f"{left}  {right}"
 
 
@@ -606,11 +661,11 @@ class Progress:
             return
         self.next = now + 0.25
         fraction = self.reader.fraction_read()
-        share = f", {fraction:.0%} of the file" if fraction is not None else ""
-        text = f"{PROG}: {self.count:,} subjects scored{share}"
-        self.stream.write("\r" + pad(text, self.width))
+        share = _speech("progress-share", share=f"{fraction:.0%}") if fraction is not None else ""
+        said = f"{PROG}: " + _speech("progress", count=f"{self.count:,}", share=share)
+        self.stream.write("\r" + pad(said, self.width))
         self.stream.flush()
-        self.width = max(self.width, display_width(text))
+        self.width = max(self.width, display_width(said))
 
     def clear(self) -> None:
         if self.width:
@@ -620,7 +675,8 @@ class Progress:
 
 
 def _count(number: int, thing: str) -> str:
-    return f"{number:,} {thing}" + ("" if number == 1 else "s")
+    """"1 subject", "2 subjects" (in Thai a count has no plural)."""
+    return _speech(f"count-{thing}" + ("" if number == 1 else "s"), count=f"{number:,}")
 
 
 def _is_terminal(stream: IO[str]) -> bool:
@@ -642,7 +698,7 @@ class Report:
         self.shown = 0
         self.hidden = 0
 
-    def _line(self, row: int | None, subject: str | None, message: str) -> None:
+    def _line(self, row: int | None, subject: str | None, said: Message | str) -> None:
         if self.shown >= _MAX_MESSAGES:
             self.hidden += 1
             return
@@ -650,8 +706,9 @@ class Report:
         if self.progress is not None:
             self.progress.clear()
         where = self.source if row is None else f"{self.source}:{row}"
-        who = f'subject "{subject}": ' if subject is not None else ""
-        print(f"{where}: {who}{message}", file=sys.stderr)
+        who = _speech("subject-prefix", subject=subject) if subject is not None else ""
+        shown = said if isinstance(said, str) else said.render(_speech.language)
+        print(f"{where}: {who}{shown}", file=sys.stderr)
 
     def scored(self) -> None:
         self.subjects += 1
@@ -666,10 +723,10 @@ class Report:
         self.stray += 1
         self._line(stray.row, stray.subject, stray.message)
 
-    def rows(self, count: int, message: str) -> None:
+    def rows(self, count: int, said: Message | str) -> None:
         """``count`` rows not scored, for one reason, said once (their rows are not known)."""
         self.stray += count
-        self._line(None, None, message)
+        self._line(None, None, said)
 
     @property
     def failed(self) -> bool:
@@ -677,13 +734,13 @@ class Report:
 
     def summary(self) -> None:
         if self.hidden:
-            _say(f"{self.hidden} more problems not shown (each rejected subject carries its "
-                 "reasons in the output)")
+            _say(message("summary-hidden", count=self.hidden))
         if self.rejected:
-            _say(f"{self.rejected} of {_count(self.subjects, 'subject')} rejected, "
-                 f"{self.subjects - self.rejected} scored")
+            _say(message("summary-rejected", rejected=self.rejected,
+                         subjects=_count(self.subjects, "subject"),
+                         scored=self.subjects - self.rejected))
         if self.stray:
-            _say(f"{_count(self.stray, 'row')} not scored (see above)")
+            _say(message("summary-stray", rows=_count(self.stray, "row")))
 
 
 # -- eval and explain ----------------------------------------------------------------------------
@@ -712,7 +769,7 @@ def _evaluate(indicator: Indicator, subject: Subject, strict: bool) -> Result | 
         return indicator.evaluate(subject.records[indicator.id], strict)
     except EvaluationError as error:
         row = subject.row_of(error.indicator or indicator.id, error.measure)
-        return Problem(row, indicator.id, str(error))
+        return Problem(row, indicator.id, error.problem)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -809,8 +866,6 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
 
 
 def _tidy(value: Any) -> Decimal:
-    from kpirules._compile import tidy
-
     return tidy(Decimal(str(value)))
 
 
@@ -818,8 +873,8 @@ def _explain(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     wanted = args.subject.strip()
     if args.indicator is not None and args.indicator not in rules:
-        raise Usage(f"{rules.source}: there is no indicator `{args.indicator}`; the indicators "
-                    f"are {', '.join(rules.ids())}")
+        raise Usage(message("no-such-indicator", source=rules.source, indicator=args.indicator,
+                            ids=", ".join(rules.ids())))
     if args.indicator is None:
         _require_weights(rules)
     reader = RecordReader(args.records, rules, args.encoding, args.strict, only=wanted)
@@ -846,23 +901,23 @@ def _explained(rules: RuleSet, subject: Subject, ident: str | None,
     none. Only the indicator's own rows matter when one is asked for."""
     if ident is None:
         card = score(rules, subject, strict)
-        return card if isinstance(card, list) else card.explain()
+        return card if isinstance(card, list) else card.explain(_speech.language)
     problems = [p for p in subject.problems if p.indicator == ident]
     if problems:
         return problems
     outcome = _evaluate(rules[ident], subject, strict)
-    return [outcome] if isinstance(outcome, Problem) else outcome.explain()
+    return [outcome] if isinstance(outcome, Problem) else outcome.explain(_speech.language)
 
 
-def _no_subject(source: str, wanted: str, names: list[str]) -> str:
+def _no_subject(source: str, wanted: str, names: list[str]) -> Message:
     if not names:
-        return f'{source}: no subject "{wanted}"; the file has no subjects'
+        return message("no-subject-empty", source=source, subject=wanted)
     guess = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
-    hint = f'; did you mean "{guess[0]}"?' if guess else ""
+    hint: Message | str = message("hint-did-you-mean-subject", name=guess[0]) if guess else ""
     shown = ", ".join(f'"{name}"' for name in names[:5])
     more = ", …" if len(names) > 5 else ""
-    return (f'{source}: no subject "{wanted}"{hint} (the file has {len(names)} subjects: '
-            f"{shown}{more})")
+    return message("no-subject", source=source, subject=wanted, hint=hint, count=len(names),
+                   names=shown + more)
 
 
 # -- table and catalogues ------------------------------------------------------------------------
@@ -870,11 +925,12 @@ def _no_subject(source: str, wanted: str, names: list[str]) -> str:
 
 def _table(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
-    text = kpirules.table(rules, format=args.format)
-    if text and not text.endswith("\n"):
-        text += "\n"
+    # The source page's table is Thai; English headers only when asked for.
+    shown = kpirules.table(rules, format=args.format, language=_speech.fixed or "th")
+    if shown and not shown.endswith("\n"):
+        shown += "\n"
     with _output(args.output, byte_order_mark=args.format == "csv") as out:
-        out.write(text)
+        out.write(shown)
     return 0
 
 

@@ -53,6 +53,12 @@ class KpiRulesError(Exception):
         return self._message.code if isinstance(self._message, Message) else "error"
 
     @property
+    def problem(self) -> Message | str:
+        """The message before it is put into words (its code and parts), to render later in
+        either language."""
+        return self._message
+
+    @property
     def parts(self) -> dict[str, Any]:
         """The parts the message was made from (names, values), for programs."""
         if isinstance(self._message, Message):

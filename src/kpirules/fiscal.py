@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kpirules.errors import KpiRulesError
+from kpirules._messages import message
+from kpirules.errors import UsageError
 
 __all__ = ["BE_OFFSET", "appraisal_period", "fiscal_year"]
 
@@ -29,14 +30,13 @@ _EARLIEST_BE = 2400
 
 def _check_year(year_be: int) -> None:
     if isinstance(year_be, bool) or not isinstance(year_be, int):
-        raise KpiRulesError(f"a fiscal year must be a whole Buddhist Era year, not {year_be!r}")
+        raise UsageError(message("fiscal-year-type", year=repr(year_be)))
     if year_be < _EARLIEST_BE:
-        raise KpiRulesError(
-            f"{year_be} is not a Buddhist Era year; fiscal years are named in the Buddhist Era "
-            f"(CE + {BE_OFFSET}): write {year_be + BE_OFFSET} for {year_be} CE"
+        raise UsageError(
+            message("fiscal-year-ce", year=str(year_be), offset=BE_OFFSET,
+                    be=str(year_be + BE_OFFSET))
             if year_be > 1800
-            else f"{year_be} is not a Buddhist Era year; write the full year, such as 2565"
-        )
+            else message("fiscal-year-short", year=str(year_be)))
 
 
 def fiscal_year(year_be: int) -> tuple[date, date]:
@@ -45,12 +45,12 @@ def fiscal_year(year_be: int) -> tuple[date, date]:
     >>> print(*fiscal_year(2565))
     2021-10-01 2022-09-30
 
-    A year that cannot be a Buddhist Era year raises :class:`~kpirules.KpiRulesError`:
+    A year that cannot be a Buddhist Era year raises :class:`~kpirules.errors.UsageError`:
 
     >>> fiscal_year(2022)
     Traceback (most recent call last):
     ...
-    kpirules.errors.KpiRulesError: 2022 is not a Buddhist Era year; fiscal years are named in the Buddhist Era (CE + 543): write 2565 for 2022 CE
+    kpirules.errors.UsageError: 2022 is not a Buddhist Era year; fiscal years are named in the Buddhist Era (CE + 543): write 2565 for 2022 CE
     """  # noqa: E501 - a doctest's expected line cannot be wrapped
     _check_year(year_be)
     ends = year_be - BE_OFFSET
@@ -67,13 +67,11 @@ def appraisal_period(year_be: int, round: int) -> tuple[date, date]:
     >>> appraisal_period(2565, 3)
     Traceback (most recent call last):
     ...
-    kpirules.errors.KpiRulesError: there is no appraisal round 3; the rounds are 1 and 2
+    kpirules.errors.UsageError: there is no appraisal round 3; the rounds are 1 and 2
     """
     _check_year(year_be)
     if isinstance(round, bool) or round not in (1, 2):
-        raise KpiRulesError(
-            f"there is no appraisal round {round!r}; the rounds are 1 and 2"
-        )
+        raise UsageError(message("fiscal-round", round=repr(round)))
     first, last = fiscal_year(year_be)
     if round == 1:
         return first, date(last.year, 3, 31)

@@ -1,24 +1,25 @@
-"""Error messages in Thai for files written with Thai keywords (kpirules._messages_th).
+"""Messages in two languages: the catalogue (kpirules/locale/th/LC_MESSAGES/kpirules.po) and every
+message rendered from it.
 
 Golden files in tests/errors_th/ are mistakes written with Thai keywords, beside the exact Thai
-message; the English golden cases of tests/errors/ must all come back in Thai, at the same place,
-when Thai is asked for; and every message the parser and the load-time checks can build has a Thai
-form.
+message; the English golden cases of tests/errors/ must all come back in Thai, at the same place and
+with the same code, when Thai is asked for; every code has an English and a Thai text; the file is
+one that gettext tools (Babel) read as we do.
 """
 
 from __future__ import annotations
 
+import pickle
 import re
+import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import kpirules
-from kpirules import _parser
+from kpirules import _messages, _parser
 from kpirules._keywords import THAI
-from kpirules._messages_th import _RULES, in_thai
+from kpirules._messages import Items, Keyword, message, text
 
 HERE = Path(__file__).parent
 ERRORS = HERE / "errors"
@@ -58,6 +59,98 @@ def _read(folder: Path, case: str) -> tuple[str, str]:
     return text, expected
 
 
+# --- the catalogue ------------------------------------------------------------------------------
+
+
+def test_every_code_has_both_languages() -> None:
+    catalogue = _messages.catalogue()
+    assert len(catalogue) > 100
+    for code, (english, thai) in catalogue.items():
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", code), code
+        assert english.strip(), code
+        assert thai.strip(), f"`{code}` has no Thai text"
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_texts_of_a_code_use_the_same_parts() -> None:
+    # Keywords ({kw.…}) may differ: a Thai text may name a keyword its English one says in words.
+    for code, (english, thai) in _messages.catalogue().items():
+        parts = {field for field in _fields(english) if not field.startswith("kw.")}
+        assert parts == {field for field in _fields(thai) if not field.startswith("kw.")}, code
+
+
+def test_keywords_in_templates_come_from_the_keyword_table() -> None:
+    for code, (english, thai) in _messages.catalogue().items():
+        for field in _fields(english) | _fields(thai):
+            if field.startswith("kw."):
+                assert field[3:] in THAI, (code, field)
+        # A keyword in a Thai text is spelt through {kw.…}, so the keyword table stays the one
+        # statement of its spelling.
+        assert not any(f"`{word}`" in thai for word in THAI.values() if word != "ชื่อ"), code
+
+
+def test_babel_reads_the_catalogue_as_we_do() -> None:
+    pofile = pytest.importorskip("babel.messages.pofile")
+    with _messages.CATALOGUE.open("rb") as handle:
+        catalog = pofile.read_po(handle)
+    theirs = {entry.context: (entry.id, entry.string) for entry in catalog if entry.id}
+    assert theirs == dict(_messages.catalogue())
+
+
+def test_read_po_reports_what_it_cannot_read() -> None:
+    with pytest.raises(ValueError, match="no msgctxt"):
+        _messages.read_po('msgid "a"\nmsgstr "b"\n')
+    with pytest.raises(ValueError, match="twice"):
+        _messages.read_po('msgctxt "a"\nmsgid "x"\nmsgstr "y"\nmsgctxt "a"\nmsgid "z"\nmsgstr ""\n')
+    with pytest.raises(ValueError, match="unknown escape"):
+        _messages.read_po('msgctxt "a"\nmsgid "\\q"\nmsgstr ""\n')
+
+
+def test_parts_render_in_the_readers_language() -> None:
+    rendered = text("unexpected-token", "th", words=Items((Keyword("level"), message("item-name"))),
+                    after=message("place-start"), found=message("found-end"))
+    assert rendered == "ที่ต้นไฟล์ ต้องเป็น ระดับ หรือ ชื่อ แต่ไฟล์จบเสียก่อน"
+    english = text("unexpected-token", "en", words=Items((Keyword("level"), message("item-name"))),
+                   after=message("place-start"), found=message("found-end"))
+    assert english == "expected level or a name after the start of the file; found the end of the file"
+
+
+def test_an_unknown_code_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        message("no-such-code").render("en")
+
+
+# Calls that name a message code as their first argument, in the library's source.
+_CODE_CALL = re.compile(
+    r"""\b(?:message|text|_speech|words|self|_say)\(\s*(?:f?)["']([a-z0-9]+(?:-[a-z0-9{}.]+)*)["']""")
+
+
+def test_every_code_the_source_names_is_in_the_catalogue() -> None:
+    catalogue = _messages.catalogue()
+    named: set[str] = set()
+    for path in Path(kpirules.__file__).parent.rglob("*.py"):
+        for code in _CODE_CALL.findall(path.read_text(encoding="utf-8")):
+            if "{" not in code:  # a code put together from a name, checked where it is built
+                named.add(code)
+    named -= set(kpirules.catalogue.names())  # catalogue.text("cdd-2565-r1") is not a message
+    assert len(named) > 150
+    assert sorted(named - set(catalogue)) == []
+
+
+def test_errors_keep_their_code_across_languages_and_pickling() -> None:
+    error = _error('indicator 1 "t"\n  level 1 if x => 5\n', "a.kpi")
+    assert error.code == "operator-ge-reversed"
+    thai = error.in_language("th")
+    assert (thai.code, thai.line, thai.column) == (error.code, error.line, error.column)
+    assert thai.message.startswith("ไม่มีเครื่องหมาย")
+    assert error.language == "en"
+    copy = pickle.loads(pickle.dumps(thai))
+    assert (copy.code, copy.message, str(copy)) == (thai.code, thai.message, str(thai))
+
+
 # --- golden files written with Thai keywords --------------------------------------------------
 
 
@@ -91,7 +184,7 @@ def test_thai_golden_message_is_the_english_one_translated_in_place(case: str) -
     thai = _error(text, f"{case}.kpi")
     english = _error(text, f"{case}.kpi", language="en")
     assert (thai.line, thai.column, thai.text) == (english.line, english.column, english.text)
-    assert thai.message == in_thai(english.message)
+    assert thai.code == english.code
 
 
 # --- every English golden case, in Thai ---------------------------------------------------------
@@ -176,7 +269,8 @@ def test_more_mistakes_in_thai(name: str) -> None:
     english = _error(text, "a.kpi", language="en")
     thai = _error(text, "a.kpi", language="th")
     assert (thai.line, thai.column) == (english.line, english.column)
-    assert thai.message == in_thai(english.message) != english.message
+    assert thai.code == english.code
+    assert thai.message != english.message
     assert _is_thai(thai.message), (english.message, thai.message)
 
 
@@ -200,17 +294,16 @@ def test_thai_wording_of_messages_no_golden_file_shows(text: str, thai: str) -> 
     assert _error(text, "a.kpi", language="th").message == thai
 
 
-# --- messages built the way the parser builds them ----------------------------------------------
 
 
-@pytest.mark.parametrize("english", sorted(set(_parser._CHARACTER_HINTS.values())))
-def test_every_character_hint(english: str) -> None:
-    assert _is_thai(in_thai(english)), in_thai(english)
+# --- through the parser: every character hint and every list of expected words -------------------
 
 
-def test_single_equals() -> None:
-    assert in_thai(_parser._SINGLE_EQUALS) == (
-        "โปรดเขียน `==` เพื่อเปรียบเทียบว่าเท่ากัน (`=` ตัวเดียวใช้เฉพาะหลังชื่อในบรรทัด `ให้`)")
+@pytest.mark.parametrize("hint", sorted(_parser._CHARACTER_HINTS, key=str))
+def test_every_character_hint_in_thai(hint: str) -> None:
+    problem = _parser._CHARACTER_HINTS[hint]
+    assert _is_thai(problem.render("th")), problem.render("th")
+    assert not _THAI_LETTER.search(problem.render("en"))
 
 
 def _expected_sets() -> list[frozenset[str]]:
@@ -226,121 +319,52 @@ def _expected_sets() -> list[frozenset[str]]:
 
 
 def test_every_list_of_expected_words_the_parser_can_build() -> None:
-    lists = {_parser._expected_words(set(terminals)) for terminals in _expected_sets()}
+    lists = [_parser._expected_words(set(terminals)) for terminals in _expected_sets()]
     assert len(lists) > 20
-    for words in sorted(lists):
-        for english in (f"expected {words} after `x`; found `y`",
-                        f"the file ends in the middle of a statement: expected {words} after `x`",
-                        f"unexpected character `@`: expected {words}"):
-            thai = in_thai(english)
+    for words in lists:
+        for code in ("unexpected-token", "unexpected-end", "unexpected-character"):
+            problem = message(code, words=words, after=message("place-token", token="`x`"),
+                              found=message("found-token", token="`y`"), char="@")
+            thai, english = problem.render("th"), problem.render("en")
             assert _is_thai(thai), (english, thai)
             assert not any(f"`{keyword}`" in thai for keyword in THAI), thai
+            assert not _THAI_LETTER.search(english), english
 
 
 @pytest.mark.parametrize(
-    ("english", "thai"),
+    ("text", "thai"),
     [
-        ("expected `=` after `a`; found `x`", "หลัง `a` ต้องเป็น `=` แต่พบ `x`"),
-        ("expected `)` after `1`; found the end of the file",
-         "หลัง `1` ต้องเป็น `)` แต่ไฟล์จบเสียก่อน"),
-        ("expected a new statement such as `level` after the start of the file; found `=`",
-         "ที่ต้นไฟล์ ต้องเป็น คำสั่งใหม่ เช่น `ระดับ` แต่พบ `=`"),
-        # a list inside the list is flattened into it
-        ("expected the end of the file, `number`, `count` or `flag`, `in`, `unit` or a new "
-         "statement such as `level` after `x`; found `5`",
-         "หลัง `x` ต้องเป็น ท้ายไฟล์, `ตัวเลข`, `จำนวนนับ`, `จริงเท็จ`, `ช่วง`, `หน่วย` หรือ "
-         "คำสั่งใหม่ เช่น `ระดับ` แต่พบ `5`"),
-        ("expected a number or a name after the start of the file, but found the keyword `level`",
-         "ที่ต้นไฟล์ ต้องเป็นตัวเลขหรือชื่อ แต่พบคำสงวน `level`"),
-        ("expected a number or a name after `และ`, but found the keyword `ระดับ`",
-         "หลัง `และ` ต้องเป็นตัวเลขหรือชื่อ แต่พบคำสงวน `ระดับ`"),
-        # what the user wrote is quoted as written, keywords too
-        ("expected a number or a name after `and`, but found the keyword `indicator`",
-         "หลัง `and` ต้องเป็นตัวเลขหรือชื่อ แต่พบคำสงวน `indicator`"),
-        ("expected a number or a name after `>=`, but found the keyword `level` (the threshold "
-         "is missing)",
-         "หลัง `>=` ต้องเป็นตัวเลขหรือชื่อ (ยังไม่ได้ใส่ค่าเกณฑ์) แต่พบคำสงวน `level`"),
-        ("expected the indicator's id after `indicator`, as in `indicator 1 \"title\"`; found the "
-         "end of the file",
-         'หลัง `ตัวชี้วัด` ต้องเป็นรหัสตัวชี้วัด เช่น `ตัวชี้วัด 1 "ชื่อตัวชี้วัด"` แต่ไฟล์จบเสียก่อน'),
-        ("unknown statement `ตัวชีวัด`: did you mean `ตัวชี้วัด`?",
-         "ไม่รู้จักคำสั่ง `ตัวชีวัด` หมายถึง `ตัวชี้วัด` หรือไม่"),
-        ("unknown statement `mesure`: did you mean `measure`?",
-         "ไม่รู้จักคำสั่ง `mesure` หมายถึง `ตัววัด` หรือไม่"),
-        ("`round` needs a whole number, not `1.5`", "`รอบ` ต้องเป็นจำนวนเต็ม ไม่ใช่ `1.5`"),
-        ("`policy` is given twice in indicator `kpi_7` (first on line 4); keep one",
-         "`นโยบาย` ซ้ำในตัวชี้วัด `kpi_7` (ครั้งแรกอยู่บรรทัดที่ 4) โปรดเหลือไว้บรรทัดเดียว"),
-        ("`ถ้า` is a keyword and cannot be used as a name; choose another name, such as "
-         "`ถ้า_value`",
+        ('indicator 1 "t"\n  round 1.5\n  level 1 if x >= 1\n',
+         "`รอบ` ต้องเป็นจำนวนเต็ม ไม่ใช่ `1.5`"),
+        ('indicator kpi_7 "t"\n  policy highest\n  policy ordered\n  level 1 if x >= 1\n',
+         "`นโยบาย` ซ้ำในตัวชี้วัด `kpi_7` (ครั้งแรกอยู่บรรทัดที่ 2) โปรดเหลือไว้บรรทัดเดียว"),
+        ('ตัวชี้วัด 1 "t"\n  ตัววัด ถ้า\n  ระดับ 1 ถ้า x >= 1\n',
          "`ถ้า` เป็นคำสงวน ใช้เป็นชื่อไม่ได้ โปรดตั้งชื่ออื่น เช่น `ค่าถ้า`"),
-        ("`count` is a keyword and cannot be used as a name; choose another name, such as "
-         "`count_value`",
+        ('indicator 1 "t"\n  measure count\n  level 1 if x >= 1\n',
          "`count` เป็นคำสงวน ใช้เป็นชื่อไม่ได้ โปรดตั้งชื่ออื่น เช่น `count_value`"),
-        ("`not f` is a condition, but a number is needed here",
+        ('indicator 1 "t"\n  measure f flag\n  level 1 if (not f) * 2 >= 1\n',
          "`ไม่ f` เป็นเงื่อนไข แต่ตรงนี้ต้องเป็นตัวเลข"),
-        ("`(a or b) and not (c)` is a condition, but a number is needed here",
-         "`(a หรือ b) และ ไม่ (c)` เป็นเงื่อนไข แต่ตรงนี้ต้องเป็นตัวเลข"),
-        ("the range -5..-10 is empty: write the lower bound first",
+        ('indicator 1 "t"\n  measure x in -5..-10\n  level 1 if x >= 1\n',
          "ช่วง -5..-10 เป็นช่วงว่าง โปรดเขียนค่าที่น้อยกว่าไว้ก่อน เช่น -10..-5"),
-        ("indicator `2.1` has no level 2, 3: levels are numbered 1 to 5 without gaps",
-         "ตัวชี้วัด `2.1` ขาดระดับ 2, 3 เลขระดับต้องเรียงตั้งแต่ 1 ถึง 5 โดยไม่ข้าม"),
-        ("the file is not UTF-8 text (byte 17); save it as UTF-8",
-         "ไฟล์นี้ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ 17) โปรดบันทึกไฟล์เป็น UTF-8"),
+        ('indicator 2.1 "t"\n  level 1 if x >= 1\n  level 4 if x >= 4\n',
+         "ตัวชี้วัด `2.1` ขาดระดับ 2, 3 เลขระดับต้องเรียงตั้งแต่ 1 ถึง 4 โดยไม่ข้าม"),
+        ('indicator 1 "t"\n  mesure x\n  level 1 if x >= 1\n',
+         "ไม่รู้จักคำสั่ง `mesure` หมายถึง `ตัววัด` หรือไม่"),
+        ("indicator",
+         'หลัง `ตัวชี้วัด` ต้องเป็นรหัสตัวชี้วัด เช่น `ตัวชี้วัด 1 "ชื่อตัวชี้วัด"` แต่ไฟล์จบเสียก่อน'),
     ],
 )
-def test_thai_wording(english: str, thai: str) -> None:
-    assert in_thai(english) == thai
+def test_thai_wording(text: str, thai: str) -> None:
+    assert _error(text, "a.kpi", language="th").message == thai
 
 
-def test_a_token_that_looks_like_the_message_itself() -> None:
-    # Tokens are quoted as the user wrote them, whatever they hold.
-    english = "expected `=` after `a; found `b`; found `c`"
-    assert in_thai(english) == "หลัง `a; found `b` ต้องเป็น `=` แต่พบ `c`"
-
-
-@pytest.mark.parametrize(
-    "english",
-    [
-        "a message no rule knows",
-        "",
-        "expected a banana after `x`; found `y`",  # an unknown item in the list
-        "expected `=`, after `x`; found `y`",  # a list that does not parse
-        "unexpected character `@`: expected",
-    ],
-)
-def test_unknown_messages_come_back_unchanged(english: str) -> None:
-    assert in_thai(english) == english
-
-
-@given(st.text())
-def test_in_thai_never_raises(message: str) -> None:
-    assert isinstance(in_thai(message), str)
-
-
-@given(st.sampled_from([rule.english.pattern for rule in _RULES]), st.text(max_size=20))
-def test_in_thai_never_raises_on_near_misses(pattern: str, noise: str) -> None:
-    assert isinstance(in_thai(pattern + noise), str)
-    assert isinstance(in_thai(noise + pattern), str)
-
-
-# --- the table itself ----------------------------------------------------------------------------
-
-
-def test_templates_spell_keywords_from_the_keyword_table() -> None:
-    for rule in _RULES:
-        assert not any(f"`{english}`" in rule.thai for english in THAI), rule.thai
-        assert not any(thai in rule.thai for thai in ("`ระดับ", "`ถ้า`", "`ให้")), rule.thai
-
-
-def test_group_names_never_hide_a_keyword() -> None:
-    for rule in _RULES:
-        assert not set(rule.english.groupindex) & set(THAI), rule.english.pattern
-
-
-def test_every_template_uses_only_its_groups_and_keywords() -> None:
-    for rule in _RULES:
-        fields = set(re.findall(r"\{(\w+)\}", rule.thai))
-        assert fields <= set(rule.english.groupindex) | set(THAI), rule.thai
+def test_a_file_that_is_not_utf8_in_thai(tmp_path: Path) -> None:
+    path = tmp_path / "rules.kpi"
+    path.write_bytes("ตัวชี้วัด".encode("cp874"))
+    with pytest.raises(kpirules.ParseError) as caught:
+        kpirules.load(path, language="th")
+    assert caught.value.code == "not-utf8"
+    assert caught.value.message == "ไฟล์นี้ไม่ใช่ข้อความ UTF-8 (ไบต์ที่ 0) โปรดบันทึกไฟล์เป็น UTF-8"
 
 
 # A Thai word where no text may stand is not "Thai text outside double quotes": the message says
