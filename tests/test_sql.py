@@ -847,7 +847,7 @@ def test_long_form_rejects_unknown_measures_and_repeated_values() -> None:
     for dialect in engines():
         got = run(dialect, "long", rules, rows, rules.to_sql)
         assert "unknown measure `developed`" in got["a"]["error"]
-        assert "given more than once" in got["b"]["error"]
+        assert "appears more than once" in got["b"]["error"]
         assert got["c"]["error"] == "unknown indicator `9`"
         lenient = run(dialect, "long", rules, rows, rules["1"].to_sql, strict=False)
         assert "no value for measure `developed_households`" in lenient["a"]["error"]

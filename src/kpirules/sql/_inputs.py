@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kpirules import nodes
 from kpirules._messages import message
-from kpirules._scoring import MILESTONES
+from kpirules._scoring import MILESTONES, milestone_levels
 from kpirules.sql._stages import _Column, _Stages
 from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, said, string
 from kpirules.sql._types import _declared
@@ -121,7 +121,7 @@ class _Long(_Inputs):
         # indicator without milestone levels; an unknown measure (with strict=False, only one
         # with no value). The odd name found, '' for a row with no measure.
         node = writer.node
-        takes_milestones = any(level.is_milestone for level in node.levels)
+        takes_milestones = bool(milestone_levels(node))
         known = [m.name for m in node.measures] + ([MILESTONES] if takes_milestones else [])
         unknown = f"_m NOT IN ({', '.join(string(name) for name in known)})" if known else "TRUE"
         if not self.strict:
@@ -131,11 +131,10 @@ class _Long(_Inputs):
         odd = self.column(f"MIN(CASE WHEN {rows} AND coalesce(_m, '') = '' THEN '' "
                           f"WHEN {rows} AND {unknown} THEN _m END)")
         other = said("unknown-key", {"key": odd}, indicator=node.id, hint="") if self.strict \
-            else writer.fail("the row has no value for `") + f" || {odd} || '`'"
-        text = (f"CASE WHEN {odd} = '' THEN {writer.fail('the row has no measure')} "
-                f"WHEN {odd} = {string(MILESTONES)} THEN " + string(
-                    f"indicator {node.id} has no milestone levels, so it takes no `milestones` "
-                    "rows") + f" ELSE {other} END")
+            else said("row-no-value", {"measure": odd}, indicator=node.id)
+        text = (f"CASE WHEN {odd} = '' THEN {said('row-no-measure', indicator=node.id)} "
+                f"WHEN {odd} = {string(MILESTONES)} THEN "
+                f"{said('no-milestone-levels', indicator=node.id)} ELSE {other} END")
         return f"{odd} IS NOT NULL", text
 
     def milestones(self, writer: _Writer, levels: list[int]
@@ -163,7 +162,7 @@ class _Long(_Inputs):
             return None
         rows = self.column(f"SUM(CASE WHEN {self.rows_of(node)} THEN 1 ELSE 0 END)")
         needs = ", ".join(f"`{measure.name}`" for measure in node.measures)
-        return f"{rows} = 0", string(f"no rows for indicator {node.id} (it needs {needs})")
+        return f"{rows} = 0", said("no-rows-for-indicator", indicator=node.id, needs=needs)
 
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
         # Refused with strict=False too, as RuleSet.evaluate refuses it.

@@ -242,7 +242,7 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
     firsts = []
     failing = []
     if unknown is not None:
-        firsts.append(f"CASE WHEN {unknown} = '' THEN 'the row has no indicator' "
+        firsts.append(f"CASE WHEN {unknown} = '' THEN {said('row-no-indicator')} "
                       f"WHEN {unknown} IS NOT NULL THEN "
                       f"{said('unknown-indicator', {'indicator': unknown}, hint='')} END")
         failing.append(f"{unknown} IS NOT NULL")

@@ -20,6 +20,7 @@ from kpirules._scoring import (
     compare,
     interpolation,
     ladder,
+    milestone_levels,
 )
 from kpirules._semantics import describe_expr
 from kpirules.sql._dialects import _shift
@@ -148,7 +149,7 @@ class _Writer:
             self.errors.append(unknown)
         for measure in self.node.measures:
             self.measure(measure)
-        levels = [level.number for level in self.node.levels if level.is_milestone]
+        levels = list(milestone_levels(self.node))
         self.done, error = self.inputs.milestones(self, levels)
         if error is not None:
             self.errors.append(error)
@@ -157,7 +158,8 @@ class _Writer:
         raw, count = self.inputs.value(self.node, measure.name)
         name = measure.name
         if count is not None:
-            self.errors.append((f"{count} > 1", self.fail(f"`{name}` is given more than once")))
+            self.errors.append((f"{count} > 1", said("measure-twice", indicator=self.node.id,
+                                                     measure=name)))
         described = f" ({measure.description})" if measure.description else ""
         self.errors.append((f"{raw} IS NULL", said(
             "missing-measure", indicator=self.node.id, measure=name, about=described, hint="")))
