@@ -303,3 +303,18 @@ def test_eval_on_spark_scores_as_python_does(tmp_path: Path) -> None:
     # A rejected subject is named, not given a row (as with --engine duckdb).
     assert spark.stdout == re.sub(r'"row \d+: ', '"', python.stdout)
     assert json.loads(spark.stdout)["good"]["total"] == 82  # worked out in the test above
+
+
+def test_a_rejected_subject_is_reported_in_the_language_asked_for(tmp_path: Path) -> None:
+    records = tmp_path / "records.csv"
+    records.write_text(
+        "subject,indicator,measure,value\n"
+        "zero,1,target,0\nzero,1,developed,0\nzero,2,trained,90\nzero,3,online,no\n"
+        "zero,3,growth,1\n", encoding="utf-8")
+    python, sql = both(str(DATA / "rules.kpi"), str(records), "--lang", "th")
+    assert (python.returncode, sql.returncode) == (1, 1)
+    python_error = json.loads(python.stdout)["zero"]["error"]
+    sql_error = json.loads(sql.stdout)["zero"]["error"]
+    # The Python engine puts the row in front; the words after it are the same, in Thai.
+    assert python_error.endswith(sql_error) and "`target`" in sql_error
+    assert any("\u0e00" <= c <= "\u0e7f" for c in sql_error), sql_error

@@ -1142,3 +1142,21 @@ def test_long_form_numeric_values_are_read_exactly() -> None:
         assert (got["a"]["6.level"], got["a"]["7.level"], got["a"]["error"]) == (2, 1, None)
         assert "not a milestone level" in got["b"]["error"], (kind, got["b"])
         assert "flag" in got["c"]["error"], (kind, got["c"])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_error_texts_come_in_the_language_asked_for(dialect: str) -> None:
+    """The texts the Python engine also gives come from the same message catalogue, in either
+    language; compared with the Python engine's own, not typed again here."""
+    rules = kpirules.parse(CATALOGUE_1)
+    for language in ("en", "th"):
+        row = one(dialect, CATALOGUE_1, {"1.target_households": 0,
+                                         "1.developed_households": 0}, language=language)
+        with pytest.raises(kpirules.EvaluationError) as python:
+            rules["1"].evaluate({"target_households": 0, "developed_households": 0})
+        assert row["error"] == python.value.in_language(language).message
+    thai = one(dialect, CATALOGUE_1, {"1.target_households": 0, "1.developed_households": 0},
+               language="th")["error"]
+    assert any("\u0e00" <= c <= "\u0e7f" for c in thai), thai
+    with pytest.raises(ValueError, match="language"):
+        rules.to_sql(language="fr")

@@ -823,10 +823,11 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
 
     if args.engine == "spark":
         scored = spark_score_file(rules, path, header=header, strict=args.strict,
-                                  encoding=args.encoding, master=args.master)
+                                  encoding=args.encoding, master=args.master,
+                                  language=_speech.language)
     else:
         scored = score_file(rules, path, header=header, strict=args.strict,
-                            encoding=args.encoding)
+                            encoding=args.encoding, language=_speech.language)
     indicators = list(rules)
     report = Report(path)
     if scored.unowned:

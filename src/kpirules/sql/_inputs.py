@@ -12,7 +12,7 @@ from kpirules import nodes
 from kpirules._messages import message
 from kpirules._scoring import MILESTONES, milestone_levels
 from kpirules.sql._stages import _Column, _Stages
-from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, said, string
+from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, string
 from kpirules.sql._types import _declared
 
 if TYPE_CHECKING:
@@ -130,11 +130,11 @@ class _Long(_Inputs):
         rows = self.rows_of(node)
         odd = self.column(f"MIN(CASE WHEN {rows} AND coalesce(_m, '') = '' THEN '' "
                           f"WHEN {rows} AND {unknown} THEN _m END)")
-        other = said("unknown-key", {"key": odd}, indicator=node.id, hint="") if self.strict \
-            else said("row-no-value", {"measure": odd}, indicator=node.id)
-        text = (f"CASE WHEN {odd} = '' THEN {said('row-no-measure', indicator=node.id)} "
+        other = self.stages.said("unknown-key", {"key": odd}, indicator=node.id, hint="") if self.strict \
+            else self.stages.said("row-no-value", {"measure": odd}, indicator=node.id)
+        text = (f"CASE WHEN {odd} = '' THEN {self.stages.said('row-no-measure', indicator=node.id)} "
                 f"WHEN {odd} = {string(MILESTONES)} THEN "
-                f"{said('no-milestone-levels', indicator=node.id)} ELSE {other} END")
+                f"{self.stages.said('no-milestone-levels', indicator=node.id)} ELSE {other} END")
         return f"{odd} IS NOT NULL", text
 
     def milestones(self, writer: _Writer, levels: list[int]
@@ -152,7 +152,7 @@ class _Long(_Inputs):
             f"({number} IS NULL OR {number} NOT IN ({allowed}))"
         bad = self.column(f"MIN(CASE WHEN {where} AND {odd} THEN COALESCE(_v, 'NULL') END)")
         shown = ", ".join(str(level) for level in levels) or message("word-none")
-        return done, (f"{bad} IS NOT NULL", said("unknown-milestone", {"item": bad},
+        return done, (f"{bad} IS NOT NULL", self.stages.said("unknown-milestone", {"item": bad},
                                                  indicator=node.id, allowed=shown))
 
     def record_missing(self, node: nodes.IndicatorNode) -> tuple[str, str] | None:
@@ -162,7 +162,7 @@ class _Long(_Inputs):
             return None
         rows = self.column(f"SUM(CASE WHEN {self.rows_of(node)} THEN 1 ELSE 0 END)")
         needs = ", ".join(f"`{measure.name}`" for measure in node.measures)
-        return f"{rows} = 0", said("no-rows-for-indicator", indicator=node.id, needs=needs)
+        return f"{rows} = 0", self.stages.said("no-rows-for-indicator", indicator=node.id, needs=needs)
 
     def unknown_indicator(self, ids: Iterable[str]) -> str | None:
         # Refused with strict=False too, as RuleSet.evaluate refuses it.

@@ -11,11 +11,12 @@ from typing import Literal, Protocol
 import attrs
 
 from kpirules import nodes
+from kpirules._messages import check_language
 from kpirules._scoring import SCORE_PLACES
 from kpirules.sql._dialects import _DIALECTS, _Dialect
 from kpirules.sql._inputs import _Inputs, _Long, _Wide
 from kpirules.sql._stages import _Stages
-from kpirules.sql._text import _POINT_PLACES, DEFAULT_SCALE, quote, said
+from kpirules.sql._text import _POINT_PLACES, DEFAULT_SCALE, quote
 from kpirules.sql._writer import _Writer
 
 Dialect = Literal["duckdb", "sqlite", "postgres", "spark"]
@@ -42,10 +43,12 @@ class _Options:
     scale: int
     strict: bool
     types: Mapping[str, str] | None = None
+    language: str = "en"
 
 
 def _options(table: str, form: str, dialect: str, subject: str, scale: int,
-             strict: bool, types: Mapping[str, str] | None = None) -> _Options:
+             strict: bool, types: Mapping[str, str] | None = None,
+             language: str = "en") -> _Options:
     if dialect not in _DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}; use one of {', '.join(_DIALECTS)}")
     if form not in ("wide", "long"):
@@ -61,7 +64,8 @@ def _options(table: str, form: str, dialect: str, subject: str, scale: int,
                 isinstance(k, str) and isinstance(v, str) for k, v in types.items()):
             raise ValueError("types must map column names to SQL type names")
         types = dict(types)
-    return _Options(_DIALECTS[dialect], form, _qualified(table), subject, scale, strict, types)
+    return _Options(_DIALECTS[dialect], form, _qualified(table), subject, scale, strict, types,
+                    check_language(language))
 
 
 _NAME_PART = re.compile(r'"(?:[^"]|"")+"|[^."]+')
@@ -121,7 +125,7 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
                   form: Form = "wide",
                   dialect: Dialect = "duckdb", subject: str = "subject",
                   scale: int = DEFAULT_SCALE, strict: bool = True,
-                  types: Mapping[str, str] | None = None) -> str:
+                  types: Mapping[str, str] | None = None, language: str = "en") -> str:
     """One query scoring every subject of ``table`` on ``indicator``.
 
     Columns: ``subject`` (named as in the table), ``level``, ``score``, ``points`` (NULL without a
@@ -132,10 +136,12 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
     (one row per subject, columns ``"ID.MEASURE"`` and ``"ID.milestones.K"``) or ``"long"``
     (rows of ``subject, indicator, measure, value``); ``dialect`` is ``"duckdb"``,
     ``"sqlite"``, ``"postgres"`` or ``"spark"`` (see the documentation page on SQL for what
-    Spark needs); ``scale`` is how many decimal places a ``number`` measure
-    may have; ``strict=False`` ignores unknown measures in the long form (those given a value, as
-    the command line does); ``types`` declares the SQL types of the wide table's columns (DuckDB
-    only), for a faster query that computes in 64 bits (see the module's documentation).
+    Spark needs); ``scale`` is how many decimal places a ``number`` measure may have;
+    ``strict=False`` ignores unknown measures in the long form (those given a value, as the
+    command line does); ``language`` (``"en"`` or ``"th"``) is the language of the error texts
+    the Python engine also gives (those only SQL gives are in English); ``types`` declares the
+    SQL types of the wide table's columns (DuckDB only), for a faster query that computes in 64
+    bits (see the documentation page on SQL).
 
     >>> import sqlite3, kpirules
     >>> rules = kpirules.parse('''
@@ -156,8 +162,8 @@ def indicator_sql(indicator: nodes.IndicatorNode | _HasNode, *, table: str = "re
     b 2 2.0 None
     c None None indicator 6: `growth` must be a number with at most 4 decimal places, ...
     """
-    options = _options(table, form, dialect, subject, scale, strict, types)
-    stages = _Stages(options.dialect)
+    options = _options(table, form, dialect, subject, scale, strict, types, language)
+    stages = _Stages(options.dialect, options.language)
     inputs = _inputs(options, stages)
     node = _node(indicator)
     scored = _writer(node, stages, inputs, options.scale).level_columns()
@@ -191,7 +197,7 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
                 form: Form = "wide",
                 dialect: Dialect = "duckdb", subject: str = "subject",
                 scale: int = DEFAULT_SCALE, strict: bool = True,
-                types: Mapping[str, str] | None = None) -> str:
+                types: Mapping[str, str] | None = None, language: str = "en") -> str:
     """One query scoring every subject of ``table`` on every indicator of ``rules``: the
     scorecard.
 
@@ -227,9 +233,9 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
     b 2 3 100.0 None
     c 2 None None indicator 2: `covered` must be in 0..100, not `120`
     """
-    options = _options(table, form, dialect, subject, scale, strict, types)
+    options = _options(table, form, dialect, subject, scale, strict, types, language)
     d = options.dialect
-    stages = _Stages(d)
+    stages = _Stages(d, options.language)
     inputs = _inputs(options, stages)
     indicators = [_node(indicator) for indicator in rules]
     columns = []
@@ -242,9 +248,9 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
     firsts = []
     failing = []
     if unknown is not None:
-        firsts.append(f"CASE WHEN {unknown} = '' THEN {said('row-no-indicator')} "
+        firsts.append(f"CASE WHEN {unknown} = '' THEN {stages.said('row-no-indicator')} "
                       f"WHEN {unknown} IS NOT NULL THEN "
-                      f"{said('unknown-indicator', {'indicator': unknown}, hint='')} END")
+                      f"{stages.said('unknown-indicator', {'indicator': unknown}, hint='')} END")
         failing.append(f"{unknown} IS NOT NULL")
     terms: list[tuple[Fraction, str]] = []
     maxima: list[int] = []
@@ -257,7 +263,7 @@ def ruleset_sql(rules: Iterable[nodes.IndicatorNode | _HasNode], *, table: str =
         final.append(f"{scored.masked(scored.level)} AS {quote(prefix + '.level')}")
         final.append(f"{_score(score, scored.interpolated, d)} AS {quote(prefix + '.score')}")
         if points is None:
-            unweighted = unweighted or said("no-weight", indicator=node.id)
+            unweighted = unweighted or stages.said("no-weight", indicator=node.id)
             final.append(f"CAST(NULL AS {d.integer}) AS {quote(prefix + '.points')}")
         else:
             final.append(f"{d.points([points], _maxima(node, scored.interpolated))} "

@@ -4,12 +4,12 @@ of the stages before it, so that a value used many times is computed once."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from kpirules.sql._text import quote
+from kpirules.sql._text import quote, said
 
 if TYPE_CHECKING:
     from kpirules.sql._dialects import _Dialect
@@ -22,8 +22,9 @@ class _Column:
 
 
 class _Stages:
-    def __init__(self, dialect: _Dialect) -> None:
+    def __init__(self, dialect: _Dialect, language: str = "en") -> None:
         self.dialect = dialect
+        self.language = language
         self.stages: list[list[tuple[str, str]]] = []
         self.counter = itertools.count(1)
         # The deepest stage given a column since the current writer started: an indicator's
@@ -45,6 +46,11 @@ class _Stages:
         self.stages[stage].append((alias, sql))
         self.deepest = max(self.deepest, stage)
         return _Column(quote(alias), stage)
+
+    def said(self, code: str, /, sql: Mapping[str, str] | None = None, **parts: Any) -> str:
+        """The catalogue's message ``code`` in the query's language, as an SQL text (see
+        :func:`~kpirules.sql._text.said`)."""
+        return said(code, sql, language=self.language, **parts)
 
     def render(self, source: str, final: Sequence[str]) -> str:
         stored = "MATERIALIZED " if self.dialect.materialize else ""

@@ -36,10 +36,11 @@ def _without_zeros(text: str) -> str:
 _WHOLE_NUMBER = r"\+?0*[0-9]{1,9}(\.0+)?"
 """A milestone row's level: the plain forms of a whole number (no grouping or exponent)."""
 
-def said(code: str, /, sql: Mapping[str, str] | None = None, **parts: Any) -> str:
-    """The catalogue's message ``code`` (in English, as the Python engine raises it) as an SQL
-    text expression; ``sql`` gives parts that are SQL text expressions (a value read from the
-    table), ``parts`` the others.
+def said(code: str, /, sql: Mapping[str, str] | None = None, *, language: str = "en",
+         **parts: Any) -> str:
+    """The catalogue's message ``code`` in ``language`` (as the Python engine raises it) as an
+    SQL text expression; ``sql`` gives parts that are SQL text expressions (a value read from
+    the table), ``parts`` the others.
 
     >>> said("division-by-zero", indicator="1", expression="a / b", divisor="b")
     "'indicator 1: division by zero in `a / b`: `b` is 0'"
@@ -50,7 +51,7 @@ def said(code: str, /, sql: Mapping[str, str] | None = None, **parts: Any) -> st
     # Each SQL part is rendered as a mark that no message holds, then put between the texts.
     marks = {f"\x00{number}\x00": expression for number, expression in enumerate(sql.values())}
     filled = dict(zip(sql, marks))
-    rendered = message(code, **parts, **filled).render("en")
+    rendered = message(code, **parts, **filled).render(language)
     pieces: list[str] = []
     for piece in re.split("(\x00[0-9]+\x00)", rendered):
         if piece in marks:

@@ -35,7 +35,7 @@ from kpirules.sql._rational import (
     _times,
 )
 from kpirules.sql._stages import _Column, _Stages
-from kpirules.sql._text import _decimal_literal, _show, said, string
+from kpirules.sql._text import _decimal_literal, _show, string
 from kpirules.sql._types import _declared, _Typed
 
 if TYPE_CHECKING:
@@ -158,10 +158,10 @@ class _Writer:
         raw, count = self.inputs.value(self.node, measure.name)
         name = measure.name
         if count is not None:
-            self.errors.append((f"{count} > 1", said("measure-twice", indicator=self.node.id,
+            self.errors.append((f"{count} > 1", self.stages.said("measure-twice", indicator=self.node.id,
                                                      measure=name)))
         described = f" ({measure.description})" if measure.description else ""
-        self.errors.append((f"{raw} IS NULL", said(
+        self.errors.append((f"{raw} IS NULL", self.stages.said(
             "missing-measure", indicator=self.node.id, measure=name, about=described, hint="")))
         column = _Column(raw, self.inputs.depth)
         shown = self.dialect.quoted(raw)
@@ -173,7 +173,7 @@ class _Writer:
             return
         if measure.kind == "flag":
             flag = self.dialect.flag(self.stages, column, missing=False)
-            self.errors.append((f"{flag.sql} IS NULL", said(
+            self.errors.append((f"{flag.sql} IS NULL", self.stages.said(
                 "flag-not-bool", {"value": shown}, indicator=self.node.id, measure=name)))
             self.names[name] = f"({flag.sql} = {self.dialect.true})"
             return
@@ -188,7 +188,7 @@ class _Writer:
         self.errors.append((too_large, self.fail(
             f"`{name}` is too large for exact {self.dialect.name} arithmetic: ") + f" || {shown}"))
         if measure.kind == "count":
-            self.errors.append((f"{value.sql} < 0", said(
+            self.errors.append((f"{value.sql} < 0", self.stages.said(
                 "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
         nonnegative = measure.kind == "count" or (measure.low is not None and measure.low >= 0)
         ratio = _Ratio(attrs.evolve(value, nonnegative=nonnegative), _Int(10**scale))
@@ -246,7 +246,7 @@ class _Writer:
             self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ")
                                 + f" || {shown}"))
         if count:
-            self.errors.append((f"{raw} < 0", said(
+            self.errors.append((f"{raw} < 0", self.stages.said(
                 "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
         outside = []
         if measure.low is not None:
@@ -275,7 +275,7 @@ class _Writer:
             self.errors.append((" OR ".join(outside), self.out_of_range(measure, shown)))
 
     def out_of_range(self, measure: nodes.Measure, shown: str) -> str:
-        return said("out-of-range", {"value": shown}, indicator=self.node.id,
+        return self.stages.said("out-of-range", {"value": shown}, indicator=self.node.id,
                     measure=measure.name, low="" if measure.low is None else measure.low,
                     high="" if measure.high is None else measure.high)
 
@@ -333,7 +333,7 @@ class _Writer:
         return _Ratio(_times(a, c), _times(b, d))
 
     def divide(self, expr: nodes.BinaryOp, left: _Ratio, right: _Ratio) -> _Ratio:
-        message = said("division-by-zero", indicator=self.node.id,
+        message = self.stages.said("division-by-zero", indicator=self.node.id,
                        expression=describe_expr(expr), divisor=describe_expr(expr.right))
         divisor = right.num
         if divisor.static:

@@ -50,11 +50,12 @@ def _fetched(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
 
 def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
                header: Callable[[], int], strict: bool = True,
-               encoding: str = "utf-8") -> FileScores:
+               encoding: str = "utf-8", language: str = "en") -> FileScores:
     """Scores the records file ``path`` (``.csv`` or ``.parquet``) on ``rules`` with DuckDB.
 
     ``header`` checks a CSV file's header as the Python engine does and gives its row number
-    (1 unless blank rows come first); ``encoding`` must be UTF-8. Raises
+    (1 unless blank rows come first); ``encoding`` must be UTF-8; ``language`` is that of the
+    error texts (see :func:`~kpirules.sql.ruleset_sql`). Raises
     :class:`~kpirules.KpiRulesError` for a file that cannot be used."""
     kind = _usable(path, "duckdb", encoding)
     try:
@@ -77,7 +78,8 @@ def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
         sources = [source + ")", source + ", parallel = false)"]
     else:
         sources = [f"read_parquet({literal})"]
-    query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=strict)
+    query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=strict,
+                        language=language)
     # Subjects come out in the order the file first names them, as on the Python path.
     ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
                " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
@@ -115,7 +117,7 @@ def _usable(path: str, engine: str, encoding: str) -> str:
 
 def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
                      header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
-                     master: str | None = None) -> FileScores:
+                     master: str | None = None, language: str = "en") -> FileScores:
     """Scores the records file ``path`` on ``rules`` with Spark SQL, as :func:`score_file` does
     with DuckDB. The session is a local one unless ``master`` names a cluster, or the
     ``SPARK_REMOTE`` environment variable a Spark Connect server (which PySpark then uses).
@@ -175,7 +177,8 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
             f"AND NOT ({blank})").collect()[0][0]
         session.sql("SELECT subject, indicator, measure, value FROM _kpi_keyed "
                     "WHERE subject IS NOT NULL").createOrReplaceTempView("records")
-        query = ruleset_sql(rules, table="records", form="long", dialect="spark", strict=strict)
+        query = ruleset_sql(rules, table="records", form="long", dialect="spark", strict=strict,
+                            language=language)
         ordered = session.sql(
             f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first "
             "FROM _kpi_keyed WHERE subject IS NOT NULL GROUP BY subject) AS seen "
