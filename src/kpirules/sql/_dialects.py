@@ -441,6 +441,14 @@ class _Postgres(_Dialect):
     def is_fractional(self, raw: str) -> str:
         return f"pg_typeof({raw})::text IN ('numeric', 'double precision', 'real')"
 
+    def is_integer(self, raw: str) -> str:
+        return f"pg_typeof({raw})::text IN ('smallint', 'integer', 'bigint')"
+
+    def typed_value(self, raw: str, scale: int) -> str:
+        # Through text, so that the CAST is valid SQL for a column of any type (PostgreSQL
+        # checks every branch of a CASE); it is taken only for integer columns.
+        return f"(CAST(CAST({raw} AS TEXT) AS NUMERIC) * {10**scale})"
+
     def scaled(self, text: str, scale: int) -> str:
         return f"(CAST({text} AS NUMERIC) * {10**scale})"
 
@@ -493,6 +501,14 @@ class _Spark(_Dialect):
 
     def is_boolean(self, raw: str) -> str:
         return f"(typeof({raw}) = 'boolean')"
+
+    def is_integer(self, raw: str) -> str:
+        # typeof() depends on the column's type only: Spark folds it when it plans the query.
+        return f"(typeof({raw}) IN ('tinyint', 'smallint', 'int', 'bigint'))"
+
+    def typed_value(self, raw: str, scale: int) -> str:
+        return (f"CAST(CAST(CAST({raw} AS {self.text}) AS {self.integer}) * {10**scale} "
+                f"AS {self.integer})")
 
     def scaled(self, text: str, scale: int) -> str:
         # A valid text has at most `scale` places: the cast is exact, or NULL beyond 38 digits.
