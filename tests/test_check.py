@@ -6,6 +6,7 @@ called unreachable)."""
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 import kpirules
 from kpirules._check import Diagnostic, counterexamples, format_diagnostic
 from kpirules._intervals import Interval, Region, bounds, cells, pick, pick_near_high, pick_near_low
+from kpirules._messages import read_po
 
 CHECK = Path(__file__).parent / "check"
 CASES = sorted(path.stem for path in CHECK.glob("*.kpi"))
@@ -45,19 +47,95 @@ def test_every_code_has_a_golden_file() -> None:
                      "unused-measure"}
 
 
+def shown(path: Path, language: str | None) -> str:
+    rules = kpirules.load(path)
+    return "".join(format_diagnostic(d, path.name) + "\n"
+                   for d in kpirules.check(rules, language=language))
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str) -> None:
     path = CHECK / f"{case}.kpi"
-    rules = kpirules.load(path)
-    shown = "".join(format_diagnostic(d, path.name) + "\n" for d in kpirules.check(rules))
-    assert shown == (CHECK / f"{case}.expected").read_text(encoding="utf-8")
+    assert shown(path, "en") == (CHECK / f"{case}.expected").read_text(encoding="utf-8")
+
+
+THAI_CASES = sorted(path.name.removesuffix(".th.expected") for path in CHECK.glob("*.th.expected"))
+
+
+@pytest.mark.parametrize("case", THAI_CASES)
+def test_golden_in_thai(case: str) -> None:
+    # The same findings, in Thai: the same lines, positions and codes, every message in Thai.
+    path = CHECK / f"{case}.kpi"
+    thai = shown(path, "th")
+    assert thai == (CHECK / f"{case}.th.expected").read_text(encoding="utf-8")
+    english = (CHECK / f"{case}.expected").read_text(encoding="utf-8")
+    assert [line.split("]: ")[0] for line in thai.splitlines()] == \
+        [line.split("]: ")[0] for line in english.splitlines()]
+    for line in thai.splitlines():
+        said = line.split("]: ", 1)[1]
+        assert re.search("[\u0e00-\u0e7f]", said), line
+        for word in ("level", "raising", "lowering", "because", "whenever", " and ", " not ",
+                     "records", "weights", "declared"):
+            assert word not in said, (word, line)
+
+
+def test_every_golden_has_its_thai_twin() -> None:
+    assert THAI_CASES == CASES
+
+
+def test_messages_follow_the_rule_file_language() -> None:
+    thai_file = kpirules.load(CHECK / "thai_keywords.kpi")
+    assert thai_file.language == "th"
+    assert kpirules.check(thai_file) == kpirules.check(thai_file, language="th")
+    english_file = kpirules.load(CHECK / "non_monotone_upper_bound.kpi")
+    assert kpirules.check(english_file) == kpirules.check(english_file, language="en")
+    with pytest.raises(ValueError, match="language"):
+        kpirules.check(english_file, language="fr")
+
+
+def test_a_diagnostic_says_itself_in_either_language() -> None:
+    found = kpirules.check(kpirules.load(CHECK / "unreachable_range.kpi"))
+    english = found[0]
+    thai = english.in_language("th")
+    assert (thai.severity, thai.code, thai.indicator, thai.line, thai.column) == \
+        (english.severity, english.code, english.indicator, english.line, english.column)
+    assert (english.language, thai.language) == ("en", "th")
+    assert thai.message == ("ไม่มีข้อมูลใดได้ระดับ 3 เพราะเงื่อนไข `trained_percent > 100` ของระดับนี้"
+                            "เป็นจริงไม่ได้เลย เนื่องจากประกาศ `trained_percent` ไว้ `ช่วง 0..100`")
+    assert thai.in_language("en") == english
+    assert thai.in_language("en").message == english.message
+    assert english.problem is not None and english.problem.code == "check-unreachable"
+    assert english.parts["level"] == 3
+    assert pickle.loads(pickle.dumps(thai)).in_language("en").message == english.message
+
+
+def test_every_checker_message_has_both_languages() -> None:
+    catalogue = read_po((Path(kpirules.__file__).parent / "locale" / "th" / "LC_MESSAGES"
+                         / "kpirules.po").read_text(encoding="utf-8"))
+    source = (Path(kpirules.__file__).parent / "_check.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'"(check-[a-z-]+)"', source))
+    assert len(used) > 30
+    for code in used:
+        english, thai = catalogue[code]
+        assert english and thai, code
+        fields = sorted(re.findall(r"{([a-z_.]+)}", english))
+        assert fields == sorted(re.findall(r"{([a-z_.]+)}", thai)), code
+
+
+def test_expressions_are_quoted_with_the_readers_keywords() -> None:
+    text = ('indicator 1 "t"\n  measure x\n  measure ok flag\n  level 1 if x >= 1\n'
+            "  level 2 if x >= 60 and x < 50 or not ok and x < 0\n")
+    thai = kpirules.check(kpirules.parse(text), language="th")[0].message
+    assert "`x >= 60 และ x < 50 หรือ ไม่ ok และ x < 0`" in thai
+    english = kpirules.check(kpirules.parse(text), language="en")[0].message
+    assert "`x >= 60 and x < 50 or not ok and x < 0`" in english
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden_positions_point_into_the_file(case: str) -> None:
     path = CHECK / f"{case}.kpi"
     lines = path.read_text(encoding="utf-8").split("\n")
-    for diagnostic in kpirules.check(kpirules.load(path)):
+    for diagnostic in kpirules.check(kpirules.load(path), language="en"):
         text = lines[diagnostic.line - 1]
         assert text[diagnostic.column - 1 :].strip(), diagnostic
         if diagnostic.code == "unreachable-level":
@@ -66,6 +144,21 @@ def test_golden_positions_point_into_the_file(case: str) -> None:
             quoted = re.search(r"look at `(?:not \()?([^`)]+)\)?`", diagnostic.message)
             assert quoted is not None
             assert text[diagnostic.column - 1 :].startswith(quoted.group(1).split()[0])
+
+
+# The checker translates the scoring core
+
+
+def test_the_checker_reads_the_scoring_core_and_sits_below_the_model() -> None:
+    from tests.test_layers import GRAPH, PACKAGE
+
+    for module in ("kpirules._check", "kpirules._intervals"):
+        assert not GRAPH[module] & {"kpirules.model", "kpirules.cli", "kpirules.testing",
+                                    "kpirules"}, module
+        source = PACKAGE.joinpath(module.split(".")[-1] + ".py").read_text(encoding="utf-8")
+        for copy in ("is_milestone", ".policy", "operator.", "_compile"):
+            assert copy not in source, (module, copy)
+    assert "kpirules._scoring" in GRAPH["kpirules._check"]
 
 
 # The shipped catalogue and the SPEC example
@@ -124,9 +217,9 @@ def test_diagnostic_fields() -> None:
     found = diagnostics_of('indicator 7 "t"\n  measure x\n  level 1 if x == 5\n')
     assert found == [Diagnostic(
         "error", "non-monotone",
-        "raising x from 5 to 6 lowers the level from 1 to 0; `x` is compared both ways, so "
-        "neither direction is the better one and no move of it may lower the level: look at "
-        "`x == 5` in level 1",
+        "raising x from 5 to 6 lowers the level from 1 to 0, and lowering x from 5 to 4 lowers "
+        "the level from 1 to 0; `x` is compared both ways and the level can drop whichever way "
+        "it moves, so neither direction is the better one: look at `x == 5` in level 1",
         "7", 3, 14)]
 
 
@@ -201,9 +294,9 @@ def test_highest_shadowed_by_several_levels() -> None:
             "  level 2 if x >= 10 and x < 20 or x >= 30\n  level 3 if x >= 10 and x < 20\n"
             "  level 4 if x >= 20\n")
     found = diagnostics_of(text)
-    # x is compared both ways (`x < 20`), so it has no better direction and its drop from level
-    # 4 to 3 is reported too (SPEC §5).
-    assert [(d.code, d.line) for d in found] == [("unreachable-level", 5), ("non-monotone", 7)]
+    # x is compared both ways (`x < 20`), but the level only rises with it (0, 1, 3, 4 from 0,
+    # 10 and 20 on), so that is not a finding.
+    assert [(d.code, d.line) for d in found] == [("unreachable-level", 5)]
     assert "the condition of a higher level holds too" in found[0].message
 
 
@@ -212,9 +305,10 @@ def test_ordered_level_that_hands_on_only_with_the_levels_below() -> None:
     text = ('indicator 1 "t"\n  measure x\n  measure y\n  level 1 if y >= 5\n'
             "  level 2 if x >= 10 or y < 5\n  level 3 if x >= 10\n")
     found = diagnostics_of(text)
-    # y is compared both ways (`y >= 5`, `y < 5`): a drop along it is reported as well.
-    assert [(d.code, d.line) for d in found] == [("non-monotone", 4), ("unreachable-level", 5)]
-    assert "whenever levels 1 to 2 all hold" in found[1].message
+    # y is compared both ways (`y >= 5`, `y < 5`), but below 5 the level is 0 whatever x is:
+    # the level never drops as y rises, so that is not a finding.
+    assert [(d.code, d.line) for d in found] == [("unreachable-level", 5)]
+    assert "whenever levels 1 to 2 all hold" in found[0].message
 
 
 def test_milestone_levels_after_an_impossible_level_are_unreachable() -> None:
@@ -235,6 +329,30 @@ def test_constant_comparisons() -> None:
 def test_constant_division_by_zero_leaves_the_levels_unchecked() -> None:
     text = 'indicator 1 "t"\n  measure x\n  level 1 if x >= 1 / 0\n'
     assert diagnostics_of(text) == []
+
+
+def test_a_counterexample_says_when_no_milestone_is_done() -> None:
+    text = ('indicator 1 "t"\n  policy highest\n  measure x\n  level 1 milestone "plan"\n'
+            "  level 2 if x >= 5 and x < 10\n")
+    found, = kpirules.check(kpirules.parse(text), language="en")
+    assert found.message.startswith(
+        "raising x from 9 to 10 lowers the level from 2 to 0 (others fixed: milestones done: "
+        "none), and lowering x from 5 to 4 lowers the level from 2 to 0 (others fixed: "
+        "milestones done: none)")
+    assert "(ค่าอื่นคงเดิม: ยังไม่ได้รายงานว่าขั้นสำเร็จใดเสร็จ)" in found.in_language("th").message
+
+
+def test_compared_both_ways_is_judged_by_the_levels() -> None:
+    # `x == 10` over `x >= 5`: the level rises at 5 and 10 and drops past 10, so it drops both
+    # ways. Within 0..10 there is no "past 10": the same ladder only rises, and checks clean.
+    text = 'indicator 1 "t"\n  measure x{range}\n  level 1 if x >= 5\n  level 2 if x == 10\n'
+    assert codes(text.format(range="")) == [("non-monotone", 4)]
+    assert codes(text.format(range=" in 0..10")) == []
+    # A pair of opposite comparisons that only ever reward a higher x, under either policy.
+    text = ('indicator 1 "t"\n  policy {policy}\n  measure x\n  level 1 if 0 <= x\n'
+            "  level 2 if x >= 10 and not x < 10\n")
+    assert codes(text.format(policy="ordered")) == []
+    assert codes(text.format(policy="highest")) == []
 
 
 def test_implicit_measure_is_reported_once_per_indicator() -> None:
@@ -271,8 +389,9 @@ def test_many_quantities_are_reasoned_about_without_enumerating() -> None:
         for k in range(1, 6))
     text = f'indicator 1 "t"\n{measures}{levels}  level 6 if m0 >= 60 and m1 < 50\n'
     found = diagnostics_of(text)  # 12 quantities of 12 cells: 12**12 combinations
-    # m1 is compared both ways (`m1 < 50` in level 6), so its drops are reported too.
-    assert [(d.code, d.line) for d in found] == [("non-monotone", 18), ("unreachable-level", 19)]
+    # m1 is compared both ways, but `m1 < 50` is in level 6, which no record reaches (level 5
+    # needs m1 >= 51): the level only rises with m1.
+    assert [(d.code, d.line) for d in found] == [("unreachable-level", 19)]
 
 
 def test_deep_let_chain_does_not_crash() -> None:
@@ -524,12 +643,20 @@ def test_checker_agrees_with_the_evaluator_on_every_record(text: str) -> None:
     assert len([d for d in found if d.code == "non-monotone"]) == len(examples)
     for measure in indicator.measures:
         rises, falls = moves(indicator, records, measure.name)
-        if rises and falls:
-            assert measure.name in examples  # no direction can be better: always reported
-        if measure.name in examples:
-            assert rises or falls  # a report always rests on a real change of level
+        # Non-monotone exactly when the level drops somewhere as the measure rises and
+        # somewhere as it falls (docs/checker.rst).
+        assert (measure.name in examples) == (rises and falls)
+    for diagnostic in found:
+        # Every finding says itself in Thai too, and back in English unchanged.
+        thai = diagnostic.in_language("th")
+        assert re.search("[\u0e00-\u0e7f]", thai.message) and "{" not in thai.message
+        assert thai.in_language("en").message == diagnostic.message
     for example in examples.values():
         assert_real(example, indicator)
+        assert example.opposite is not None
+        assert_real(example.opposite, indicator)
+        assert example.opposite.quantity == example.quantity
+        assert example.opposite.raising != example.raising
         first, second = example.levels
         assert any(f" {example.quantity} from " in d.message
                    and f"lowers the level from {first} to {second}" in d.message for d in found)
@@ -567,6 +694,8 @@ def test_checker_claims_hold_for_lets(text: str) -> None:
             assert number not in seen
     for example in counterexamples(indicator):
         assert_real(example, indicator)
+        assert example.opposite is not None
+        assert_real(example.opposite, indicator)
 
 
 @st.composite
@@ -647,3 +776,5 @@ def test_checker_claims_hold_for_tangled_expressions(text: str) -> None:
             assert number not in seen
     for example in counterexamples(indicator):
         assert_real(example, indicator)
+        assert example.opposite is not None
+        assert_real(example.opposite, indicator)

@@ -351,7 +351,7 @@ def test_missing_column(tmp_path: Path) -> None:
     ("empty.json", "", "the file is empty"),
     ("broken.json", '{"A": {"1": ', "not valid JSON"),
     ("list.json", "[1, 2, 3]", "the top level must be a JSON object of subjects"),
-    ("records.txt", "subject,indicator,measure,value\n", "must be a .json, .csv or .xlsx file"),
+    ("records.txt", "subject,indicator,measure,value\n", "must be a .json, .csv, .xlsx or .parquet file"),
 ])
 def test_unusable_records(tmp_path: Path, name: str, content: str, message: str) -> None:
     out = tmp_path / "out.json"

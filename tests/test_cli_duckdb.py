@@ -77,18 +77,31 @@ def test_an_unknown_indicator_rejects_its_subject_on_both_engines(
     assert 'subject "odd": unknown indicator `9`' in sql.stderr
 
 
-def test_no_milestone_rows_is_no_milestone_done_on_both_engines(tmp_path: Path) -> None:
+def test_no_milestone_rows_is_no_record_on_both_engines(tmp_path: Path) -> None:
     records = tmp_path / "records.csv"
     lines = [line for line in (ROOT / "examples" / "records.csv").read_text(
         encoding="utf-8").splitlines() if ",milestones," not in line]
     records.write_text("\n".join(lines) + "\n", encoding="utf-8")
     python, sql = both("cdd-2565-r1", str(records))
+    assert python.returncode == 1
+    python_out = json.loads(python.stdout)
+    for scorecard in python_out.values():  # indicators 2 and 7 are milestones only
+        assert "no rows for indicator 2" in scorecard["error"]
+    assert sql.returncode == 1, sql.stderr
+    # The same reasons; the SQL engine does not know row numbers.
+    assert {name: card["error"] for name, card in json.loads(sql.stdout).items()} == {
+        name: re.sub(r"row \d+: ", "", card["error"]) for name, card in python_out.items()}
+
+
+def test_a_milestones_row_of_0_is_none_done_on_both_engines(tmp_path: Path) -> None:
+    python, sql = both(*files(tmp_path, GROWTH_AND_STEPS,
+                              "subject,indicator,measure,value\ns,6,g,12\ns,7,milestones,0\n"
+                              "t,6,g,11\nt,7,milestones, ๐ \nt,7,milestones,1\n"))
     assert (python.returncode, sql.returncode) == (0, 0), sql.stderr
-    python_out, sql_out = json.loads(python.stdout), json.loads(sql.stdout)
-    assert sql_out == python_out
-    for scorecard in sql_out.values():  # indicators 2 and 7 are milestones only
-        indicators = scorecard["indicators"]
-        assert indicators["2"]["level"] == indicators["7"]["level"] == 0
+    assert json.loads(sql.stdout) == json.loads(python.stdout)
+    # s: g 12 is level 2 (60), none done (0). t: level 1 (30), milestone 1 of 2 (20).
+    assert {name: card["total"] for name, card in json.loads(sql.stdout).items()} == {
+        "s": 60, "t": 50}
 
 
 def test_parquet_records(tmp_path: Path) -> None:
@@ -169,12 +182,14 @@ def test_parquet_with_a_numeric_value_column(tmp_path: Path, kind: str) -> None:
     duckdb.execute(
         f"COPY (SELECT * FROM (VALUES ('s', '6', 'g', CAST(12.5 AS {kind})), "
         f"('s', '7', 'milestones', CAST(1 AS {kind})), (' u', '6', 'g', CAST(11 AS {kind})), "
+        f"('u', '7', 'milestones', CAST(0 AS {kind})), "
         f"(NULL, '6', 'g', CAST(11 AS {kind}))) AS t(subject, indicator, measure, value)) "
         f"TO '{parquet}' (FORMAT parquet)")
     got = run("eval", str(rules), str(parquet), "--format", "json", "--engine", "duckdb")
     assert got.returncode == 1, got.stderr  # the row with no subject
     out = json.loads(got.stdout)
-    # s: 12.5 ≥ 12 is level 2 (60) and milestone 1 of 2 (20); u: 11 is level 1 (30), none done.
+    # s: 12.5 ≥ 12 is level 2 (60) and milestone 1 of 2 (20); u: 11 is level 1 (30), none done
+    # (a milestones value 0, here 0.0 or 0.0000 as the column's type prints it).
     assert {name: card["total"] for name, card in out.items()} == {"s": 80, "u": 30}
     assert "1 row with no subject" in got.stderr
 
@@ -186,10 +201,11 @@ def test_rows_after_a_subjects_run_are_not_scored_alike(tmp_path: Path) -> None:
                               "subject,indicator,measure,value\ns,6,g,12\n,6,g,1\n"
                               "s,7,milestones,2\nt,6,g,11\ns,7,milestones,1\n"))
     assert (python.returncode, sql.returncode) == (1, 1), sql.stderr
-    assert json.loads(sql.stdout) == json.loads(python.stdout)
-    # s: g 12 is level 2 (60); milestone 2 without 1 is level 0: 60. t: level 1 (30).
-    assert {name: card["total"] for name, card in json.loads(sql.stdout).items()} == {
-        "s": 60, "t": 30}
+    assert json.loads(sql.stdout)["s"] == json.loads(python.stdout)["s"]
+    # s: g 12 is level 2 (60); milestone 2 without 1 is level 0: 60. t: no rows for indicator 7.
+    assert {name: card.get("total") for name, card in json.loads(sql.stdout).items()} == {
+        "s": 60, "t": None}
+    assert json.loads(python.stdout)["t"]["error"].startswith("row 5: no rows for indicator 7")
     assert '1 row of subjects whose rows had ended ("s")' in sql.stderr
     assert "2 rows not scored" in sql.stderr and "2 rows not scored" in python.stderr
 
@@ -214,13 +230,14 @@ ODD_FILES = {
     "milestones for an indicator without them": ("A,8,f,yes\nA,8,n,5\nA,8,milestones,1\n",
                                                  {"A": None}),
     "tabs and odd spaces around cells": ("A\t,8\t,f ,yes\u3000\nA,8,n,\u00a02\t\n"
-                                         "A,9,milestones, 1\t\nB,8,f,no\nB,8,n,1\n",
+                                         "A,9,milestones, 1\t\nB,8,f,no\nB,8,n,1\nB,9,milestones,0\n",
                                          {"A": 80, "B": 0}),
     "Thai digits as flags and milestones": ("A,8,f,๑\nA,8,n,๒\nA,9,milestones,๑\n"
                                             "A,9,milestones,๒\n", {"A": 100}),
-    "a quoted cell with a line break": ('"A\nB",8,f,yes\n"A\nB",8,n,1\nC,8,f\n',
+    "a quoted cell with a line break": ('"A\nB",8,f,yes\n"A\nB",8,n,1\n"A\nB",9,milestones,0\n'
+                                        'C,8,f\n',
                                         {"A\nB": 30, "C": None}),
-    "two byte order marks": ("A,8,f,yes\nA,8,n,2\n", {"A": 60}),
+    "two byte order marks": ("A,8,f,yes\nA,8,n,2\nA,9,milestones,0\n", {"A": 60}),
 }
 
 
@@ -257,8 +274,8 @@ def test_a_path_duckdb_would_take_for_a_pattern_is_refused(tmp_path: Path) -> No
     rules = tmp_path / "rules.kpi"
     rules.write_text(GROWTH_AND_STEPS, encoding="utf-8")
     for name in ("a*.csv", "a1.csv"):
-        (tmp_path / name).write_text("subject,indicator,measure,value\ns,6,g,12\n",
-                                     encoding="utf-8")
+        (tmp_path / name).write_text("subject,indicator,measure,value\ns,6,g,12\n"
+                                     "s,7,milestones,1\n", encoding="utf-8")
     sql = run("eval", str(rules), str(tmp_path / "a*.csv"), "--engine", "duckdb")
     assert sql.returncode == 2 and "pattern" in sql.stderr and "Traceback" not in sql.stderr
     assert run("eval", str(rules), str(tmp_path / "a*.csv")).returncode == 0  # Python reads it

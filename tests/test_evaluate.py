@@ -111,7 +111,7 @@ def test_thousands_separators_in_text() -> None:
     [
         ({"target_households": 400}, "developed_households", "no value"),
         ({**households(400, 3), "developed_househlds": 1}, "developed_househlds", "did you mean"),
-        (households(400, float("nan")), "developed_households", "finite"),
+        (households(400, float("nan")), "developed_households", "no value"),
         (households(400, float("inf")), "developed_households", "finite"),
         (households(400, Decimal("NaN")), "developed_households", "finite"),
         (households(400, Decimal("-Infinity")), "developed_households", "finite"),
@@ -120,7 +120,7 @@ def test_thousands_separators_in_text() -> None:
         (households(400, True), "developed_households", "true/false"),
         (households(400, -1), "developed_households", "whole number 0 or more"),
         (households(400, 2.5), "developed_households", "whole number 0 or more"),
-        (households(400, None), "developed_households", "NoneType"),
+        (households(400, None), "developed_households", "no value"),
         (households(400, [1]), "developed_households", "list"),
         ({**households(400, 3), "milestones": [1]}, "milestones", "not a milestone level"),
     ],

@@ -75,7 +75,7 @@ def test_explain_in_either_language() -> None:
         "  ค่าที่ใช้คำนวณ: เป้าหมาย = 400, พัฒนาแล้ว = 130, ร้อยละ = 32.5",
         "  ระดับ 1 ผ่าน: ร้อยละ >= 25 (ร้อยละ = 32.5)",
         "  ระดับ 2 ไม่ผ่าน: ร้อยละ >= 40: ขณะนี้ 32.5 ยังขาดอีก 7.5",
-        "  ระดับ 2 ยังต้องการ: ร้อยละ >= 40: ขณะนี้ 32.5 ยังขาดอีก 7.5",
+        "  เพื่อให้ได้ระดับ 2 ยังต้องผ่าน: ร้อยละ >= 40: ขณะนี้ 32.5 ยังขาดอีก 7.5",
     ]
     assert result.explain(language="en").splitlines()[3] == (
         "  level 2 not met: ร้อยละ >= 40: now 32.5, 7.5 short")
@@ -158,8 +158,8 @@ def test_eval_speaks_the_rule_files_language(
     code, out, err = run(["eval", str(rules), str(records)], capsys)
     assert code == 1
     assert "ระดับ  คะแนน" in out and "รวม" in out
-    assert "ผิดพลาด: ตัวชี้วัด 1: หารด้วยศูนย์" in out
-    assert err.splitlines()[-1] == "kpirules: ปฏิเสธ 1 จาก 2 ราย คิดคะแนนได้ 1 ราย"
+    assert "ข้อผิดพลาด: ตัวชี้วัด 1: หารด้วยศูนย์" in out
+    assert err.splitlines()[-1] == "kpirules: คิดคะแนนไม่ได้ 1 จาก 2 ราย คิดคะแนนได้ 1 ราย"
 
 
 def test_lang_and_the_environment_override_the_file(
@@ -175,7 +175,7 @@ def test_lang_and_the_environment_override_the_file(
                  ["eval", str(rules), str(records), "--lang", "th"]):
         code, out, err = run(args, capsys)
         assert code == 1 and "ระดับ  คะแนน" in out
-        assert err.splitlines()[-1] == "kpirules: ปฏิเสธ 1 จาก 2 ราย คิดคะแนนได้ 1 ราย"
+        assert err.splitlines()[-1] == "kpirules: คิดคะแนนไม่ได้ 1 จาก 2 ราย คิดคะแนนได้ 1 ราย"
 
 
 def test_a_bad_environment_language_is_a_usage_error(

@@ -107,6 +107,7 @@ LAYERS: list[set[str]] = [
     {"kpirules._scoring"},
     {"kpirules._parser", "kpirules._semantics", "kpirules._values"},
     {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result",
+     "kpirules._check", "kpirules._intervals",
      *(m for m in MODULES if m == "kpirules.sql" or m.startswith("kpirules.sql."))},
     {"kpirules.model"},
     {"kpirules.cli", "kpirules.testing", "kpirules"},

@@ -283,9 +283,9 @@ def test_json_missing_indicator(tmp_path: Path) -> None:
     ("records.json", "", "the file is empty"),
     ("records.json", "[1, 2]", "the top level must be a JSON object of subjects"),
     ("records.json", '{"A": ', r"records.json:1:7: not valid JSON"),
-    ("records.txt", "", r"records must be a .json, .csv or .xlsx file, not .txt"),
+    ("records.txt", "", r"records must be a .json, .csv, .xlsx or .parquet file, not .txt"),
     ("records.xls", "", r"save it from Excel as .xlsx or .csv"),
-    ("records", "", r"records: records must be a .json, .csv or .xlsx file$"),
+    ("records", "", r"records: records must be a .json, .csv, .xlsx or .parquet file$"),
 ])
 def test_unusable_files(tmp_path: Path, name: str, text: str, message: str) -> None:
     with pytest.raises(RecordsError, match=message):

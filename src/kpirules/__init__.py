@@ -27,9 +27,10 @@ from kpirules.model import Indicator, Level, Measure, RuleSet
 from kpirules.result import Result, Scorecard
 
 if TYPE_CHECKING:
-    from kpirules import catalogue
+    from kpirules import catalogue, frames
     from kpirules._check import Diagnostic, check
     from kpirules._format import format
+    from kpirules._json import dumps
     from kpirules._table import table
 
 __all__ = [
@@ -45,7 +46,9 @@ __all__ = [
     "Scorecard",
     "catalogue",
     "check",
+    "dumps",
     "format",
+    "frames",
     "load",
     "parse",
     "table",
@@ -58,7 +61,9 @@ _LAZY = {
     "catalogue": ("kpirules.catalogue", None),
     "check": ("kpirules._check", "check"),
     "Diagnostic": ("kpirules._check", "Diagnostic"),
+    "dumps": ("kpirules._json", "dumps"),
     "format": ("kpirules._format", "format"),
+    "frames": ("kpirules.frames", None),
     "table": ("kpirules._table", "table"),
 }
 

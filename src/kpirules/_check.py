@@ -1,6 +1,6 @@
 """The static checker: the mistakes in a rule file that can be found before any result goes out.
 
-:func:`check` reports, per SPEC §5:
+:func:`check` reports (see the documentation page "Checker codes"):
 
 ``non-monotone`` (error)
     Two records that differ in one compared quantity, where the better one gets the lower level.
@@ -13,6 +13,11 @@
 ``unused-measure`` (warning)
     A declared measure or ``let`` that no level uses.
 
+The levels come from the scoring core (:func:`kpirules._scoring.ladder`): each level's effective
+condition, a milestone being one more condition, and whether they combine cumulatively
+(``policy ordered``) or not (``policy highest``). This module decides nothing about scoring itself;
+the records it builds are scored by the real evaluator.
+
 How the level checks reason. A *quantity* is what a condition compares with a number: a measure, a
 ``let``, any expression (``a > b`` compares ``a - b`` with 0), a flag (false < true), or a milestone
 (not done < done). A comparison of a quantity with a threshold has one truth between neighbouring
@@ -22,11 +27,15 @@ boxes of cells, with ``not`` as the complement. Quantities are taken as independ
 can only add combinations that no record has: so a level that no combination gives is *proved*
 unreachable, and a quantity whose comparisons all reward one direction is *proved* monotone (every
 condition, and so the level, can only rise as the quantity moves that way). A quantity compared both
-ways (``x >= 40 and x < 55``) has no better direction of its own, so a drop in either direction
-is reported (raising it first, lowering it when raising never lowers the level), and only once
-the drop is shown by real records: the checker builds them (solving ``let`` formulas for a measure where it has
-to, or searching a grid of measure values), scores them with the real evaluator, and quotes one in
-the message. What it cannot show with a record it does not report.
+ways (``x >= 40 and x < 55``) is judged by the levels it yields: it is a finding only when the
+level drops somewhere as it rises **and** somewhere as it falls (bands that only ever rise are
+fine), and only once both drops are shown by real records: the checker builds them (solving
+``let`` formulas for a measure where it has to, or searching a grid of measure values), scores
+them with the real evaluator, and quotes both in the message. What it cannot show with records it
+does not report.
+
+Every message is an entry of the message catalogue (its code starts with ``check-``), so a finding
+can be read in English or in Thai (the documentation page "Messages in two languages").
 
 >>> import kpirules
 >>> rules = kpirules.parse('''
@@ -38,22 +47,20 @@ the message. What it cannot show with a record it does not report.
 ... ''', source="rules.kpi")
 >>> for diagnostic in kpirules.check(rules):
 ...     print(format_diagnostic(diagnostic, rules.source))
-rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2; `percent` is compared both ways, so neither direction is the better one and no move of it may lower the level: look at `percent < 70` in level 3
+rules.kpi:6:32: error[non-monotone]: raising percent from 69 to 70 lowers the level from 3 to 2, and lowering percent from 55 to 54 lowers the level from 3 to 2; `percent` is compared both ways and the level can drop whichever way it moves, so neither direction is the better one: look at `percent < 70` in level 3
 """  # noqa: E501 - a doctest's expected line cannot be wrapped
 
 from __future__ import annotations
 
 import itertools
-import operator
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 import attrs
 
 from kpirules import nodes
-from kpirules._compile import CONTEXT
 from kpirules._intervals import (
     Interval,
     Region,
@@ -64,11 +71,15 @@ from kpirules._intervals import (
     pick_near_high,
     pick_near_low,
 )
-from kpirules._scoring import FLIPPED
-from kpirules._semantics import close_names, describe_expr
+from kpirules._messages import Message, check_language, message
+from kpirules._numbers import CONTEXT, tidy
+from kpirules._scoring import COMPARE, FLIPPED, MILESTONES, compare, evaluate, ladder, milestone_levels
+from kpirules._semantics import Code, close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
-from kpirules.model import Indicator, RuleSet
+
+if TYPE_CHECKING:
+    from kpirules.model import Indicator, RuleSet
 
 __all__ = ["Counterexample", "Diagnostic", "check", "counterexamples", "format_diagnostic"]
 
@@ -79,7 +90,12 @@ Severity = Literal["error", "warning"]
 class Diagnostic:
     """One finding of :func:`check`: how bad it is, its code (one of the checker codes), a
     message for the person who wrote the rules, the indicator it is about (None for the file as a
-    whole) and where."""
+    whole) and where.
+
+    ``message`` is in :attr:`language`; ``problem`` is the message before it was put into words
+    (its code in the message catalogue and its parts), so :meth:`in_language` can say the same
+    finding in the other language.
+    """
 
     severity: Severity
     code: str
@@ -87,6 +103,27 @@ class Diagnostic:
     indicator: str | None
     line: int
     column: int
+    problem: Message | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    language: str = attrs.field(default="en", eq=False, repr=False, kw_only=True)
+
+    @classmethod
+    def of(cls, severity: Severity, code: str, problem: Message, indicator: str | None,
+           line: int, column: int, language: str = "en") -> Diagnostic:
+        """The finding ``problem``, its message put into words in ``language``."""
+        return cls(severity, code, problem.render(language), indicator, line, column,
+                   problem=problem, language=language)
+
+    @property
+    def parts(self) -> dict[str, Any]:
+        """The parts the message was made from (names, values, nested messages), for programs."""
+        return dict(self.problem.parts) if self.problem is not None else {}
+
+    def in_language(self, language: str) -> Diagnostic:
+        """This finding with its message in ``language`` ("en" or "th")."""
+        language = check_language(language)
+        if self.problem is None:
+            return self
+        return attrs.evolve(self, message=self.problem.render(language), language=language)
 
 
 def format_diagnostic(diagnostic: Diagnostic, source: str) -> str:
@@ -99,8 +136,9 @@ def format_diagnostic(diagnostic: Diagnostic, source: str) -> str:
             f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
 
 
-def check(rules: RuleSet) -> list[Diagnostic]:
-    """Every problem :mod:`kpirules` can prove about ``rules``, in file order.
+def check(rules: RuleSet, language: str | None = None) -> list[Diagnostic]:
+    """Every problem :mod:`kpirules` can prove about ``rules``, in file order, with messages in
+    ``language`` ("en" or "th"; None: the rule file's own, :attr:`RuleSet.language`).
 
     >>> import kpirules
     >>> rules = kpirules.parse('''
@@ -117,29 +155,60 @@ def check(rules: RuleSet) -> list[Diagnostic]:
     3 error weights-total
     4 warning unused-measure
     5 warning implicit-measure
+    >>> print(kpirules.check(rules, language="th")[2].message)
+    มีการใช้ `growht` โดยไม่ได้ประกาศไว้ หมายถึง `growth` หรือไม่
     """
-    diagnostics = _weights(rules)
+    language = check_language(rules.language if language is None else language)
+    findings = _weights(rules)
     for indicator in rules:
-        diagnostics += _names(indicator)
-        diagnostics += _levels(indicator)
-    return sorted(diagnostics, key=lambda d: (d.line, d.column))
+        findings += _names(indicator)
+        findings += _levels(indicator)
+    findings.sort(key=lambda finding: (finding[4], finding[5]))
+    return [Diagnostic.of(*finding, language=language) for finding in findings]
+
+
+# A finding before it is put into words: the fields of Diagnostic.of.
+_Finding = tuple[Severity, str, Message, Union[str, None], int, int]  # noqa: UP007 - runtime alias
+
+
+@attrs.frozen
+class _Joined:
+    """Parts of a message shown one after another, ``", "`` between them in either language."""
+
+    items: tuple[Any, ...]
+
+    def render(self, language: str) -> str:
+        return ", ".join(_say(item, language) for item in self.items)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def _say(part: Any, language: str) -> str:
+    if isinstance(part, bool):
+        return message("word-true" if part else "word-false").render(language)
+    render = getattr(part, "render", None)
+    return str(render(language)) if render is not None else str(part)
+
+
+def _exact(value: Decimal) -> str:
+    """A value of a counterexample with every digit it has (``39.999999999`` is not 40)."""
+    text = f"{tidy(value):f}"
+    return "0" if text == "-0" else text
 
 
 # Weights
 
 
-def _weights(rules: RuleSet) -> list[Diagnostic]:
+def _weights(rules: RuleSet) -> list[_Finding]:
     weighted = [indicator for indicator in rules if indicator.weight is not None]
     if not weighted:
         return []
     missing = [indicator for indicator in rules if indicator.weight is None]
     if missing:
         return [
-            Diagnostic(
-                "error", "weights-total",
-                f"indicator {indicator.id} has no weight, but other indicators in this file do; "
-                f"add `weight N` to it (the weights must total 100)",
-                indicator.id, indicator.node.span.line, indicator.node.span.column)
+            ("error", "weights-total", message("check-weight-missing", indicator=indicator.id),
+             indicator.id, indicator.node.span.line, indicator.node.span.column)
             for indicator in missing
         ]
     weights = [indicator.weight for indicator in weighted if indicator.weight is not None]
@@ -147,14 +216,11 @@ def _weights(rules: RuleSet) -> list[Diagnostic]:
     if total == 100:
         return []
     first = _weight_span(weighted[0])
-    parts = ", ".join(f"indicator {indicator.id}: {_show(indicator.weight)}"
-                      for indicator in weighted)
-    effect = "can never reach 100" if total < 100 else "can go above 100"
-    return [Diagnostic(
-        "error", "weights-total",
-        f"the weights total {_show(total)}, not 100 ({parts}), so a scorecard total {effect}; "
-        "change them so that they total 100",
-        None, first.line, first.column)]
+    parts = _Joined(tuple(message("check-weight-of", indicator=indicator.id,
+                                  weight=indicator.weight) for indicator in weighted))
+    code = "check-weights-below" if total < 100 else "check-weights-above"
+    return [("error", "weights-total", message(code, total=total, weights=parts),
+             None, first.line, first.column)]
 
 
 def _weight_span(indicator: Indicator) -> nodes.Span:
@@ -167,36 +233,30 @@ def _weight_span(indicator: Indicator) -> nodes.Span:
 # Names
 
 
-def _names(indicator: Indicator) -> list[Diagnostic]:
+def _names(indicator: Indicator) -> list[_Finding]:
     node = indicator.node
     declared = [m.name for m in node.measures if not m.implicit] + [let.name for let in node.lets]
-    found = []
+    found: list[_Finding] = []
     for measure in node.measures:
         if not measure.implicit:
             continue
         guess = close_names(measure.name, declared)
-        hint = (f"; did you mean `{guess[0]}`?" if guess else
-                f"; it is read from each record as a number: declare it with "
-                f"`measure {measure.name}`")
-        found.append(Diagnostic(
-            "warning", "implicit-measure",
-            f"`{measure.name}` is used but not declared{hint}",
-            node.id, measure.span.line, measure.span.column))
+        hint = (message("hint-did-you-mean", name=guess[0]) if guess else
+                message("check-hint-declare", name=measure.name))
+        found.append(("warning", "implicit-measure",
+                      message("check-implicit-measure", name=measure.name, hint=hint),
+                      node.id, measure.span.line, measure.span.column))
     used = _used_names(node)
     for measure in node.measures:
         if not measure.implicit and measure.name not in used:
-            found.append(Diagnostic(
-                "warning", "unused-measure",
-                f"measure `{measure.name}` is declared but no level uses it; every record must "
-                "still give it a value: use it in a level or remove it",
-                node.id, measure.span.line, measure.span.column))
+            found.append(("warning", "unused-measure",
+                          message("check-unused-measure", name=measure.name),
+                          node.id, measure.span.line, measure.span.column))
     for let in node.lets:
         if let.name not in used:
-            found.append(Diagnostic(
-                "warning", "unused-measure",
-                f"`let {let.name}` is computed but no level uses it: use it in a level or "
-                "remove it",
-                node.id, let.span.line, let.span.column))
+            found.append(("warning", "unused-measure",
+                          message("check-unused-let", name=let.name),
+                          node.id, let.span.line, let.span.column))
     return found
 
 
@@ -222,12 +282,6 @@ QuantityKind = Literal["number", "flag", "milestone"]
 _ATTEMPTS = 40
 _GRID_LIMIT = 4_000
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
-}
-
-
 class _Unsupported(Exception):
     """The conditions use something the checker does not reason about (a constant division by
     zero): the indicator's levels are left unchecked rather than checked wrongly."""
@@ -245,6 +299,7 @@ class _Quantity:
     integer: bool = False
     thresholds: set[Decimal] = attrs.Factory(set)
     cells: list[Interval] = attrs.Factory(list)
+    samples: list[Decimal] = attrs.Factory(list)
 
     @property
     def size(self) -> int:
@@ -260,7 +315,7 @@ class _Atom:
     threshold: Decimal | None
     polarity: bool  # False under an odd number of `not`
     level: int
-    text: str
+    quoted: Code  # how the comparison is quoted in a message
     line: int
     column: int
 
@@ -292,7 +347,9 @@ Value = Union[Decimal, bool]  # noqa: UP007 - a runtime alias
 
 
 class _Model:
-    """An indicator's levels as conditions over quantities and their cells."""
+    """An indicator's levels as conditions over quantities and their cells: the effective
+    conditions of the scoring core's :func:`~kpirules._scoring.ladder`, a milestone being one
+    more quantity (not done < done)."""
 
     def __init__(self, node: nodes.IndicatorNode, relax: str | None = None,
                  relax_kind: bool = False) -> None:
@@ -310,23 +367,22 @@ class _Model:
         self.keys: dict[object, int] = {}
         self.atoms: list[_Atom] = []
         self.conditions: list[Formula] = []
-        self.condition_text: list[str] = []
-        milestones = [level.number for level in node.levels if level.is_milestone]
-        for level in node.levels:
-            if level.is_milestone:
-                needed = [level.number]
-                if node.policy == "highest":
-                    needed = [m for m in milestones if m <= level.number]
-                leaves = tuple(self.milestone_leaf(m, level) for m in needed)
-                self.conditions.append(leaves[0] if len(leaves) == 1 else _Junction(False, leaves))
-                self.condition_text.append(f"milestone {level.number}")
-            else:
-                assert level.condition is not None
-                self.conditions.append(self.formula(level.condition, True, level.number))
-                self.condition_text.append(describe_expr(level.condition))
+        rules = ladder(node)
+        self.cumulative = rules.cumulative
+        # A level is quoted by its own condition, or for a milestone level by its milestone.
+        self.checklist = [_own_milestone(number, condition)
+                          for number, condition in enumerate(rules.conditions, 1)]
+        self.written = [Code(nodes.Done(number) if milestone else condition)
+                        for number, (milestone, condition)
+                        in enumerate(zip(self.checklist, rules.conditions), 1)]
+        self.spans = [level.span for level in node.levels]
+        for number, condition in enumerate(rules.conditions, 1):
+            self.conditions.append(self.formula(condition, True, number))
         for quantity in self.quantities:
             if quantity.kind == "number":
                 quantity.cells = cells(quantity.domain, quantity.thresholds, quantity.integer)
+                # Every comparison of the quantity has one truth on a cell: one value tells it.
+                quantity.samples = [_sample(cell) for cell in quantity.cells]
         self.truth = [self.atom_truth(atom) for atom in self.atoms]
         self.sizes = tuple(quantity.size for quantity in self.quantities)
         self.regions = [self.region(condition) for condition in self.conditions]
@@ -376,17 +432,21 @@ class _Model:
         # inline are one quantity.
         return self.quantity(("number", self.expand(expr)), make)
 
-    def milestone_leaf(self, number: int, level: nodes.Level) -> _Leaf:
+    def milestone_leaf(self, done: nodes.Done, level: int) -> _Leaf:
+        number = done.level
         index = self.quantity(("milestone", number), lambda: _Quantity(
             f"milestone {number}", "milestone", milestone=number))
-        return self.leaf(_Atom(index, "done", None, True, level.number,
-                               f"milestone {number}", level.span.line, level.span.column))
+        span = self.spans[level - 1]
+        return self.leaf(_Atom(index, "done", None, True, level, Code(done), span.line,
+                               span.column))
 
     def leaf(self, atom: _Atom) -> _Leaf:
         self.atoms.append(atom)
         return _Leaf(len(self.atoms) - 1)
 
     def formula(self, expr: nodes.Expr, polarity: bool, level: int) -> Formula:
+        if isinstance(expr, nodes.Done):
+            return self.milestone_leaf(expr, level)
         if isinstance(expr, nodes.BoolOp):
             return _Junction(expr.op == "or",
                              tuple(self.formula(e, polarity, level) for e in expr.operands))
@@ -410,15 +470,16 @@ class _Model:
         measure = self.measures[name.name]
         index = self.quantity(("flag", name.name), lambda: _Quantity(
             name.name, "flag", measure=measure, measures=frozenset({name.name})))
-        text = name.name if polarity else f"not {name.name}"
-        return self.leaf(_Atom(index, "is", None, polarity, level, text, span.line, span.column))
+        quoted = Code(name, negated=not polarity)
+        return self.leaf(_Atom(index, "is", None, polarity, level, quoted, span.line,
+                               span.column))
 
-    def comparison(self, left: nodes.Expr, op: str, right: nodes.Expr, polarity: bool,
+    def comparison(self, left: nodes.Expr, op: nodes.CompareOp, right: nodes.Expr, polarity: bool,
                    level: int) -> Formula:
         written = op
         left_value, right_value = self.constant(left), self.constant(right)
         if left_value is not None and right_value is not None:
-            return _Const(_COMPARE[op](left_value, right_value))
+            return _Const(compare(left_value, op, right_value))
         if right_value is not None:
             compared, threshold = left, right_value
         elif left_value is not None:
@@ -429,10 +490,9 @@ class _Model:
             compared, threshold = nodes.BinaryOp("-", left, right, left.span), Decimal(0)
         index = self.number_quantity(compared)
         self.quantities[index].thresholds.add(threshold)
-        text = f"{describe_expr(left)} {written} {describe_expr(right)}"
-        if not polarity:
-            text = f"not ({text})"  # the comparison counts negated: say so where it is quoted
-        return self.leaf(_Atom(index, op, threshold, polarity, level, text,
+        # A comparison that counts negated is quoted with its `not`.
+        quoted = Code(nodes.Compare((left, right), (written,)), negated=not polarity)
+        return self.leaf(_Atom(index, op, threshold, polarity, level, quoted,
                                left.span.line, left.span.column))
 
     def constant(self, expr: nodes.Expr) -> Decimal | None:
@@ -449,12 +509,9 @@ class _Model:
         quantity = self.quantities[atom.quantity]
         if quantity.kind != "number":
             return (False, True)
-        truths = []
-        for cell in quantity.cells:
-            sample = pick(cell)
-            assert sample is not None and atom.threshold is not None
-            truths.append(_COMPARE[atom.op](sample, atom.threshold))
-        return tuple(truths)
+        assert atom.threshold is not None
+        holds = COMPARE[atom.op]
+        return tuple(holds(sample, atom.threshold) for sample in quantity.samples)
 
     def region(self, formula: Formula) -> Region:
         """The combinations of cells where ``formula`` holds."""
@@ -480,7 +537,7 @@ class _Model:
             return known
         if number > len(self.regions):
             result = Region.nothing(self.sizes)
-        elif self.node.policy == "highest":
+        elif not self.cumulative:
             result = self.regions[number - 1] | self.at_least(number + 1)
         elif number == 1:
             result = self.regions[0]
@@ -521,13 +578,26 @@ class _Model:
 # Levels: the diagnostics
 
 
-def _levels(indicator: Indicator) -> list[Diagnostic]:
+def _sample(cell: Interval) -> Decimal:
+    value = pick(cell)
+    assert value is not None  # a cell is never empty
+    return value
+
+
+def _own_milestone(number: int, condition: nodes.Expr) -> bool:
+    """Whether level ``number`` is a milestone level: its effective condition is its milestone,
+    or (under ``policy highest``) its milestone and the ones below."""
+    parts = condition.operands if isinstance(condition, nodes.BoolOp) else (condition,)
+    return any(isinstance(part, nodes.Done) and part.level == number for part in parts)
+
+
+def _levels(indicator: Indicator) -> list[_Finding]:
     try:
         model = _Model(indicator.node)
         if any(q.size == 0 for q in model.quantities):
             return []  # a measure no value can satisfy: every record is refused already
         found = _unreachable(indicator, model)
-        found += [_non_monotone_diagnostic(indicator, example)
+        found += [_non_monotone_finding(indicator, example)
                   for example in _counterexamples(indicator, model)]
     except (_Unsupported, TooComplex, RecursionError):
         # Conditions too tangled to reason about in bounded time: the levels are left unchecked,
@@ -536,62 +606,63 @@ def _levels(indicator: Indicator) -> list[Diagnostic]:
     return found
 
 
-def _unreachable(indicator: Indicator, model: _Model) -> list[Diagnostic]:
+def _unreachable(indicator: Indicator, model: _Model) -> list[_Finding]:
     node = indicator.node
-    found = []
-    for level in node.levels:
-        number = level.number
+    found: list[_Finding] = []
+    for number, span in enumerate(model.spans, 1):
         if not model.exactly(number).is_empty():
             continue
-        reason = _unreachable_reason(indicator, model, number)
-        found.append(Diagnostic(
-            "error", "unreachable-level",
-            f"level {number} can never be the result: {reason}",
-            node.id, level.span.line, level.span.column))
+        reason = _unreachable_reason(model, number)
+        found.append(("error", "unreachable-level",
+                      message("check-unreachable", level=number, reason=reason),
+                      node.id, span.line, span.column))
     return found
 
 
-def _unreachable_reason(indicator: Indicator, model: _Model, number: int) -> str:
+def _unreachable_reason(model: _Model, number: int) -> Message:
     regions = model.regions
     own = regions[number - 1]
-    levels = indicator.node.levels
 
-    def phrase(level: int, whose: str) -> tuple[str, str]:
-        """How to name a level's condition in a sentence, and the verb for it holding."""
-        if levels[level - 1].is_milestone:
-            return f"{whose} milestone", "is done"
-        return f"{whose} condition `{model.condition_text[level - 1]}`", "holds"
+    def mine(holds: bool = True) -> Message:
+        """Level ``number``'s own condition (or milestone) in a sentence, holding or not."""
+        if model.checklist[number - 1]:
+            return message("check-its-milestone-done" if holds else "check-its-milestone")
+        return message("check-its-condition-holds" if holds else "check-its-condition",
+                       condition=model.written[number - 1])
 
-    mine, verb = phrase(number, "its")
+    def theirs(level: int, holds: bool = True) -> Message:
+        """Another level's condition (or milestone), holding too or not."""
+        if model.checklist[level - 1]:
+            code = "check-level-milestone-done-too" if holds else "check-level-milestone"
+            return message(code, level=level)
+        code = "check-level-condition-holds-too" if holds else "check-level-condition"
+        return message(code, level=level, condition=model.written[level - 1])
+
     if own.is_empty():
-        return f"{mine} never holds{_impossible_because(indicator, model, number)}"
+        return message("check-never-holds", condition=mine(holds=False),
+                       because=_impossible_because(model, number))
     top = len(regions)
-    if model.node.policy == "highest":
+    if not model.cumulative:
         for higher in range(number + 1, top + 1):
             if (own & ~regions[higher - 1]).is_empty():
-                theirs, their_verb = phrase(higher, f"level {higher}'s")
-                return (f"whenever {mine} {verb}, {theirs} {their_verb} too, and with "
-                        "`policy highest` the higher level wins")
-        return (f"whenever {mine} {verb}, the condition of a higher level holds too, and with "
-                "`policy highest` the higher level wins")
+                return message("check-shadowed", mine=mine(), theirs=theirs(higher))
+        return message("check-shadowed-by-several", mine=mine())
     if model.at_least(number).is_empty():
         for lower in range(1, number):
             if (own & regions[lower - 1]).is_empty():
-                theirs, _ = phrase(lower, f"level {lower}'s")
-                return (f"{mine} and {theirs} never hold together, and levels count only in "
-                        "order")
-        return (f"the conditions of levels 1 to {number} never all hold together, and levels "
-                "count only in order")
-    following, following_verb = phrase(number + 1, f"level {number + 1}'s")
-    goes_on = (f"so a record that gets level {number} always goes on to level {number + 1}")
+                return message("check-never-together", mine=mine(holds=False),
+                               theirs=theirs(lower, holds=False))
+        return message("check-never-all-together", level=number)
     if (own & ~regions[number]).is_empty():
-        question = "" if levels[number - 1].is_milestone or levels[number].is_milestone else \
-            "; are the thresholds in order?"
-        return f"whenever {mine} {verb}, {following} {following_verb} too, {goes_on}{question}"
-    return f"whenever levels 1 to {number} all hold, {following} {following_verb} too, {goes_on}"
+        checklist = model.checklist[number - 1] or model.checklist[number]
+        question = "" if checklist else message("check-thresholds-in-order")
+        return message("check-goes-on", mine=mine(), following=theirs(number + 1),
+                       level=number, next=number + 1, question=question)
+    return message("check-goes-on-together", following=theirs(number + 1), level=number,
+                   next=number + 1)
 
 
-def _impossible_because(indicator: Indicator, model: _Model, number: int) -> str:
+def _impossible_because(model: _Model, number: int) -> Message | str:
     """Which declaration makes level ``number``'s condition impossible, if one does."""
     involved = model.quantities_of(model.conditions[number - 1])
     for index in sorted(involved):
@@ -601,13 +672,13 @@ def _impossible_because(indicator: Indicator, model: _Model, number: int) -> str
         if measure.low is not None or measure.high is not None:
             relaxed = _Model(model.node, relax=measure.name)
             if not relaxed.regions[number - 1].is_empty():
-                low = "" if measure.low is None else _show(measure.low)
-                high = "" if measure.high is None else _show(measure.high)
-                return f", because `{measure.name}` is declared `in {low}..{high}`"
+                return message("check-because-range", measure=measure.name,
+                               low="" if measure.low is None else _exact(measure.low),
+                               high="" if measure.high is None else _exact(measure.high))
         if measure.kind == "count":
             relaxed = _Model(model.node, relax=measure.name, relax_kind=True)
             if not relaxed.regions[number - 1].is_empty():
-                return f", because `{measure.name}` is a count (a whole number, 0 or more)"
+                return message("check-because-count", measure=measure.name)
     return ""
 
 
@@ -622,7 +693,9 @@ class Counterexample:
     ``raising`` tells whether the quantity rose. ``first`` and ``second`` are the records (measure
     values and ``"milestones"``), ``levels`` their levels; ``others`` the other compared quantities,
     the same in both (milestones are in the records); ``line`` and ``column`` point at the
-    comparison that stops holding.
+    comparison that stops holding, quoted as ``comparison`` in level ``comparison_level``.
+    ``opposite`` is the counterexample the other way (the quantity moving in the opposite
+    direction and the level dropping too), which a finding needs: see :func:`counterexamples`.
     """
 
     quantity: str
@@ -635,14 +708,19 @@ class Counterexample:
     levels: tuple[int, int]
     others: tuple[tuple[str, Value], ...]
     measures_shown: bool
-    comparison: str
+    comparison: Code
     comparison_level: int
     line: int
     column: int
+    opposite: Counterexample | None = None
 
 
 def counterexamples(indicator: Indicator) -> list[Counterexample]:
     """The ``non-monotone`` findings of :func:`check` for one indicator, with their records.
+
+    A quantity compared both ways is a finding only when the level drops somewhere as it rises
+    and somewhere as it falls (the documentation page "Checker codes"), so each finding is a
+    pair: the drop in the direction its comparisons reward more often, and its ``opposite``.
 
     >>> import kpirules
     >>> rules = kpirules.parse('''
@@ -654,6 +732,8 @@ def counterexamples(indicator: Indicator) -> list[Counterexample]:
     >>> example, = counterexamples(rules["1"])
     >>> example.first, example.second, example.levels
     ({'x': Decimal('2')}, {'x': Decimal('3')}, (2, 1))
+    >>> example.opposite.first, example.opposite.second, example.opposite.levels
+    ({'x': Decimal('2')}, {'x': Decimal('1')}, (2, 1))
     """
     try:
         model = _Model(indicator.node)
@@ -676,15 +756,21 @@ def _counterexamples(indicator: Indicator, model: _Model) -> list[Counterexample
         up, down = model.directions(index)
         if not (up and down):
             continue  # every comparison rewards one direction: the level cannot fall along it
-        # Compared both ways, the quantity has no better direction (SPEC §5), so a drop either
-        # way is reported: raising it first, lowering it when raising never lowers the level.
+        # Compared both ways, the quantity is judged by the levels it yields: a finding only
+        # when the level drops somewhere as it rises and somewhere as it falls, each shown by
+        # real records. The drop against the direction most of its comparisons reward comes
+        # first: that is the surprising one.
         falls, rises = _steps(model, index)
-        shown = finder.find(index, falls, True) if falls else None
-        if shown is None and rises:
-            shown = finder.find(index, rises, False)
-        if shown is None:
+        if not (falls and rises):
             continue
-        found.append(shown)
+        raising_first = up >= down
+        first = finder.find(index, falls if raising_first else rises, raising_first)
+        if first is None:
+            continue
+        second = finder.find(index, rises if raising_first else falls, not raising_first)
+        if second is None:
+            continue
+        found.append(attrs.evolve(first, opposite=second))
     return found
 
 
@@ -708,47 +794,53 @@ def _steps(model: _Model, index: int) -> tuple[list[Step], list[Step]]:
     return falls, rises
 
 
-def _non_monotone_diagnostic(indicator: Indicator, example: Counterexample) -> Diagnostic:
-    return Diagnostic("error", "non-monotone", _counterexample_text(example), indicator.id,
-                      example.line, example.column)
+def _non_monotone_finding(indicator: Indicator, example: Counterexample) -> _Finding:
+    assert example.opposite is not None
+    said = message("check-non-monotone", first=_move(example), second=_move(example.opposite),
+                   quantity=example.quantity, comparison=example.comparison,
+                   level=example.comparison_level)
+    return ("error", "non-monotone", said, indicator.id, example.line, example.column)
 
 
-def _counterexample_text(example: Counterexample) -> str:
+def _move(example: Counterexample) -> Message:
+    """One counterexample in words: the move, the levels, and what stays fixed."""
     if example.kind == "flag":
-        verb = "setting"
+        code = "check-setting"
     else:
-        verb = "raising" if example.raising else "lowering"
-    first, second = example.levels
-    text = (f"{verb} {example.quantity} from {_show(example.before)} to {_show(example.after)} "
-            f"lowers the level from {first} to {second}")
-    fixed = [f"{name} = {_show(value)}" for name, value in example.others]
-    if "milestones" in example.first:
-        done = ", ".join(str(number) for number in example.first["milestones"])
-        fixed.append(f"milestones done: {done or 'none'}")
-    notes = ["others fixed: " + ", ".join(fixed)] if fixed else []
+        code = "check-raising" if example.raising else "check-lowering"
+    fixed: list[Message] = [message("check-value", name=name, value=_value_part(value))
+                            for name, value in example.others]
+    if MILESTONES in example.first:
+        done = example.first[MILESTONES]
+        fixed.append(message("check-milestones-done", levels=_Joined(tuple(done))) if done
+                     else message("check-milestones-none"))
+    notes = [message("check-others-fixed", values=_Joined(tuple(fixed)))] if fixed else []
     if example.measures_shown:
         changes = []
         for name, value in example.first.items():
-            if name == "milestones":
+            if name == MILESTONES:
                 continue
             after = example.second[name]
-            shown = _show(value) if after == value else f"{_show(value)} → {_show(after)}"
-            changes.append(f"{name} = {shown}")
-        notes.append("records: " + ", ".join(changes))
-    if notes:
-        text += f" ({'; '.join(notes)})"
-    return (f"{text}; `{example.quantity}` is compared both ways, so neither direction is the "
-            f"better one and no move of it may lower the level: look at `{example.comparison}` "
-            f"in level {example.comparison_level}")
+            if after == value:
+                changes.append(message("check-value", name=name, value=_value_part(value)))
+            else:
+                changes.append(message("check-value-change", name=name,
+                                       before=_value_part(value), after=_value_part(after)))
+        notes.append(message("check-records", values=_Joined(tuple(changes))))
+    shown: Message | str = ""
+    if len(notes) == 1:
+        shown = message("check-notes", notes=notes[0])
+    elif notes:
+        shown = message("check-notes-two", first=notes[0], second=notes[1])
+    first, second = example.levels
+    return message(code, quantity=example.quantity, before=_value_part(example.before),
+                   after=_value_part(example.after), high=first, low=second, notes=shown)
 
 
-def _show(value: Value | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = f"{value.normalize(CONTEXT):f}" if value else "0"
-    return "0" if text == "-0" else text
+def _value_part(value: Value) -> str | bool:
+    """A value in a counterexample as a message part: flags as true/false in the reader's
+    language, numbers with every digit they have."""
+    return value if isinstance(value, bool) else _exact(value)
 
 
 class _Finder:
@@ -759,6 +851,7 @@ class _Finder:
     def __init__(self, indicator: Indicator, model: _Model) -> None:
         self.indicator = indicator
         self.model = model
+        self.milestones = milestone_levels(model.node)
         self.grid: list[tuple[dict[str, Any], int, tuple[Value | None, ...]]] | None = None
         # Quantities that share a measure belong together: their values cannot be chosen one by
         # one.
@@ -847,8 +940,8 @@ class _Finder:
         record: dict[str, Any] = {}
         for measure in self.indicator.measures:
             record[measure.name] = values.get(measure.name, self.default(measure))
-        if any(level.is_milestone for level in self.indicator.levels):
-            record["milestones"] = sorted(done)
+        if self.milestones:
+            record[MILESTONES] = sorted(done)
         return record
 
     def in_cells(self, group: Sequence[int], combo: Combo, values: Mapping[str, Value]) -> bool:
@@ -1002,7 +1095,7 @@ class _Finder:
             others=others, measures_shown=quantity.measure is None or any(
                 first[name] != second[name] for name in first
                 if name not in ("milestones", quantity.measure.name)),
-            comparison=atom.text, comparison_level=atom.level, line=atom.line,
+            comparison=atom.quoted, comparison_level=atom.level, line=atom.line,
             column=atom.column)
 
     def culprit(self, index: int, first: Mapping[str, Any], second: Mapping[str, Any],
@@ -1010,7 +1103,7 @@ class _Finder:
         """The comparison of the quantity that stops holding between the records, in the level
         that is lost."""
         model = self.model
-        lost = levels[0] if model.node.policy == "highest" else levels[1] + 1
+        lost = levels[1] + 1 if model.cumulative else levels[0]
         before, after = self.value(index, first), self.value(index, second)
         for atom in model.atoms:
             if atom.quantity != index or atom.level != lost:
@@ -1018,14 +1111,14 @@ class _Finder:
             if atom.op == "is":
                 held = [before, after]
             else:
-                held = [_COMPARE[atom.op](v, atom.threshold) for v in (before, after)]
+                held = [COMPARE[atom.op](v, atom.threshold) for v in (before, after)]
             if not atom.polarity:
                 held = [not h for h in held]
             if held[0] and not held[1]:
                 return atom
-        level = model.node.levels[lost - 1]
-        return _Atom(index, "", None, True, lost, model.condition_text[lost - 1],
-                     level.span.line, level.span.column)
+        span = model.spans[lost - 1]
+        return _Atom(index, "", None, True, lost, model.written[lost - 1], span.line,
+                     span.column)
 
     def grid_search(self, index: int, raising: bool) -> Counterexample | None:
         """Records from a grid of measure values, grouped by every other quantity's value; a
@@ -1051,8 +1144,7 @@ class _Finder:
         if self.grid is not None:
             return self.grid
         names = [m.name for m in self.indicator.measures]
-        milestones = sorted(level.number for level in self.indicator.levels
-                            if level.is_milestone)
+        milestones = sorted(self.milestones)
         done_sets = [frozenset(milestones[:k]) for k in range(len(milestones) + 1)]
         self.grid = []
         for values in self.assignments(names):
@@ -1085,37 +1177,14 @@ def _valid(measure: nodes.Measure, value: Value) -> bool:
     return measure.high is None or value <= measure.high
 
 
-def _value(expr: nodes.Expr, values: Mapping[str, Any]) -> Value | None:
+def _value(expr: nodes.Expr, values: Mapping[str, Any]) -> Decimal | None:
     """What the evaluator computes for the number ``expr`` (lets written out) from ``values``;
     None when it would refuse the record (a division by zero, a missing value)."""
     try:
-        return _compute(expr, values)
+        value = evaluate(expr, values)
     except (ArithmeticError, KeyError, TypeError):
         return None
-
-
-def _compute(expr: nodes.Expr, values: Mapping[str, Any]) -> Decimal:
-    if isinstance(expr, nodes.Number):
-        return expr.value
-    if isinstance(expr, nodes.Name):
-        value = values[expr.name]
-        if isinstance(value, bool) or not isinstance(value, Decimal):
-            raise TypeError(expr.name)
-        return value
-    if isinstance(expr, nodes.Negate):
-        return CONTEXT.minus(_compute(expr.operand, values))
-    if isinstance(expr, nodes.BinaryOp):
-        left, right = _compute(expr.left, values), _compute(expr.right, values)
-        if expr.op == "+":
-            return CONTEXT.add(left, right)
-        if expr.op == "-":
-            return CONTEXT.subtract(left, right)
-        if expr.op == "*":
-            return CONTEXT.multiply(left, right)
-        if not right:
-            raise ZeroDivisionError(describe_expr(expr))
-        return CONTEXT.divide(left, right)
-    raise TypeError(describe_expr(expr))
+    return value if isinstance(value, Decimal) else None
 
 
 def _mentions(expr: nodes.Expr, name: str) -> bool:

@@ -26,7 +26,7 @@ from kpirules._scoring import (
     milestone_levels,
 )
 from kpirules._semantics import describe_expr
-from kpirules._values import describe_value, to_number
+from kpirules._values import describe_value, is_missing, plain, to_number
 from kpirules.errors import EvaluationError
 
 __all__ = ["CONTEXT", "Evaluator", "compile_indicator", "tidy"]
@@ -251,16 +251,21 @@ def _namespace(
 
     def slow(measure: nodes.Measure) -> Callable[[Any, Mapping[Any, Any]], Any]:
         def convert(value: Any, record: Mapping[Any, Any]) -> Any:
-            if value is _MISSING:
+            if value is _MISSING or is_missing(value):
                 import difflib
 
                 about = f" ({measure.description})" if measure.description else ""
-                strays = [k for k in record if isinstance(k, str) and k not in known]
-                guess = difflib.get_close_matches(measure.name, strays, n=1, cutoff=0.6)
-                hint = message("hint-misspelling", name=guess[0]) if guess else ""
+                hint: Message | str = ""
+                if value is _MISSING:
+                    strays = [k for k in record if isinstance(k, str) and k not in known]
+                    guess = difflib.get_close_matches(measure.name, strays, n=1, cutoff=0.6)
+                    hint = message("hint-misspelling", name=guess[0]) if guess else ""
                 raise fail("missing-measure", measure.name, measure=measure.name, about=about,
                            hint=hint)
             if measure.kind == "flag":
+                flag = plain(value)
+                if type(flag) is bool:
+                    return flag  # a NumPy bool
                 raise fail("flag-not-bool", measure.name, measure=measure.name,
                            value=describe_value(value))
             number = to_number(value, ident, measure, language)
@@ -281,9 +286,13 @@ def _namespace(
 
     def milestones_done(reported: Any) -> frozenset[int]:
         if isinstance(reported, (str, bytes, Mapping)) or not isinstance(reported, Iterable):
+            if is_missing(reported):
+                return frozenset()  # no value for `milestones`: none reported done
             raise fail("milestones-not-list", MILESTONES, value=describe_value(reported))
         done = []
         for item in reported:
+            if type(item) is not int:
+                item = plain(item)  # a NumPy array or a pandas Series holds NumPy integers
             if type(item) is not int or item not in milestones:
                 allowed = ", ".join(str(m) for m in sorted(milestones)) or message("word-none")
                 raise fail("unknown-milestone", MILESTONES, item=describe_value(item),

@@ -28,7 +28,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import attrs
 
 from kpirules import nodes
-from kpirules._compile import CONTEXT
+from kpirules._numbers import CONTEXT
 
 __all__ = [
     "Interval",

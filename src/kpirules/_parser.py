@@ -565,6 +565,28 @@ def _found(token: Token) -> Message:
     return message("found-token", token=f"`{token}`")
 
 
+class _Guess:
+    """A keyword offered for a misspelt one: in Thai, its Thai spelling; in English, the spelling
+    closest to what was written (a misspelt Thai keyword is offered in Thai)."""
+
+    __slots__ = ("spelling",)
+
+    def __init__(self, spelling: str) -> None:
+        self.spelling = spelling
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Guess) and other.spelling == self.spelling
+
+    def __hash__(self) -> int:
+        return hash(self.spelling)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Guess, (self.spelling,))
+
+    def render(self, language: str) -> str:
+        return THAI[BY_SPELLING[self.spelling]] if language == "th" else self.spelling
+
+
 def _has_thai(text: str) -> bool:
     return any("\u0e00" <= char <= "\u0e7f" for char in text)
 
@@ -667,7 +689,7 @@ def _token_message(token: Token, previous: Token | None, expected: set[str]) -> 
             return message("keyword-needs-space", value=value, keyword=thai_keyword,
                            example=f"{thai_keyword} {value[len(thai_keyword):]}")
         if guess and statement_expected:
-            return message("misspelt-keyword", value=value, keyword=Keyword(BY_SPELLING[guess[0]]))
+            return message("misspelt-keyword", value=value, keyword=_Guess(guess[0]))
         if _has_thai(value) and "STRING" in expected:
             return message("thai-text-unquoted", value=value)
         if "KIND" in expected:

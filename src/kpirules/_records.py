@@ -1,6 +1,6 @@
 """Reading the records that ``kpirules eval`` and ``kpirules explain`` score.
 
-Three layouts (see the command-line page of the documentation):
+The layouts (see the documentation pages "Command line" and "Data in and out"):
 
 - JSON: ``{"SUBJECT": {"INDICATOR_ID": {"MEASURE": value, "milestones": [1, 2]}}}``;
 - CSV and XLSX (first sheet): the long layout, a header ``subject,indicator,measure,value`` and
@@ -34,9 +34,15 @@ Choices made where SPEC is silent:
   counts) apply unchanged; ``flag`` values accept true/false, yes/no, 1/0 and ใช่/ไม่ใช่ (any
   case) and become ``bool``; ``milestones`` values must be a whole number naming a milestone
   level of the indicator. An empty value is rejected. JSON values are passed on as they are.
-- In the long layout a milestone is reported by its presence, so an indicator that has no
-  measures (only milestones) and no rows for a subject means "no milestone done" (level 0). An
-  indicator that has measures and no rows is rejected ("no rows for indicator 1").
+- A subject without rows for an indicator is rejected, as :meth:`kpirules.RuleSet.evaluate`
+  rejects a subject without that indicator's record: "no rows for indicator 1". That holds for
+  an indicator of milestones only too; a row with measure ``milestones`` and value ``0`` reports
+  one with no milestone done.
+- CSV, XLSX and Parquet files may also be in the wide layout (one row per subject, a ``subject``
+  column and ``ID.MEASURE`` / ``ID.milestones.K`` columns, see :mod:`kpirules._wide`), told apart
+  by the header: one with the four long columns is long, otherwise one with a column named after
+  an indicator of the rules is wide. An empty cell there is a missing value; a subject's second
+  row is rejected. Parquet files are read through DuckDB.
 - With ``strict=False`` rows naming an unknown measure are skipped, as the library's
   ``strict=False`` ignores unknown keys. An unknown indicator is rejected either way.
 - A rejected row rejects its subject. The subject is still reported (the caller writes it out
@@ -50,6 +56,7 @@ import csv
 import difflib
 import importlib
 import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -58,9 +65,9 @@ from typing import IO, Any
 
 import attrs
 
-from kpirules._messages import Items, Message, message
-from kpirules._scoring import FALSE_WORDS, MILESTONES, THAI_DIGITS, TRUE_WORDS, milestone_levels
-from kpirules._values import NUMERIC_TEXT
+from kpirules._messages import Items, Message, message, text
+from kpirules._scoring import MILESTONES, THAI_DIGITS, milestone_levels
+from kpirules._values import NUMERIC_TEXT, flag_value, is_missing, plain
 from kpirules.errors import RecordsError
 from kpirules.model import Indicator, RuleSet
 
@@ -74,13 +81,13 @@ __all__ = [
     "StrayRow",
     "Subject",
     "flag_value",
+    "problems_text",
+    "subject_key",
 ]
 
-FORMATS = (".json", ".csv", ".xlsx")
+FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 COLUMNS = ("subject", "indicator", "measure", "value")
 
-_TRUE = frozenset(TRUE_WORDS)
-_FALSE = frozenset(FALSE_WORDS)
 # How many subject names an error message lists.
 _SHOWN = 5
 
@@ -103,6 +110,13 @@ class Problem:
     def code(self) -> str:
         """The stable code of the problem."""
         return self.message if isinstance(self.message, str) else self.message.code
+
+
+def problems_text(problems: Iterable[Problem], language: str = "en") -> str:
+    """A rejected subject's reasons in one line, in ``language``, as the outputs of ``eval``
+    carry them."""
+    return "; ".join(text("at-row", language, row=p.row, message=p.text(language))
+                     if p.row is not None else p.text(language) for p in problems)
 
 
 @attrs.frozen
@@ -144,25 +158,6 @@ class Subject:
         return self.first_row
 
 
-def flag_value(value: Any) -> bool | None:
-    """A spreadsheet cell as a flag, or None when it is not one.
-
-    >>> flag_value(" Yes "), flag_value("ไม่ใช่"), flag_value(1), flag_value("maybe")
-    (True, False, True, None)
-    """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float, Decimal)):
-        return True if value == 1 else False if value == 0 else None
-    if isinstance(value, str):
-        text = value.strip().casefold().translate(THAI_DIGITS)
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return None
-
-
 def _cell_text(value: Any) -> str:
     """A key cell (subject, indicator, measure) as text; spreadsheets store `1` as a number."""
     if value is None:
@@ -173,18 +168,24 @@ def _cell_text(value: Any) -> str:
     return str(value).strip().lstrip("\ufeff")
 
 
+def subject_key(value: Any) -> str:
+    """A subject cell as the name the long layout groups by."""
+    return _key(value)
+
+
 def _key(value: Any) -> str:
     """:func:`_cell_text` with the common case (CSV text) first: this runs for every cell."""
     return value.strip() if type(value) is str else _cell_text(value)
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return (isinstance(value, str) and not value.strip()) or is_missing(value)
 
 
 def _milestone_number(value: Any) -> int | None:
     if type(value) is str and value.strip().isdecimal():
         return int(value)  # int() reads Thai digits and ignores surrounding spaces
+    value = plain(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -257,6 +258,36 @@ class RecordReader:
         if os.path.isdir(path):
             raise RecordsError(message("records-is-folder", path=path), path)
 
+    @classmethod
+    def for_rows(cls, rules: RuleSet, name: str, strict: bool = True) -> RecordReader:
+        """A reader of rows that come from elsewhere (a DataFrame), not from a file: use
+        :meth:`header_of` and :meth:`subjects`. ``name`` stands for the file in messages."""
+        reader = cls.__new__(cls)
+        reader.path = name
+        reader.rules = rules
+        reader.encoding = "utf-8"
+        reader.strict = strict
+        reader.only = None
+        reader.names = []
+        reader.kind = ""
+        reader._position = lambda: None
+        reader._kinds = {ind.id: {m.name: m.kind for m in ind.measures} for ind in rules}
+        return reader
+
+    def header_of(self, names: list[Any]) -> dict[str, int]:
+        """The positions of the long layout's columns in a header (a :class:`RecordsError` when
+        one is missing)."""
+        columns = self._header(iter([(0, list(names))]))
+        if columns is None:
+            raise RecordsError(message("frame-no-columns", path=self.path,
+                                       header=",".join(COLUMNS)))
+        return columns
+
+    def subjects(self, rows: Iterator[tuple[int, list[Any]]],
+                 header: dict[str, int]) -> Iterator[Subject | StrayRow]:
+        """The subjects of numbered rows in the long layout, the header already read."""
+        return self._long(rows, header)
+
     def fraction_read(self) -> float | None:
         """How much of the file has been read (0..1), when that is known."""
         return self._position()
@@ -289,8 +320,67 @@ class RecordReader:
         if self.kind == ".json":
             return self._json()
         if self.kind == ".csv":
-            return self._long(self._csv_rows())
-        return self._long(self._xlsx_rows())
+            return self._table(self._csv_rows())
+        if self.kind == ".parquet":
+            return self._table(self._parquet_rows())
+        return self._table(self._xlsx_rows())
+
+    def _table(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
+        """The long or the wide layout, told apart by the header: the long one has the columns
+        subject, indicator, measure and value; the wide one a subject column and columns named
+        after the rules' indicators (``1.target_households``, ``2.milestones.1``)."""
+        for number, cells in rows:
+            if all(_is_blank(cell) for cell in cells):
+                continue
+            names = [_cell_text(cell) for cell in cells]
+            folded = {name.casefold() for name in names}
+            ids = self.rules.ids()
+            if not all(column in folded for column in COLUMNS) and any(
+                    name.startswith(ident + ".") for name in names for ident in ids):
+                return self._wide(number, names, rows)
+            return self._long(rows, self._header(itertools.chain([(number, cells)], rows)))
+        raise self._empty()
+
+    def _wide(self, header: int, names: list[str],
+              rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
+        from kpirules._wide import WideLayout
+
+        layout = WideLayout(self.rules, names)
+        if layout.subject is None:
+            raise RecordsError(message("wide-no-subject-column", path=self.path, row=header),
+                               self.path)
+        at = layout.subject
+        width = len(names)
+        missing = [ind for ind in self.rules if ind.id not in layout.indicators]
+        first: dict[str, int] = {}
+        for number, cells in rows:
+            if len(cells) < width:
+                cells = cells + [None] * (width - len(cells))
+            # An empty cell of a file is a missing value.
+            cells = [None if type(cell) is str and not cell.strip() else cell for cell in cells]
+            if all(cell is None or is_missing(cell) for cell in cells):
+                continue
+            name = _key(cells[at])
+            if self.only is not None and name != self.only:
+                if name and name not in first:
+                    first[name] = number
+                    self.names.append(name)
+                continue
+            if not name:
+                yield StrayRow(number, None, message("row-no-subject"))
+                continue
+            if name in first:
+                yield StrayRow(number, name, message("wide-subject-again", row=first[name]))
+                continue
+            first[name] = number
+            records, problems = layout.records(cells)
+            subject = Subject(name, records, number, number)
+            for problem in problems:
+                subject.problems.append(Problem(number, dict(problem.parts)["indicator"], problem))
+            for indicator in missing:
+                subject.problems.append(Problem(number, indicator.id, message(
+                    "missing-indicator", indicator=indicator.id)))
+            yield subject
 
     # -- reading files ------------------------------------------------------------------------
 
@@ -372,6 +462,29 @@ class RecordReader:
             return False
         return not ascii_only
 
+    def _parquet_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """A Parquet file's column names as row 1, then its rows (read by DuckDB)."""
+        try:
+            import duckdb
+        except ImportError:
+            raise RecordsError(message("needs-duckdb-parquet"), self.path) from None
+        connection = duckdb.connect()
+        try:
+            literal = self.path.replace("'", "''")
+            try:
+                cursor = connection.execute(f"SELECT * FROM read_parquet('{literal}')")
+            except duckdb.Error as error:
+                raise RecordsError(message("records-bad-parquet", path=self.path, error=str(error)),
+                                   self.path) from None
+            yield 1, [column[0] for column in cursor.description]
+            number = 1
+            while batch := cursor.fetchmany(10_000):
+                for row in batch:
+                    number += 1
+                    yield number, list(row)
+        finally:
+            connection.close()
+
     def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
         try:
             # Imported by name: openpyxl is an optional extra and ships no type hints.
@@ -424,8 +537,10 @@ class RecordReader:
             return {name: columns[name] for name in COLUMNS}
         return None
 
-    def _long(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Subject | StrayRow]:
-        columns = self._header(rows)
+    def _long(self, rows: Iterator[tuple[int, list[Any]]],
+              columns: dict[str, int] | None = None) -> Iterator[Subject | StrayRow]:
+        if columns is None:
+            columns = self._header(rows)
         if columns is None:
             raise self._empty()
         at = [columns[name] for name in COLUMNS]
@@ -527,7 +642,10 @@ class RecordReader:
     ) -> None:
         levels = _milestone_levels(indicator)
         number = _milestone_number(value)
-        if not levels:
+        if number == 0 and levels:
+            # "none done": the indicator is reported, with no milestone done.
+            record.setdefault(MILESTONES, [])
+        elif not levels:
             reject(message("no-milestone-levels", indicator=indicator.id), indicator.id)
         elif number is None or number not in levels:
             allowed = ", ".join(str(level) for level in levels)
@@ -543,15 +661,22 @@ class RecordReader:
         for indicator in self.rules:
             record = group.by_indicator.get(indicator.id)
             if record is None:
-                if indicator.measures and not any(p.indicator == indicator.id
-                                                  for p in subject.problems):
-                    needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
+                # The rule of RuleSet.evaluate: a subject without a record for an indicator is
+                # rejected, an indicator of milestones only too (a row `milestones` 0 reports
+                # one with none done).
+                if not any(p.indicator == indicator.id for p in subject.problems):
                     subject.problems.append(Problem(
-                        subject.first_row, indicator.id,
-                        message("no-rows-for-indicator", indicator=indicator.id, needs=needs)))
+                        subject.first_row, indicator.id, self._no_record(indicator)))
                 record = {}
             subject.records[indicator.id] = record
         return subject
+
+    @staticmethod
+    def _no_record(indicator: Indicator) -> Message:
+        if indicator.measures:
+            needs = ", ".join(f"`{m.name}`" for m in indicator.measures)
+            return message("no-rows-for-indicator", indicator=indicator.id, needs=needs)
+        return message("no-rows-milestones", indicator=indicator.id)
 
     # -- JSON ---------------------------------------------------------------------------------
 

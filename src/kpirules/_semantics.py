@@ -20,7 +20,7 @@ from kpirules._parser import source_line
 from kpirules._scoring import interpolation
 from kpirules.errors import ParseError
 
-__all__ = ["analyse", "describe_expr", "walk"]
+__all__ = ["Code", "analyse", "describe_expr", "walk"]
 
 Type = Literal["number", "condition"]
 
@@ -240,11 +240,11 @@ class _Checker:
         return "condition"
 
     def not_a_condition(self, expr: nodes.Expr) -> ParseError:
-        return self.error(message("number-not-condition", code=_Code(expr)), expr.span)
+        return self.error(message("number-not-condition", code=Code(expr)), expr.span)
 
     def not_a_number(self, expr: nodes.Expr) -> ParseError:
         code = "flag-not-number" if isinstance(expr, nodes.Name) else "condition-not-number"
-        return self.error(message(code, code=_Code(expr)), expr.span)
+        return self.error(message(code, code=Code(expr)), expr.span)
 
     def numbering(self, raw: nodes.IndicatorNode, levels: list[nodes.Level]) -> None:
         if not levels:
@@ -265,14 +265,26 @@ class _Checker:
 
 
 @attrs.frozen
-class _Code:
-    """An expression written back as rule text in a message, its ``and``/``or``/``not`` spelt in
-    the reader's language (rendered through ``str.format``'s ``__format__``)."""
+class Code:
+    """An expression quoted in a message, its ``and``/``or``/``not`` spelt in the reader's
+    language; ``negated`` quotes it under a ``not`` (``not (x < 5)``, ``not flag``)."""
 
     expr: nodes.Expr
+    negated: bool = False
 
     def render(self, language: str) -> str:
-        return describe_expr(self.expr, lambda keyword: spelling(keyword, language))
+        def spell(keyword: str) -> str:
+            return spelling(keyword, language)
+
+        written = describe_expr(self.expr, spell)
+        if not self.negated:
+            return written
+        if isinstance(self.expr, nodes.Compare):
+            written = f"({written})"
+        return f"{spell('not')} {written}"
+
+    def __str__(self) -> str:
+        return self.render("en")
 
 
 def _int(value: str | None) -> int | None:

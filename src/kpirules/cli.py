@@ -17,7 +17,9 @@ Choices made where the contract is silent:
   beside OUT that replaces OUT only at the end, so a run that stops with exit 2 (a file that turns
   out not to be valid text halfway) leaves OUT as it was; on exit 1 OUT is written with the
   rejected subjects marked. Without ``--format`` the format follows OUT's extension (``.json``,
-  ``.csv``, anything else text). A CSV written to a file starts with a UTF-8 byte order mark so
+  ``.csv``, ``.xlsx``, ``.parquet``; ``.txt`` or none: text); any other extension is refused
+  (exit 2) unless ``--format`` names the format. ``.xlsx`` and ``.parquet`` are written whole at
+  the end (kpirules._writers). A CSV written to a file starts with a UTF-8 byte order mark so
   that Excel shows Thai text; CSV on standard output has none.
 - JSON output puts one subject per line inside one object, so it can be read as it grows and
   diffed line by line; numbers are written with their exact decimal digits.
@@ -55,6 +57,8 @@ from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
+from kpirules._json import error_text, scorecard_text
+from kpirules._json import string as _json_string
 from kpirules._messages import LANGUAGES, Message, check_language, message, text
 from kpirules._numbers import plain, show, tidy
 from kpirules._records import (
@@ -62,8 +66,10 @@ from kpirules._records import (
     RecordReader,
     StrayRow,
     Subject,
+    problems_text,
 )
 from kpirules._width import display_width, pad
+from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
@@ -185,6 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="a .kpi rule file")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text lines (default) or one JSON list")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 on warnings too (for CI and pre-commit hooks)")
     check.set_defaults(run=_check)
 
     fmt = commands.add_parser(
@@ -209,7 +217,7 @@ def _parser() -> argparse.ArgumentParser:
                "\"milestones\": [1, 2]}}}; CSV or XLSX with the header "
                "subject,indicator,measure,value and one row per value.")
     _records_arguments(evaluate)
-    evaluate.add_argument("--format", choices=("text", "json", "csv"),
+    evaluate.add_argument("--format", choices=("text", "json", "csv", "xlsx", "parquet"),
                           help="output format (default: from OUT's extension, else text)")
     evaluate.add_argument("-o", "--output", metavar="OUT",
                           help="write the results to OUT instead of standard output")
@@ -259,7 +267,8 @@ def _language_argument(parser: argparse.ArgumentParser, default: Any) -> None:
 
 def _records_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="a .kpi file or a shipped catalogue name")
-    parser.add_argument("records", metavar="RECORDS", help="a .json, .csv or .xlsx file")
+    parser.add_argument("records", metavar="RECORDS",
+                        help="a .json, .csv, .xlsx or .parquet file (long or wide layout)")
     parser.add_argument("--encoding", default="utf-8-sig", metavar="ENC",
                         help="the text encoding of a CSV or JSON file (default UTF-8 with or "
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
@@ -326,7 +335,7 @@ def _check(args: argparse.Namespace) -> int:
             continue
         _speech.adopt(rules)
         for diagnostic in kpirules.check(rules):
-            if diagnostic.severity == "error":
+            if diagnostic.severity == "error" or args.strict:
                 worst = max(worst, 1)
             if as_json:
                 findings.append(_finding(path, diagnostic.line, diagnostic.column,
@@ -457,17 +466,21 @@ def _default_mode(target: str) -> int:
 # -- output --------------------------------------------------------------------------------------
 
 
+def _check_target(path: str) -> None:
+    if os.path.isdir(path):
+        raise Usage(message("output-is-folder", path=path))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise Usage(message("output-no-folder", path=path, folder=folder))
+
+
 @contextlib.contextmanager
 def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]]:
     """Standard output, or a text file that replaces ``path`` only when the block succeeds."""
     if path is None or path == "-":
         yield sys.stdout
         return
-    if os.path.isdir(path):
-        raise Usage(message("output-is-folder", path=path))
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise Usage(message("output-no-folder", path=path, folder=folder))
+    _check_target(path)
     encoding = "utf-8-sig" if byte_order_mark else "utf-8"
     # Through a link, the file it points to is replaced, not the link.
     with _atomic(os.path.realpath(path)) as binary, open(binary.fileno(), "w", encoding=encoding, newline="",
@@ -475,19 +488,49 @@ def _output(path: str | None, byte_order_mark: bool = False) -> Iterator[IO[str]
         yield text
 
 
+# What an output file's extension asks for; any other extension is refused unless --format says.
+_BY_EXTENSION = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
+                 "": "text", ".txt": "text", ".text": "text"}
+_BINARY: dict[str, type[XlsxWriter] | type[ParquetWriter]] = {
+    "xlsx": XlsxWriter, "parquet": ParquetWriter}
+
+
 def _format_for(output: str | None, chosen: str | None) -> str:
-    if chosen is not None:
-        return chosen
-    extension = os.path.splitext(output or "")[1].lower()
-    return {".json": "json", ".csv": "csv"}.get(extension, "text")
+    to_file = output is not None and output != "-"
+    extension = os.path.splitext(output or "")[1].lower() if to_file else ""
+    wanted = _BY_EXTENSION.get(extension)
+    if chosen is None:
+        if wanted is None:
+            known = ", ".join(ext for ext in _BY_EXTENSION if ext)
+            raise Usage(message("output-extension", path=output, extension=extension,
+                                known=known))
+        chosen = wanted
+    elif wanted in _BINARY and chosen != wanted:
+        raise Usage(message("output-format-clash", path=output, extension=extension,
+                            format=chosen))
+    if chosen in _BINARY and not to_file:
+        raise Usage(message("output-binary-to-stdout", format=chosen))
+    return chosen
+
+
+@contextlib.contextmanager
+def _writer(chosen: str, output: str | None, rules: RuleSet) -> Iterator[Writer]:
+    """The writer of ``chosen`` output to ``output``; binary ones replace the file at the end."""
+    if chosen in _BINARY:
+        assert output is not None
+        _check_target(output)
+        binary: Writer = _BINARY[chosen](os.path.realpath(output), rules, _atomic, _error_text)
+        yield binary
+        return
+    with _output(output, byte_order_mark=chosen == "csv") as out:
+        yield WRITERS[chosen](out, rules)
 
 
 _plain = plain
 
 
 def _error_text(problems: Sequence[Problem]) -> str:
-    return "; ".join(_speech("at-row", row=p.row, message=p.text(_speech.language))
-                     if p.row is not None else p.text(_speech.language) for p in problems)
+    return problems_text(problems, _speech.language)
 
 
 class Writer(Protocol):
@@ -583,25 +626,14 @@ class JsonWriter:
         self.count += 1
 
     def subject(self, name: str, card: Scorecard) -> None:
-        indicators = ", ".join(f"{_json_string(r.indicator.id)}: {_json_result(r)}" for r in card)
-        self._entry(name, f'{{"total": {_plain(card.total)}, "indicators": {{{indicators}}}}}')
+        # The same text as kpirules.dumps writes for a scorecard (one writer of this JSON).
+        self._entry(name, scorecard_text(card))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, f'{{"error": {_json_string(_error_text(problems))}}}')
+        self._entry(name, error_text(_error_text(problems)))
 
     def finish(self) -> None:
         self.out.write("{}\n" if self.count == 0 else "\n}\n")
-
-
-def _json_string(text: str) -> str:
-    # What json.dumps(text, ensure_ascii=False) does, without its per-call set-up.
-    return json.encoder.encode_basestring(text)
-
-
-def _json_result(result: Result) -> str:
-    points = result.points
-    shown = "null" if points is None else _plain(points)
-    return f'{{"level": {result.level}, "score": {_plain(result.score)}, "points": {shown}}}'
 
 
 class CsvWriter:
@@ -786,8 +818,7 @@ def _eval(args: argparse.Namespace) -> int:
     # at all (a wrong encoding, a bad header) stops the run before a single byte is written.
     first = next(items, None)
     try:
-        with _output(args.output, byte_order_mark=chosen == "csv") as out:
-            writer: Writer = WRITERS[chosen](out, rules)
+        with _writer(chosen, args.output, rules) as writer:
             for item in itertools.chain(() if first is None else (first,), items):
                 if isinstance(item, StrayRow):
                     report.row(item)
@@ -839,8 +870,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
                            "not scored; sort the file by subject")
     chosen = _format_for(args.output, args.format)
     columns = scored.columns
-    with _output(args.output, byte_order_mark=chosen == "csv") as out:
-        writer: Writer = WRITERS[chosen](out, rules)
+    with _writer(chosen, args.output, rules) as writer:
         for rows in scored.batches:
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
@@ -851,6 +881,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
                 if first is not None and all(first != problem.message for problem in problems):
                     # About the whole subject (an unknown indicator), so it comes first.
                     problems.insert(0, Problem(None, None, first))
+                problems += _absent(rules, values)
                 if problems:
                     report.subject(Subject(name, {}), problems)
                     writer.rejected(name, problems)
@@ -864,6 +895,22 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
         writer.finish()
     report.summary()
     return 1 if report.failed else 0
+
+
+# The one rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
+# indicator of milestones only as none done, so the engine reads which of those indicators each
+# subject has rows for beside it (its column PRESENT), and a subject without rows for one is
+# rejected here as the Python reader rejects it.
+def _absent(rules: RuleSet, values: dict[str, Any]) -> list[Problem]:
+    from kpirules._messages import message
+    from kpirules.sql.engine import PRESENT
+
+    if PRESENT not in values:
+        return []
+    present = values[PRESENT] or ()
+
+    return [Problem(None, ind.id, message("no-rows-milestones", indicator=ind.id).render(
+        rules.language)) for ind in rules if not ind.measures and ind.id not in present]
 
 
 def _tidy(value: Any) -> Decimal:

@@ -288,6 +288,32 @@ class RuleSet:
             results.append(indicator.evaluate(by_id[indicator.id], strict))
         return Scorecard(tuple(results))
 
+    def evaluate_all(
+        self, subjects: Mapping[Any, Mapping[Any, Mapping[str, Any]]], strict: bool = True
+    ) -> dict[Any, Scorecard | EvaluationError]:
+        r"""Score every subject of ``{SUBJECT: {"INDICATOR_ID": record, ...}}``: a dict of subject
+        to its :class:`Scorecard`, or to the :class:`EvaluationError` that rejected it, in input
+        order. Nothing is dropped; :func:`kpirules.dumps` writes the outcome as the command line's
+        JSON output.
+
+        >>> import kpirules
+        >>> rules = kpirules.parse('indicator 1 "Plan"\n  weight 100\n  level 1 milestone "a plan"')
+        >>> outcome = rules.evaluate_all({"A": {"1": {"milestones": [1]}}, "B": {}})
+        >>> outcome["A"].total, str(outcome["B"])
+        (Decimal('100'), 'no record for indicator 1')
+        """
+        if not isinstance(subjects, Mapping):
+            raise TypeError("evaluate_all takes a mapping of subjects to their records, not "
+                            f"{type(subjects).__name__}; evaluate_many takes a list")
+        evaluate = self.evaluate
+        outcome: dict[Any, Scorecard | EvaluationError] = {}
+        for name, records in subjects.items():
+            try:
+                outcome[name] = evaluate(records, strict)
+            except EvaluationError as error:
+                outcome[name] = error
+        return outcome
+
     def evaluate_many(
         self, subjects: Iterable[Mapping[Any, Mapping[str, Any]]], strict: bool = True
     ) -> Iterator[Scorecard | EvaluationError]:

@@ -94,6 +94,23 @@ class Result:
             return None
         return points(weight, self.score, plan.top)
 
+    def to_dict(self, values: bool = False) -> dict[str, Any]:
+        r"""``{"indicator", "level", "score", "points"}`` (and ``"values"`` when asked), numbers as
+        ``Decimal``: ready for :func:`kpirules.dumps`, a DataFrame or a template.
+
+        >>> import kpirules
+        >>> rules = kpirules.parse('indicator 7 "t"\n  weight 10\n  level 1 if x >= 1\n'
+        ...                        '  level 2 if x >= 2')
+        >>> entry = rules["7"].evaluate({"x": 1}).to_dict(values=True)
+        >>> entry["indicator"], entry["level"], entry["score"], entry["points"], entry["values"]
+        ('7', 1, Decimal('1'), Decimal('5'), {'x': Decimal('1')})
+        """
+        entry: dict[str, Any] = {"indicator": self.plan.node.id, "level": self.level,
+                                 "score": self.score, "points": self.points}
+        if values:
+            entry["values"] = self.values
+        return entry
+
     def __repr__(self) -> str:
         return (f"Result(indicator={self.plan.node.id!r}, level={self.level}, "
                 f"score={self.score!r})")
@@ -171,6 +188,17 @@ class Scorecard:
                     total = CONTEXT.add(total, points)
             self._total = tidy(total)
         return self._total
+
+    def to_dict(self, values: bool = False) -> dict[str, Any]:
+        """``{"total", "indicators": {ID: {"level", "score", "points"}}}`` (each result with its
+        ``"values"`` when asked), numbers as ``Decimal``; the shape of the command line's JSON
+        output. A result here leaves out its ``"indicator"``, which is its key."""
+        indicators = {}
+        for result in self.results:
+            entry = result.to_dict(values)
+            del entry["indicator"]
+            indicators[result.plan.node.id] = entry
+        return {"total": self.total, "indicators": indicators}
 
     def explain(self, language: str | None = None) -> str:
         """Every indicator's explanation, then the total (in ``language``, by default the rule

@@ -17,14 +17,20 @@ from typing import Any
 import attrs
 
 from kpirules import nodes
+from kpirules._scoring import MILESTONES
 from kpirules.errors import KpiRulesError
 from kpirules.sql._dialects import _DIALECTS
-from kpirules.sql._query import _HasNode, ruleset_sql
-from kpirules.sql._text import LONG_COLUMNS, quote
+from kpirules.sql._query import _HasNode, _node, ruleset_sql
+from kpirules.sql._text import LONG_COLUMNS, quote, string
 
-__all__ = ["FileScores", "score_file", "spark_score_file"]
+__all__ = ["PRESENT", "FileScores", "score_file", "spark_score_file"]
 
 _BATCH = 10_000
+
+PRESENT = "_present"
+"""The column beside the query's that lists the indicators of milestones only a subject has rows
+for (only when the rules have such indicators): the query takes no rows as none done, where the
+command line's records reader rejects the subject (its rule for missing indicators)."""
 
 
 @attrs.frozen
@@ -78,12 +84,14 @@ def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
         sources = [source + ")", source + ", parallel = false)"]
     else:
         sources = [f"read_parquet({literal})"]
-    query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=strict,
-                        language=language)
+    indicators = [_node(indicator) for indicator in rules]
+    query = ruleset_sql(indicators, table="records", form="long", dialect="duckdb",
+                        strict=strict, language=language)
+    present, join = _present(indicators, "duckdb", "list")
     # Subjects come out in the order the file first names them, as on the Python path.
-    ordered = (f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
-               " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
-               "ORDER BY seen.first")
+    ordered = (f"SELECT scored.*{present} FROM ({query}) AS scored JOIN (SELECT subject, "
+               "min(_row) AS first FROM grouped GROUP BY subject) AS seen ON scored.subject = "
+               f"seen.subject {join}ORDER BY seen.first")
     connection = duckdb.connect()
     try:
         try:
@@ -175,14 +183,19 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
         unowned = session.sql(
             f"SELECT count(*) FROM _kpi_file WHERE coalesce({stripped}, '') = '' "
             f"AND NOT ({blank})").collect()[0][0]
-        session.sql("SELECT subject, indicator, measure, value FROM _kpi_keyed "
-                    "WHERE subject IS NOT NULL").createOrReplaceTempView("records")
-        query = ruleset_sql(rules, table="records", form="long", dialect="spark", strict=strict,
+        session.sql("SELECT * FROM _kpi_keyed WHERE subject IS NOT NULL"
+                    ).createOrReplaceTempView("grouped")
+        session.sql("SELECT subject, indicator, measure, value FROM grouped WHERE NOT coalesce("
+                    f"{spark.finish(_none_done('spark'))}, false)").createOrReplaceTempView(
+                        "records")
+        indicators = [_node(indicator) for indicator in rules]
+        query = ruleset_sql(indicators, table="records", form="long", dialect="spark", strict=strict,
                             language=language)
-        ordered = session.sql(
-            f"SELECT scored.* FROM ({query}) AS scored JOIN (SELECT subject, min(_row) AS first "
-            "FROM _kpi_keyed WHERE subject IS NOT NULL GROUP BY subject) AS seen "
-            "ON scored.subject = seen.subject ORDER BY seen.first")
+        present, join = _present(indicators, "spark", "collect_set")
+        ordered = session.sql(spark.finish(
+            f"SELECT scored.*{present} FROM ({query}) AS scored JOIN (SELECT subject, "
+            "min(_row) AS first FROM grouped GROUP BY subject) AS seen "
+            f"ON scored.subject = seen.subject {join}ORDER BY seen.first"))
         columns = list(ordered.columns)
         rows = ordered.toLocalIterator()
     except KpiRulesError:
@@ -254,5 +267,29 @@ def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[i
         connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
                            "WHERE _run = _first")
     connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
-                       "value FROM grouped")
+                       f"value FROM grouped WHERE NOT coalesce({_none_done('duckdb')}, false)")
     return unowned, apart
+
+
+def _present(rules: list[nodes.IndicatorNode], dialect: str, collect: str) -> tuple[str, str]:
+    """The column :data:`PRESENT` and the join that gives it, or nothing when no indicator is
+    of milestones only. ``collect`` is the dialect's aggregate of distinct values into a list."""
+    ids = [node.id for node in rules if not node.measures]
+    if not ids:
+        return "", ""
+    d = _DIALECTS[dialect]
+    ident = d.strip(f"CAST(indicator AS {d.text})")
+    known = ", ".join(string(i) for i in ids)
+    return (f", present.{PRESENT}",
+            f"LEFT JOIN (SELECT subject, {collect}(DISTINCT {ident}) AS {PRESENT} FROM grouped "
+            f"WHERE {ident} IN ({known}) GROUP BY subject) AS present "
+            "ON scored.subject = present.subject ")
+
+
+def _none_done(dialect: str) -> str:
+    """A ``milestones`` row whose value is 0 ("none done"): it counts as a row for the rule on
+    missing indicators (:data:`PRESENT`) and is left out of the query's input."""
+    d = _DIALECTS[dialect]
+    value = d.strip(d.digits(f"CAST(value AS {d.text})"))
+    return (f"{d.strip(f'CAST(measure AS {d.text})')} = {string(MILESTONES)} AND "
+            f"{d.matches(value, '[+-]?0+([.]0*)?')}")
