@@ -192,10 +192,11 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
         query = ruleset_sql(indicators, table="records", form="long", dialect="spark", strict=strict,
                             language=language)
         present, join = _present(indicators, "spark", "collect_set")
-        ordered = session.sql(spark.finish(
-            f"SELECT scored.*{present} FROM ({query}) AS scored JOIN (SELECT subject, "
-            "min(_row) AS first FROM grouped GROUP BY subject) AS seen "
-            f"ON scored.subject = seen.subject {join}ORDER BY seen.first"))
+        # The query is written for Spark already: only the text around it is re-quoted.
+        ordered = session.sql(
+            spark.finish(f"SELECT scored.*{present} FROM (") + query + spark.finish(
+                ") AS scored JOIN (SELECT subject, min(_row) AS first FROM grouped GROUP BY "
+                f"subject) AS seen ON scored.subject = seen.subject {join}ORDER BY seen.first"))
         columns = list(ordered.columns)
         rows = ordered.toLocalIterator()
     except KpiRulesError:
