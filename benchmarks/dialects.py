@@ -1,8 +1,8 @@
 """The SQL query on every engine side by side, and DuckDB as the table grows.
 
-Section 6 of ``benchmarks/run.py`` (``--only dialects``; not in the default run, which stays
+Section 7 of ``benchmarks/run.py`` (``--only dialects``; not in the default run, which stays
 short): indicator 1 on the same rows in DuckDB, SQLite, PostgreSQL (a throw-away server, as in
-the tests) and a local Spark session, each beside its own hand-written exact query. Section 7
+the tests) and a local Spark session, each beside its own hand-written exact query. Section 8
 (``--only growth``): the typed scorecard on DuckDB at 1 M, 10 M and (``--huge``) 100 M rows, with
 the process's peak memory. Every engine's levels are checked against the hand-written query's
 before anything is timed.
@@ -143,7 +143,7 @@ class _Spark(_Engine):
 
 def bench_dialects(rules: kpirules.RuleSet, count: int, rounds: int,
                    table: Callable[..., str]) -> list[str]:
-    """Section 6: indicator 1 on every engine, each beside its own hand-written exact query."""
+    """Section 7: indicator 1 on every engine, each beside its own hand-written exact query."""
     rows = _rows(count)
     out = []
     with tempfile.TemporaryDirectory() as directory:
@@ -197,7 +197,7 @@ def bench_dialects(rules: kpirules.RuleSet, count: int, rounds: int,
             continue
         table_rows.append((name, f"{count / ours_time:,.0f}", f"{count / hand_time:,.0f}",
                            f"{hand_time / ours_time:.2f}x"))
-    out.append(table(f"6. Indicator 1 on every engine, the same {count:,} rows (levels agree "
+    out.append(table(f"7. Indicator 1 on every engine, the same {count:,} rows (levels agree "
                      "with each engine's hand-written exact query on every row)", table_rows,
                      ("engine", "kpirules rows/s", "hand-written rows/s", "vs hand-written")))
     return out
@@ -211,7 +211,7 @@ def _peak_mb() -> float:
 def bench_growth(rules: kpirules.RuleSet, sizes: Sequence[int], rows_sql: str,
                  column_types: Callable[[Any], dict[str, str]],
                  table: Callable[..., str]) -> list[str]:
-    """Section 7: the typed scorecard query on DuckDB as the table grows, with the memory the
+    """Section 8: the typed scorecard query on DuckDB as the table grows, with the memory the
     process has held at most (DuckDB spills to a temporary directory beyond its memory limit)."""
     import duckdb
 
@@ -228,6 +228,6 @@ def bench_growth(rules: kpirules.RuleSet, sizes: Sequence[int], rows_sql: str,
                                f"{_peak_mb():,.0f} MB"))
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
         con.close()
-    return [table(f"7. The typed scorecard on DuckDB {duckdb.__version__} as the table grows "
+    return [table(f"8. The typed scorecard on DuckDB {duckdb.__version__} as the table grows "
                   f"(an on-disk database; memory_limit {limit[0] if limit else '?'})",
                   table_rows, ("rows", "query", "rows/s", "peak memory of the process"))]

@@ -14,7 +14,9 @@ Sections:
 4. parsing and compiling a generated file of 1,000 indicators;
 5. the SQL backend on DuckDB at 1M rows (``--rows``; ``--large`` for 10M) against hand-written SQL,
    for indicator 1 and for the whole scorecard, with and without the table's column types
-   (``types=``).
+   (``types=``);
+6. the language server (:mod:`lsp_latency`): a 50-indicator file, the time from an edit to its
+   diagnostics (median of 200 edits, ``--edits``) beside ``kpirules.parse`` and ``kpirules.check``.
 
 The optional engines are installed with ``pip install -r benchmarks/requirements.txt``; a missing one
 is reported and skipped.
@@ -603,6 +605,18 @@ def _column_types(con: Any) -> dict[str, str]:
     return {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE records").fetchall()}
 
 
+# 6. The language server
+
+
+def bench_language_server(edits: int) -> list[str]:
+    try:
+        from lsp_latency import bench_lsp
+    except ImportError as error:
+        return [f"6. Language server: skipped ({error}); pip install -e \".[lsp]\""]
+    return [table(*bench_lsp(edits))]
+
+
+# ------------------------------------------------------------------------------------------------
 def machine() -> str:
     def version(name: str) -> str:
         try:
@@ -611,7 +625,7 @@ def machine() -> str:
             return "not installed"
 
     packages = ", ".join(f"{name} {version(name)}" for name in
-                         ("kpirules", "lark", "duckdb", "rule-engine", "zen-engine"))
+                         ("kpirules", "lark", "duckdb", "rule-engine", "zen-engine", "pygls"))
     return (f"machine: {platform.platform()}, {platform.machine()}, "
             f"{os.cpu_count()} logical cores, {platform.processor() or 'cpu unknown'}\n"
             f"python: {platform.python_implementation()} {platform.python_version()}\n"
@@ -631,7 +645,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="indicators in the generated file (default 1,000)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes, to check that everything runs")
-    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql",
+    parser.add_argument("--edits", type=int, default=200,
+                        help="edits timed in the language server section (default 200)")
+    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql", "lsp",
                                            "dialects", "growth"),
                         action="append", help="run only these sections (dialects and growth, "
                                               "which take minutes, run only when named)")
@@ -640,9 +656,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.rounds, args.rows, args.indicators = 2000, 3, 20_000, 100
+        args.edits = 20
     if args.large:
         args.rows = 10_000_000
-    sections = set(args.only or ("engines", "scorecard", "import", "parse", "sql"))
+    sections = set(args.only or ("engines", "scorecard", "import", "parse", "sql", "lsp"))
     print(machine())
     print(f"optional engines: {INSTALL}\n")
     rules = catalogue()
@@ -652,6 +669,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", lambda: bench_import(max(args.rounds, 5) + 4)),
         ("parse", lambda: bench_parse(args.indicators, max(3, args.rounds // 2))),
         ("sql", lambda: bench_duckdb(rules, args.rows, max(3, args.rounds // 2))),
+        ("lsp", lambda: bench_language_server(args.edits)),
         ("dialects", lambda: bench_dialects(rules, args.rows, 3, table)),
         ("growth", lambda: bench_growth(
             rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),

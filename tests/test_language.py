@@ -56,7 +56,8 @@ def test_every_record_error_has_a_code_in_both_languages() -> None:
     rules = kpirules.parse(THAI_RULES)
     bad = [{}, {"เป้าหมาย": 4, "พัฒนาแล้ว": 1, "x": 1}, {"เป้าหมาย": "สี่", "พัฒนาแล้ว": 1},
            {"เป้าหมาย": 0, "พัฒนาแล้ว": 0}, {"เป้าหมาย": 1.5, "พัฒนาแล้ว": 0},
-           {"เป้าหมาย": True, "พัฒนาแล้ว": 0}, {"เป้าหมาย": float("nan"), "พัฒนาแล้ว": 0}]
+           {"เป้าหมาย": True, "พัฒนาแล้ว": 0}, {"เป้าหมาย": float("inf"), "พัฒนาแล้ว": 0},
+           {"เป้าหมาย": float("nan"), "พัฒนาแล้ว": 0}]
     codes = []
     for record in bad:
         with pytest.raises(kpirules.EvaluationError) as caught:
@@ -64,7 +65,8 @@ def test_every_record_error_has_a_code_in_both_languages() -> None:
         codes.append(caught.value.code)
         assert caught.value.in_language("en").message != caught.value.message
     assert codes == ["missing-measure", "unknown-key", "text-not-number", "division-by-zero",
-                     "count-fractional", "bool-not-number", "not-finite"]
+                     "count-fractional", "bool-not-number", "not-finite",
+                     "missing-measure"]  # NaN is a missing value, as None is
 
 
 def test_explain_in_either_language() -> None:

@@ -60,6 +60,10 @@ KEYWORD_ROLES: dict[str, tuple[str, str]] = {
     "and": ("condition", "both hold"),
     "or": ("condition", "either holds"),
     "not": ("condition", "does not hold"),
+    "example": ("indicator", "a worked example: ``example level 3: a = 400, b = 230``"),
+    "rejected": ("example", "``example rejected: …``: the record must be refused"),
+    "true": ("example", "a flag's value in an example"),
+    "false": ("example", "a flag's value in an example"),
 }
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpirules._load import load, parse
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError
-from kpirules.model import Indicator, Level, Measure, RuleSet
+from kpirules.model import Example, Indicator, Level, Measure, RuleSet
 from kpirules.result import Result, Scorecard
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Diagnostic",
     "EvaluationError",
+    "Example",
     "Indicator",
     "KpiRulesError",
     "Level",

@@ -159,10 +159,9 @@ def check(rules: RuleSet, language: str | None = None) -> list[Diagnostic]:
     มีการใช้ `growht` โดยไม่ได้ประกาศไว้ หมายถึง `growth` หรือไม่
     """
     language = check_language(rules.language if language is None else language)
-    findings = _weights(rules)
+    findings = file_findings(rules)
     for indicator in rules:
-        findings += _names(indicator)
-        findings += _levels(indicator)
+        findings += indicator_findings(indicator)
     findings.sort(key=lambda finding: (finding[4], finding[5]))
     return [Diagnostic.of(*finding, language=language) for finding in findings]
 
@@ -195,6 +194,21 @@ def _exact(value: Decimal) -> str:
     """A value of a counterexample with every digit it has (``39.999999999`` is not 40)."""
     text = f"{tidy(value):f}"
     return "0" if text == "-0" else text
+
+
+def file_findings(rules: RuleSet) -> list[_Finding]:
+    """The findings about the file as a whole (the weights), not yet put into words;
+    :func:`check` adds each indicator's."""
+    return _weights(rules)
+
+
+def indicator_findings(indicator: Indicator) -> list[_Finding]:
+    """The findings about one indicator, not yet put into words. They depend on its statements
+    alone, so an editor that re-checks a file on each keystroke can keep those of the indicators
+    that did not change."""
+    from kpirules._example_runs import example_findings  # failing `example` statements
+
+    return _names(indicator) + _levels(indicator) + example_findings(indicator)
 
 
 # Weights

@@ -190,6 +190,8 @@ class _Printer:
         elif isinstance(statement, nodes.Let):
             line = f"{self.kw('let')} {statement.name} = {self.expr(statement.expr)}"
             self.emit(statement.span, indent, [line])
+        elif isinstance(statement, nodes.Example):
+            self.emit(statement.span, indent, [self.example(statement)])
         else:
             self.emit(statement.span, indent, self.level(statement), split_at=1)
 
@@ -224,6 +226,25 @@ class _Printer:
         if level.description_on_next_line:
             return [head, "    " + quote(level.description)]
         return [f"{head} {quote(level.description)}"]
+
+    def example(self, example: nodes.Example) -> str:
+        if example.rejected:
+            head = f"{self.kw('example')} {self.kw('rejected')}:"
+        elif example.score is not None:
+            head = f"{self.kw('example')} {self.kw('score')} {example.score_text}:"
+        else:
+            head = f"{self.kw('example')} {self.kw('level')} {example.level}:"
+        parts = []
+        for (name, value), text in zip(example.values, example.texts):
+            if name == nodes.MILESTONES:
+                # `milestones` in English; in Thai the keyword `ขั้นสำเร็จ` names them.
+                name = self.kw("milestone") if self.language == "th" else nodes.MILESTONES
+            if isinstance(value, bool):
+                text = self.kw("true" if value else "false")
+            elif isinstance(value, str):
+                text = quote(value)
+            parts.append(f"{name} = {text}")
+        return " ".join([head, ", ".join(parts)]) if parts else head
 
     def expr(self, expr: nodes.Expr) -> str:
         return describe_expr(expr, self.kw)

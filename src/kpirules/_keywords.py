@@ -40,6 +40,10 @@ THAI: dict[str, str] = {
     "and": "และ",
     "or": "หรือ",
     "not": "ไม่",
+    "example": "ตัวอย่าง",
+    "rejected": "ปฏิเสธ",
+    "true": "จริง",
+    "false": "เท็จ",
 }
 
 KEYWORDS = frozenset(THAI)

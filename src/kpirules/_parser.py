@@ -31,7 +31,7 @@ KEYWORDS = frozenset(BY_SPELLING)
 # Keywords whose spelling the tree keeps (the kind of a measure, the policy, `interpolate`); the
 # others only mark where a statement or operator is and are dropped from the parse tree.
 _VALUED = {"KIND": ("number", "count", "flag"), "POLICY_KIND": ("ordered", "highest"),
-           "INTERPOLATE": ("interpolate",)}
+           "INTERPOLATE": ("interpolate",), "BOOL": ("true", "false")}
 
 # Later stages walk expressions recursively; a bound far above anything a person writes keeps them
 # clear of Python's recursion limit.
@@ -166,7 +166,8 @@ _RULES = frozenset(
     """start catalogue_stmt title_stmt position_stmt year_stmt round_stmt indicator indicator_id
     strategy_stmt team_stmt weight_stmt policy_stmt score_stmt measure_stmt measure_range
     measure_unit let_stmt level_if level_milestone signed_number or_expr and_expr not_expr
-    comparison sum product negate number name""".split()
+    comparison sum product negate number name example_stmt expect_level expect_score
+    expect_rejected example_number example_flag example_text example_milestones example_list""".split()
 )
 
 _Item = tuple[Any, int]  # a converted child and its expression depth
@@ -195,6 +196,15 @@ class _Builder:
             "level_if": self._level_if,
             "level_milestone": self._level_milestone,
             "indicator": self._indicator,
+            "expect_level": self._expect("level"),
+            "expect_score": self._expect("score"),
+            "expect_rejected": self._expect("rejected"),
+            "example_number": self._example_value,
+            "example_flag": self._example_value,
+            "example_text": self._example_value,
+            "example_milestones": self._example_value,
+            "example_list": self._keep,
+            "example_stmt": self._example,
         }
         for keyword in ("catalogue", "title", "position", "strategy", "team"):
             self.handlers[f"{keyword}_stmt"] = self._text_field(keyword)
@@ -401,12 +411,13 @@ class _Builder:
             high_text=high_text,
             has_range=bounds is not None,
             span=span,
+            name_span=self._token_span(name_token),
         )
         return measure, 0
 
     def _let(self, span: nodes.Span, children: list[_Item]) -> _Item:
-        name = self._name_token(children[0][0])
-        return nodes.Let(name, children[1][0], span), 0
+        token = children[0][0]
+        return nodes.Let(self._name_token(token), children[1][0], span, self._token_span(token)), 0
 
     def _level_number(self, token: Token) -> int:
         value, text = self._decimal(token)
@@ -437,6 +448,70 @@ class _Builder:
             span=span,
         )
         return level, 0
+
+    # examples (docs/language.rst, "Examples")
+
+    def _expect(self, what: str) -> Callable[[nodes.Span, list[_Item]], _Item]:
+        def build(span: nodes.Span, children: list[_Item]) -> _Item:
+            token = children[0][0] if children else None
+            return (what, token), 0
+
+        return build
+
+    def _example_value(self, span: nodes.Span, children: list[_Item]) -> _Item:
+        """One ``NAME = value`` of an example as (name, value, text, span of the name)."""
+        from lark import Token
+
+        key, value = children[0][0], children[-1][0]
+        name_span = self._token_span(key) if type(key) is Token else span
+        if type(key) is not Token:  # `milestone = [...]`: the keyword was dropped
+            name = nodes.MILESTONES
+        elif str(key) == nodes.MILESTONES:
+            name = nodes.MILESTONES
+        else:
+            name = self._name_token(key)
+        if isinstance(value, list):  # the milestones' numbers
+            tokens = [token for token in value if token is not None]
+            if name != nodes.MILESTONES:
+                raise self.error(message("example-list-not-milestones", name=name),
+                                 name_span.line, name_span.column)
+            numbers = tuple(self._level_number(token) for token in tokens)
+            text = "[" + ", ".join(str(token) for token in tokens) + "]"
+            return (name, numbers, text, name_span), 0
+        if type(value) is Token and value.type == "BOOL":
+            return (name, BY_SPELLING[str(value)] == "true", str(value), name_span), 0
+        if type(value) is Token and value.type == "STRING":
+            return (name, self._string(value), str(value), name_span), 0
+        number, text = self._decimal(value)
+        if children[1][0] is not None:
+            number, text = -number, "-" + text
+        return (name, number, text, name_span), 0
+
+    def _example(self, span: nodes.Span, children: list[_Item]) -> _Item:
+        (what, token), values = children[0][0], [c for c, _ in children[1:] if c is not None]
+        level = score = score_text = None
+        if what == "level":
+            level = self._example_level(token)
+        elif what == "score":
+            score, score_text = self._decimal(token)
+        example = nodes.Example(
+            values=tuple((name, value) for name, value, _, _ in values),
+            level=level,
+            score=score,
+            rejected=what == "rejected",
+            score_text=score_text,
+            texts=tuple(text for _, _, text, _ in values),
+            value_spans=tuple(name_span for _, _, _, name_span in values),
+            span=span,
+        )
+        return example, 0
+
+    def _example_level(self, token: Token) -> int:
+        value, text = self._decimal(token)
+        if value != value.to_integral_value():
+            raise self.error(message("example-level-fraction", text=text),
+                             token.line or 0, token.column or 0)
+        return int(value)
 
     def _indicator(self, span: nodes.Span, children: list[_Item]) -> _Item:
         (id_value, id_text), title_token = children[0][0], children[1][0]
@@ -484,15 +559,20 @@ _WORDS: dict[str, Message | Items] = {
     "KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("number", "count", "flag"))),
     "POLICY_KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("ordered", "highest"))),
     "INTERPOLATE": message("item-code", code=Keyword("interpolate")),
+    "BOOL": Items(tuple(message("item-code", code=Keyword(k)) for k in ("true", "false"))),
+    "COLON": message("item-code", code=":"),
+    "COMMA": message("item-code", code=","),
+    "LSQB": message("item-code", code="["),
+    "RSQB": message("item-code", code="]"),
     "$END": message("item-end"),
 }
 
 _STATEMENTS = {f"KW_{word.upper()}" for word in (
     "indicator", "level", "measure", "let", "weight", "strategy", "team", "policy", "score",
-    "catalogue", "title", "position", "year", "round")}
+    "catalogue", "title", "position", "year", "round", "example")}
 _HEADER_ONLY = {"KW_CATALOGUE", "KW_TITLE", "KW_POSITION"}
 _INDICATOR_ONLY = {"KW_LEVEL", "KW_MEASURE", "KW_LET", "KW_WEIGHT", "KW_STRATEGY", "KW_TEAM",
-                   "KW_POLICY", "KW_SCORE"}
+                   "KW_POLICY", "KW_SCORE", "KW_EXAMPLE"}
 _OPERANDS = {"NUMBER", "NAME", "LPAR"}
 
 # Characters people type for operators kpirules spells differently.

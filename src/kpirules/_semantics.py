@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 
 from kpirules import nodes
+from kpirules._examples import check_examples
 from kpirules._keywords import spelling
 from kpirules._messages import Keyword, Message, message
 from kpirules._parser import source_line
@@ -175,12 +176,14 @@ class _Checker:
             measures=(*declared, *implicit.values()),
             lets=tuple(lets),
             levels=tuple(sorted(levels, key=lambda level: level.number)),
+            examples=tuple(s for s in statements if isinstance(s, nodes.Example)),
             policy=policy,
             interpolate=interpolate,
         )
         if interpolate and interpolation(checked) is None:
             score = next(s for s in statements if isinstance(s, nodes.Field) and s.keyword == "score")
             raise self.error(message("interpolate-shape"), score.span)
+        check_examples(checked, self.source, self.text, close_names)
         return checked
 
     def names(
@@ -212,7 +215,8 @@ class _Checker:
                 continue
             if node.name in types:
                 raise self.error(message("let-before-definition", name=node.name), node.span)
-            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span)
+            implicit[node.name] = nodes.Measure(node.name, implicit=True, span=node.span,
+                                                 name_span=node.span)
             types[node.name] = "number"
             defined.add(node.name)
         return self.infer(expr, types)

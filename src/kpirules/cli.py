@@ -1,7 +1,7 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
 Commands (the documentation page "Command line"): ``check``, ``fmt``, ``eval``, ``explain``,
-``table`` and ``catalogues``. Exit codes: 0 success; 1 findings (``check`` errors, files
+``table``, ``test`` and ``catalogues``. Exit codes: 0 success; 1 findings (``check`` errors, files
 ``fmt --check`` would change, records ``eval`` rejected); 2 unusable arguments, rules or
 files; 130 interrupted. No traceback ever reaches the user: a
 :class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line "internal error"
@@ -34,7 +34,11 @@ Choices made where the contract is silent:
 - ``check`` and ``fmt`` go on to the next file after a missing or broken one and exit with the
   worst code. ``check --format json`` prints one list of findings; a file that does not parse is a
   finding with the parse error's own code (``expected-comparison``, …).
-- Long runs show progress on standard error after two seconds, and only when it is a terminal.
+- Long runs show a progress bar (tqdm, from the ``progress`` extra) on standard error after two
+  seconds, and only when it is a terminal.
+- ``lsp`` runs the language server (:mod:`kpirules.lsp`) on standard input and output; without the
+  ``lsp`` extra it exits 2 saying what to install. ``--lang`` (or ``KPIRULES_LANG``) makes it speak
+  that language for every file instead of each file's own.
 """
 
 from __future__ import annotations
@@ -44,13 +48,13 @@ import codecs
 import contextlib
 import csv
 import difflib
+import importlib
 import io
 import itertools
 import json
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
@@ -250,9 +254,25 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("-o", "--output", metavar="OUT", help="write the table to OUT")
     table.set_defaults(run=_table)
 
+    test = commands.add_parser(
+        "test", help="run the examples written in rule files",
+        description="Score every `example` of the rule files and report the ones that do not "
+                    "give what they expect; the last line is `N examples passed, M failed`. "
+                    "Exit 0 when all pass, 1 when any fails, 2 when a file cannot be used.")
+    test.add_argument("files", nargs="+", metavar="RULES",
+                      help="a .kpi file or a shipped catalogue name")
+    test.add_argument("-v", "--verbose", action="store_true", help="list the passing examples too")
+    test.set_defaults(run=_test)
+
     listing = commands.add_parser("catalogues", help="list the shipped catalogues",
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
+
+    lsp = commands.add_parser(
+        "lsp", help="run the language server for editors (needs kpirules[lsp])",
+        description="Speak the Language Server Protocol on standard input and output, for an "
+                    "editor to start (see the editors page of the documentation).")
+    lsp.set_defaults(run=_lsp)
     for command in commands.choices.values():
         _language_argument(command, argparse.SUPPRESS)
     return parser
@@ -274,6 +294,15 @@ def _records_arguments(parser: argparse.ArgumentParser) -> None:
                              "without a byte order mark; cp874 for Excel's Windows Thai)")
     parser.add_argument("--no-strict", dest="strict", action="store_false",
                         help="ignore measures the rules do not know instead of rejecting them")
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from kpirules.lsp import serve
+    except ImportError as error:
+        raise Usage(message("lsp-needs-pygls", error=str(error))) from None
+    serve(language=_speech.fixed)
+    return 0
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -668,42 +697,46 @@ WRITERS: dict[str, type[TextWriter] | type[JsonWriter] | type[CsvWriter]] = {
 
 
 class Progress:
-    """A one-line count on standard error, for runs longer than a couple of seconds, and only
-    when standard error is a terminal (a log file should not fill with carriage returns)."""
+    """A progress bar on standard error for runs longer than a couple of seconds, only when
+    standard error is a terminal (a log file or a CI log gets nothing), drawn by tqdm from the
+    ``progress`` extra; without tqdm the run is simply quiet. The bar follows how much of the
+    records file has been read, and says how many subjects are scored, in the reader's language."""
 
     def __init__(self, reader: RecordReader, stream: IO[str] | None = None,
-                 clock: Any = time.monotonic, after: float = _PROGRESS_AFTER) -> None:
+                 after: float = _PROGRESS_AFTER) -> None:
         self.reader = reader
-        self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.enabled = _is_terminal(self.stream)
-        self.start = clock()
-        self.after = after
-        self.next = 0.0
         self.count = 0
-        self.width = 0
+        self.shown = 0
+        self.bar: Any = None
+        stream = stream if stream is not None else sys.stderr
+        if not _is_terminal(stream):
+            return
+        try:
+            tqdm = importlib.import_module("tqdm").tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=100 if reader.fraction_read() is not None else None, file=stream,
+                        delay=after, desc=PROG, leave=False, dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+                        postfix=_speech("progress", count="0"))
 
     def tick(self) -> None:
         self.count += 1
-        # Reading the clock for every subject would cost more than the rest of this method.
-        if not self.enabled or self.count % 64:
+        # Updating the bar for every subject would cost more than scoring a small one.
+        if self.bar is None or self.count % 64:
             return
-        now = self.clock()
-        if now - self.start < self.after or now < self.next:
-            return
-        self.next = now + 0.25
         fraction = self.reader.fraction_read()
-        share = _speech("progress-share", share=f"{fraction:.0%}") if fraction is not None else ""
-        said = f"{PROG}: " + _speech("progress", count=f"{self.count:,}", share=share)
-        self.stream.write("\r" + pad(said, self.width))
-        self.stream.flush()
-        self.width = max(self.width, display_width(said))
+        if fraction is not None:
+            percent = int(fraction * 100)
+            self.bar.update(percent - self.shown)
+            self.shown = percent
+        self.bar.set_postfix_str(_speech("progress", count=f"{self.count:,}"),
+                                 refresh=False)
 
     def clear(self) -> None:
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _count(number: int, thing: str) -> str:
@@ -966,6 +999,43 @@ def _no_subject(source: str, wanted: str, names: list[str]) -> Message:
     more = ", …" if len(names) > 5 else ""
     return message("no-subject", source=source, subject=wanted, hint=hint, count=len(names),
                    names=shown + more)
+
+
+# -- test ----------------------------------------------------------------------------------------
+
+
+def _test(args: argparse.Namespace) -> int:
+    from kpirules._example_runs import run
+
+    worst = passed = failed = 0
+    for spec in args.files:
+        try:
+            rules = _rules(spec)
+        except ParseError as error:
+            print(str(error.in_language(_speech.language)))
+            worst = 2
+            continue
+        except KpiRulesError as error:
+            _say(error.in_language(_speech.language).message)
+            worst = 2
+            continue
+        path = spec if os.path.exists(spec) else rules.source
+        for indicator in rules:
+            for example in indicator.examples:
+                failure = run(indicator, example)
+                where = f"{path}:{example.span.line}:{example.span.column}"
+                if failure is None:
+                    passed += 1
+                    if args.verbose:
+                        print(f"{where}: ok")
+                    continue
+                failed += 1
+                worst = max(worst, 1)
+                print(f"{where}: error[example-fails]: {failure.describe(_speech.language)}")
+    # The summary is the last line, in these words whatever the count or the language, so that
+    # scripts can read it.
+    print(f"{passed} examples passed, {failed} failed")
+    return worst
 
 
 # -- table and catalogues ------------------------------------------------------------------------

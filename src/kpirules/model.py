@@ -1,6 +1,6 @@
 """The public view of a loaded rule file: :class:`RuleSet` and its :class:`Indicator` objects.
 
-``Level`` and ``Measure`` are the syntax-tree classes themselves (frozen, with a ``span``).
+``Level``, ``Measure`` and ``Example`` are the syntax-tree classes themselves (frozen, with a ``span``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from kpirules import nodes
 from kpirules._compile import Evaluator, compile_indicator
 from kpirules._messages import check_language, message
 from kpirules.errors import EvaluationError
-from kpirules.nodes import Level, Measure
+from kpirules.nodes import Example, Level, Measure
 from kpirules.result import Plan, Result, Scorecard
 
-__all__ = ["Indicator", "Level", "Measure", "RuleSet"]
+__all__ = ["Example", "Indicator", "Level", "Measure", "RuleSet"]
 
 
 class Indicator:
@@ -109,6 +109,12 @@ class Indicator:
     def lets(self) -> tuple[nodes.Let, ...]:
         """The derived values, in file order."""
         return self.node.lets
+
+    @property
+    def examples(self) -> tuple[nodes.Example, ...]:
+        """The ``example`` statements of the indicator, in file order: each a record and the level,
+        score or rejection it must give (see :func:`kpirules.testing.assert_examples`)."""
+        return self.node.examples
 
     @property
     def line(self) -> int:

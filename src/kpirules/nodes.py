@@ -16,6 +16,8 @@ __all__ = [
     "BoolOp",
     "Compare",
     "Done",
+    "Example",
+    "ExampleValue",
     "Expr",
     "Field",
     "IndicatorNode",
@@ -147,6 +149,8 @@ class Measure:
     high_text: str | None = attrs.field(default=None, eq=False, repr=False)
     has_range: bool = attrs.field(default=False, repr=False)
     span: Span = _span()
+    # Where the name itself is written (for an implicit measure: its first use), for editors.
+    name_span: Span = _span()
 
 
 @attrs.frozen(slots=True)
@@ -156,6 +160,7 @@ class Let:
     name: str
     expr: Expr
     span: Span = _span()
+    name_span: Span = _span()
 
 
 @attrs.frozen(slots=True)
@@ -181,7 +186,53 @@ class Field:
     span: Span = _span()
 
 
-Statement = Field | Measure | Let | Level
+ExampleValue = Decimal | bool | str | tuple[int, ...]
+"""A value in an example: a number, a flag, a text (as a record may carry one), or the milestones
+reported done."""
+
+MILESTONES = "milestones"
+
+
+@attrs.frozen(slots=True)
+class Example:
+    """``example level 3: a = 400, b = 230``: a record and what scoring it must give, written in
+    the rule file beside the rule it illustrates (see the language reference, "Examples").
+
+    Exactly one of ``level``, ``score`` and ``rejected`` says what is expected: the level, the
+    score, or that the record is refused with an :class:`~kpirules.EvaluationError`.
+    ``values`` are the record's entries in the order written; the milestones reported done are the
+    entry ``milestones``. :attr:`record` is the record itself, ready for ``Indicator.evaluate``.
+
+    >>> import kpirules
+    >>> rules = kpirules.parse('indicator 1 "t"\\n  level 1 if x >= 5\\n  example level 1: x = 5\\n')
+    >>> example, = rules["1"].examples
+    >>> example.record, example.level, example.score, example.rejected, example.line
+    ({'x': Decimal('5')}, 1, None, False, 3)
+    """
+
+    values: tuple[tuple[str, ExampleValue], ...] = ()
+    level: int | None = None
+    score: Decimal | None = None
+    rejected: bool = False
+    score_text: str | None = attrs.field(default=None, eq=False, repr=False)
+    texts: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+    value_spans: tuple[Span, ...] = attrs.field(default=(), eq=False, repr=False)
+    span: Span = _span()
+
+    @property
+    def record(self) -> dict[str, object]:
+        """The record as ``Indicator.evaluate`` takes it (a new dict each time): numbers as
+        ``Decimal``, flags as ``bool``, milestones as a list of level numbers."""
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in self.values}
+
+    @property
+    def line(self) -> int:
+        """The line of the ``example`` statement."""
+        return self.span.line
+
+
+Statement = Field | Measure | Let | Level | Example
 
 
 @attrs.frozen(slots=True)
@@ -198,6 +249,7 @@ class IndicatorNode:
     measures: tuple[Measure, ...] = ()
     lets: tuple[Let, ...] = ()
     levels: tuple[Level, ...] = ()
+    examples: tuple[Example, ...] = ()
     policy: Policy = "ordered"
     interpolate: bool = False
     id_text: str = attrs.field(default="", eq=False, repr=False)

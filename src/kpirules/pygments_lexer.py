@@ -50,6 +50,9 @@ _KINDS: dict[str, _TokenType] = {
     "ordered": Keyword.Constant,
     "highest": Keyword.Constant,
     "interpolate": Keyword.Constant,
+    "true": Keyword.Constant,
+    "false": Keyword.Constant,
+    "rejected": Keyword.Constant,
     "and": Operator.Word,
     "or": Operator.Word,
     "not": Operator.Word,
@@ -98,7 +101,7 @@ class KpiLexer(RegexLexer):
             (_NUMBER, Number),
             (r"\.\.", Operator),
             (r"<=|>=|==|!=|<|>|=|\+|-|\*|/", Operator),
-            (r"[()]", Punctuation),
+            (r"[()\[\]:,]", Punctuation),
             (_NAME, Name),
         ],
         # The name that `measure` or `let` declares.
