@@ -71,8 +71,9 @@ def test_markdown_escapes_pipes_and_breaks_lines() -> None:
     lines = kpirules.table(ODD).splitlines()
     first, second = lines[2], lines[3]
     assert first.count(" | ") == 7     # the escaped pipes do not split cells
-    assert "x < y & z \\| w" in first
-    assert "ระดับ 1 น้อยกว่า 40 \\| และ <b><br>ระดับ 2 x < 20" in first
+    # HTML in a title or a description is shown, not rendered (see the page "Limits").
+    assert "x &lt; y &amp; z \\| w" in first
+    assert "ระดับ 1 น้อยกว่า 40 \\| และ &lt;b><br>ระดับ 2 x &lt; 20" in first
     assert "| ทีม ก |" in first
     assert "| 12.5 | 2566 | 2 |" in first    # the indicator's own year and round
     assert "| 87.5 | 2565 | 1 |" in second   # the rule set's

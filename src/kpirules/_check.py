@@ -77,6 +77,7 @@ from kpirules._scoring import COMPARE, FLIPPED, MILESTONES, compare, evaluate, l
 from kpirules._semantics import Code, close_names, describe_expr
 from kpirules._semantics import walk as _walk
 from kpirules.errors import EvaluationError
+from kpirules.limits import OutOfTime, budget, out_of_time
 
 if TYPE_CHECKING:
     from kpirules.model import Indicator, RuleSet
@@ -160,8 +161,10 @@ def check(rules: RuleSet, language: str | None = None) -> list[Diagnostic]:
     """
     language = check_language(rules.language if language is None else language)
     findings = file_findings(rules)
-    for indicator in rules:
-        findings += indicator_findings(indicator)
+    statements = sum(len(indicator.node.statements) + 1 for indicator in rules)
+    with budget(statements):
+        for indicator in rules:
+            findings += indicator_findings(indicator)
     findings.sort(key=lambda finding: (finding[4], finding[5]))
     return [Diagnostic.of(*finding, language=language) for finding in findings]
 
@@ -613,6 +616,12 @@ def _levels(indicator: Indicator) -> list[_Finding]:
         found = _unreachable(indicator, model)
         found += [_non_monotone_finding(indicator, example)
                   for example in _counterexamples(indicator, model)]
+    except OutOfTime as stop:
+        # The file's time budget ran out: say which proofs were given up rather than run on.
+        seconds = f"{stop.seconds:g}"
+        return [("warning", "check-incomplete",
+                 message("check-incomplete", indicator=indicator.id, seconds=seconds),
+                 indicator.id, indicator.node.span.line, indicator.node.span.column)]
     except (_Unsupported, TooComplex, RecursionError):
         # Conditions too tangled to reason about in bounded time: the levels are left unchecked,
         # not misjudged.
@@ -798,6 +807,7 @@ def _steps(model: _Model, index: int) -> tuple[list[Step], list[Step]]:
     for number in range(len(model.regions), 0, -1):
         reached = model.at_least(number)
         for cell in range(size - 1):
+            out_of_time()
             below, above = reached.fix(index, cell), reached.fix(index, cell + 1)
             for found, region in ((falls, below & ~above), (rises, above & ~below)):
                 for corner in itertools.islice(region.corners(), 2 * _ATTEMPTS):
@@ -909,6 +919,7 @@ class _Finder:
     def find(self, index: int, steps: list[Step],
              raising: bool) -> Counterexample | None:
         for lower, upper in steps[:_ATTEMPTS]:
+            out_of_time()
             pair = self.realise(index, lower, upper)
             if pair is None:
                 continue
@@ -1139,6 +1150,7 @@ class _Finder:
         pair in one group where the quantity rises and the level falls is a counterexample."""
         groups: dict[tuple[Value, ...], list[tuple[Value, int, dict[str, Any]]]] = {}
         for record, level, values in self.scored_grid():
+            out_of_time()
             mine = values[index]
             key = values[:index] + values[index + 1:]
             if mine is not None and None not in key:

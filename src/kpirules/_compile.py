@@ -8,6 +8,8 @@ inline; everything else goes to :func:`kpirules._values.to_number`, which owns t
 
 from __future__ import annotations
 
+import decimal
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import CodeType
@@ -28,6 +30,7 @@ from kpirules._scoring import (
 from kpirules._semantics import describe_expr
 from kpirules._values import describe_value, is_missing, plain, to_number
 from kpirules.errors import EvaluationError
+from kpirules.limits import MAX_MILESTONES_REPORTED
 
 __all__ = ["CONTEXT", "Evaluator", "compile_indicator", "tidy"]
 
@@ -129,8 +132,11 @@ def compile_indicator(
     milestones = frozenset(milestone_levels(indicator))
     expected = len(measures) + (1 if milestones else 0)
     writer.emit("def evaluate(record, strict=True):", 0)
-    writer.emit("if type(record) is not dict and not isinstance(record, _Mapping):", 1)
-    writer.emit("_not_a_mapping(record)", 2)
+    writer.emit("if type(record) is not dict:", 1)
+    writer.emit("if not isinstance(record, _Mapping): _not_a_mapping(record)", 2)
+    # A copy as a plain dict, so that a Counter or a defaultdict does not read a missing measure
+    # as 0: only the keys it holds are kept.
+    writer.emit("record = dict(record)", 2)
     # All measures are looked up below, so a record of the expected size has no unknown keys:
     # the full check runs only when the size is off.
     size_off = f"len(record) != {expected}"
@@ -290,7 +296,10 @@ def _namespace(
                 return frozenset()  # no value for `milestones`: none reported done
             raise fail("milestones-not-list", MILESTONES, value=describe_value(reported))
         done = []
-        for item in reported:
+        # islice: an endless iterator is refused after the limit instead of read forever.
+        for index, item in enumerate(itertools.islice(reported, MAX_MILESTONES_REPORTED + 1)):
+            if index == MAX_MILESTONES_REPORTED:
+                raise fail("limit-milestones", MILESTONES, limit=MAX_MILESTONES_REPORTED)
             if type(item) is not int:
                 item = plain(item)  # a NumPy array or a pandas Series holds NumPy integers
             if type(item) is not int or item not in milestones:
@@ -304,7 +313,8 @@ def _namespace(
         raise EvaluationError(problem, ident, None, language)
 
     def arithmetic(error: ArithmeticError) -> None:
-        raise fail("number-too-large", error=type(error).__name__) from None
+        code = "number-too-small" if isinstance(error, decimal.Underflow) else "number-too-large"
+        raise fail(code, error=type(error).__name__) from None
 
     top = len(indicator.levels)
     namespace: dict[str, Any] = {

@@ -301,17 +301,21 @@ class CheckMemo:
                  ) -> list[Diagnostic]:
         """``check(rules, language)`` for ``rules`` parsed from ``lines``, in the same order."""
         from kpirules._check import file_findings, indicator_findings
+        from kpirules.limits import budget
 
         found = file_findings(rules)
         known: dict[tuple[str, int], tuple[int, list[Any]]] = {}
-        for indicator in rules:
-            span = indicator.node.span
-            key = ("\n".join(lines[span.line - 1 : span.end_line]), span.column)
-            entry = self.known.get(key) or (span.line, indicator_findings(indicator))
-            known[key] = entry
-            start, findings = entry
-            shift = span.line - start
-            found += ([(*f[:4], f[4] + shift, f[5]) for f in findings] if shift else findings)
+        # The same time budget as `check`, so that a hostile file cannot hold the editor up.
+        with budget(sum(len(indicator.node.statements) + 1 for indicator in rules)):
+            for indicator in rules:
+                span = indicator.node.span
+                key = ("\n".join(lines[span.line - 1 : span.end_line]), span.column)
+                entry = self.known.get(key) or (span.line, indicator_findings(indicator))
+                known[key] = entry
+                start, findings = entry
+                shift = span.line - start
+                found += ([(*f[:4], f[4] + shift, f[5]) for f in findings] if shift
+                          else findings)
         self.known = known
         found.sort(key=lambda finding: (finding[4], finding[5]))
         chosen = check_language(rules.language if language is None else language)

@@ -17,7 +17,7 @@ from typing import Literal
 from kpirules import nodes
 from kpirules._keywords import BY_SPELLING, THAI
 from kpirules._messages import message
-from kpirules._parser import iter_comments, parse_tree, source_line
+from kpirules._parser import iter_comments, one_reading, parse_tree, source_line
 from kpirules._semantics import describe_expr
 from kpirules.errors import UsageError
 
@@ -57,6 +57,7 @@ def format(text: str, keywords: Language | None = None, source: str = "<string>"
         raise UsageError(message("bad-language", what="keywords", value=repr(keywords)))
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = one_reading(text)
     from kpirules._load import checked_tree
 
     checked_tree(text, source)  # a file that would not load is not formatted

@@ -29,6 +29,7 @@ import attrs
 
 from kpirules import nodes
 from kpirules._numbers import CONTEXT
+from kpirules.limits import out_of_time
 
 __all__ = [
     "Interval",
@@ -434,6 +435,7 @@ class Region:
     def __and__(self, other: Region) -> Region:
         boxes = []
         for a in self.boxes:
+            out_of_time()  # the checker's time budget (kpirules.limits) bounds every proof
             for b in other.boxes:
                 box = tuple(x & y for x, y in zip(a, b))
                 if all(box):
@@ -507,6 +509,7 @@ def _simplified(boxes: list[Box]) -> tuple[Box, ...]:
         return tuple(unique)  # the quadratic clean-up would cost more than it saves
     kept: list[Box] = []
     for box in sorted(unique, key=lambda b: -sum(bin(m).count("1") for m in b)):
+        out_of_time()
         if not any(all(m & ~k == 0 for m, k in zip(box, bigger)) for bigger in kept):
             kept.append(box)
     return tuple(kept)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from kpirules._messages import message
-from kpirules._parser import keyword_language, parse_tree
+from kpirules._parser import keyword_language, one_reading, parse_tree
 from kpirules._semantics import analyse
 from kpirules.errors import ParseError, UsageError
 from kpirules.model import RuleSet
@@ -33,6 +33,7 @@ def parse(text: str, source: str = "<string>", language: str | None = None) -> R
         raise UsageError(message("bad-language", what="language", value=repr(language)))
     if text.startswith("\ufeff"):
         text = text[1:]
+    text = one_reading(text)
     chosen = language or keyword_language(text)
     return RuleSet(checked_tree(text, source, chosen), chosen)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import decimal
 from decimal import Context, Decimal
 
-__all__ = ["CONTEXT", "plain", "show", "tidy"]
+__all__ = ["CONTEXT", "exact", "plain", "show", "tidy"]
 
 # Exact enough for any KPI: 28 significant digits, the decimal module's own default, but fixed here
 # so that a caller's decimal context cannot change a level. Underflow is trapped too, so that a value
@@ -17,7 +17,7 @@ __all__ = ["CONTEXT", "plain", "show", "tidy"]
 CONTEXT = decimal.Context(
     prec=28,
     rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Underflow],
 )
 
 
@@ -68,3 +68,15 @@ def show(value: Decimal | bool | None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def exact(value: Decimal) -> str:
+    """``value`` with every digit it has, where :func:`show` would round it to 6 places (a count of
+    12.00000000000000000000000000001 is not 12); a value of more than 40 digits is shown.
+
+    >>> exact(Decimal("12.00000000000000000000000000001")), exact(Decimal("2.50"))
+    ('12.00000000000000000000000000001', '2.50')
+    """
+    if value.is_finite() and len(value.as_tuple().digits) <= 40 and -40 < value.adjusted() < 40:
+        return f"{value:f}"
+    return show(value)

@@ -19,12 +19,14 @@ from kpirules._messages import Items, Keyword, Message, message
 from kpirules._resources import grammar_text
 from kpirules._scoring import THAI_DIGITS
 from kpirules.errors import ParseError
+from kpirules.limits import MAX_DEPTH, MAX_DIGITS, MAX_LEVELS, MAX_RULE_CHARS, digits_in, first_line_past
 
 if TYPE_CHECKING:
     from lark import Lark, Token
     from lark.exceptions import UnexpectedInput
 
-__all__ = ["KEYWORDS", "MAX_DEPTH", "parse_tree", "source_line", "thai_digits_to_ascii"]
+__all__ = ["KEYWORDS", "MAX_DEPTH", "one_reading", "parse_tree", "source_line",
+           "thai_digits_to_ascii"]
 
 KEYWORDS = frozenset(BY_SPELLING)
 
@@ -33,10 +35,8 @@ KEYWORDS = frozenset(BY_SPELLING)
 _VALUED = {"KIND": ("number", "count", "flag"), "POLICY_KIND": ("ordered", "highest"),
            "INTERPOLATE": ("interpolate",), "BOOL": ("true", "false")}
 
-# Later stages walk expressions recursively; a bound far above anything a person writes keeps them
-# clear of Python's recursion limit.
-MAX_DEPTH = 150
-
+# Later stages walk expressions recursively; MAX_DEPTH (kpirules.limits), far above anything a
+# person writes, keeps them clear of Python's recursion limit.
 
 _lock = threading.Lock()
 _lark: Lark | None = None
@@ -129,9 +129,25 @@ def keyword_language(text: str) -> str:
     return "en"
 
 
+def one_reading(text: str) -> str:
+    """``text`` with every line end (CR LF, a lone CR) made LF, as Python reads a file, so that
+    ``parse(text)`` and ``load(path)`` see the same lines (see the page "Limits")."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_tree(text: str, source: str) -> nodes.RuleFile:
     """Parse ``text`` into a :class:`nodes.RuleFile` (not yet checked for meaning)."""
     from lark.exceptions import UnexpectedInput
+
+    if len(text) > MAX_RULE_CHARS:
+        line, column = first_line_past(text, MAX_RULE_CHARS)
+        raise ParseError(message("limit-rule-size", limit=MAX_RULE_CHARS), source, line, column)
+    if "\x00" in text:
+        # No rule needs one, and databases refuse a query holding one (SQLite: "null character").
+        line, column = first_line_past(text, text.index("\x00"))
+        raise ParseError(message("nul-character"), source, line, column, source_line(text, line))
 
     _current.builder = _Builder(text, source)
     try:
@@ -248,6 +264,9 @@ class _Builder:
                           token.end_column or 0)
 
     def _expr(self, node: Any, depth: int, span: nodes.Span) -> _Item:
+        if depth > MAX_DEPTH and any(_is_chain(part) for part in _with_operands(node)):
+            # A long run of `+` or `*` is deep as a tree but nothing in it is nested: say so.
+            raise self.error(message("limit-chain", limit=MAX_DEPTH), span.line, span.column)
         if depth > MAX_DEPTH:
             raise self.error(message("too-deep", depth=MAX_DEPTH), span.line, span.column)
         return node, depth
@@ -287,9 +306,11 @@ class _Builder:
             raise self.error(message("invalid-name", name=name, char=bad), line, column)
         return name
 
-    @staticmethod
-    def _decimal(token: Token) -> tuple[Decimal, str]:
+    def _decimal(self, token: Token) -> tuple[Decimal, str]:
         text = str(token)
+        if digits_in(text) > MAX_DIGITS:
+            raise self.error(message("limit-digits", limit=MAX_DIGITS, digits=digits_in(text)),
+                             token.line or 0, token.column or 0)
         return Decimal(thai_digits_to_ascii(text).replace("_", "")), text
 
     # expressions
@@ -421,6 +442,9 @@ class _Builder:
 
     def _level_number(self, token: Token) -> int:
         value, text = self._decimal(token)
+        if value > MAX_LEVELS and value == value.to_integral_value():
+            raise self.error(message("limit-level-number", number=text, limit=MAX_LEVELS),
+                             token.line or 0, token.column or 0)
         if value != value.to_integral_value() or value < 1:
             raise self.error(message("bad-level-number", text=text),
                              token.line or 0, token.column or 0)
@@ -529,6 +553,28 @@ class _Builder:
         header = tuple(item for item in items if isinstance(item, nodes.Field))
         indicators = tuple(item for item in items if isinstance(item, nodes.IndicatorNode))
         return nodes.RuleFile(source=self.source, indicators=indicators, header=header)
+
+
+def _with_operands(node: nodes.Expr) -> list[nodes.Expr]:
+    if isinstance(node, (nodes.Compare, nodes.BoolOp)):
+        return [node, *node.operands]
+    if isinstance(node, (nodes.Not, nodes.Negate)):
+        return [node, node.operand]
+    return [node]
+
+
+def _is_chain(node: nodes.Expr) -> bool:
+    """Whether ``node`` is a run of operators of one precedence over plain operands
+    (``a + b - c + …``), nested only because each operator takes the one before as its left side."""
+    if not isinstance(node, nodes.BinaryOp):
+        return False
+    group = ("+", "-") if node.op in ("+", "-") else ("*", "/")
+    current: nodes.Expr = node
+    while isinstance(current, nodes.BinaryOp) and current.op in group:
+        if isinstance(current.right, (nodes.BinaryOp, nodes.Compare, nodes.BoolOp, nodes.Not)):
+            return False
+        current = current.left
+    return not isinstance(current, (nodes.BinaryOp, nodes.Compare, nodes.BoolOp, nodes.Not))
 
 
 def _end_of(node: Any) -> nodes.Span | None:

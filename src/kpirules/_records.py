@@ -58,6 +58,7 @@ import importlib
 import io
 import itertools
 import json
+import math
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator
 from decimal import Decimal
@@ -69,6 +70,7 @@ from kpirules._messages import Items, Message, message, text
 from kpirules._scoring import MILESTONES, THAI_DIGITS, milestone_levels
 from kpirules._values import NUMERIC_TEXT, flag_value, is_missing, plain
 from kpirules.errors import RecordsError
+from kpirules.limits import MAX_CELL_CHARS, MAX_DIGITS, digits_in
 from kpirules.model import Indicator, RuleSet
 
 __all__ = [
@@ -183,6 +185,8 @@ def _is_blank(value: Any) -> bool:
 
 
 def _milestone_number(value: Any) -> int | None:
+    if isinstance(value, str) and digits_in(value) > MAX_DIGITS:
+        return None  # no level has such a number, and int() would refuse to read it
     if type(value) is str and value.strip().isdecimal():
         return int(value)  # int() reads Thai digits and ignores surrounding spaces
     value = plain(value)
@@ -191,6 +195,8 @@ def _milestone_number(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, (float, Decimal)):
+        if not (value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
+            return None
         return int(value) if value == int(value) else None
     if isinstance(value, str):
         text = value.strip().translate(THAI_DIGITS)
@@ -412,8 +418,18 @@ class RecordReader:
             # newline="" hands line endings to the csv module, which needs them for quoted cells.
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
             number = 0
+            reader = csv.reader(text)
             try:
-                for number, row in enumerate(csv.reader(text), start=1):
+                while True:
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as error:
+                        if "field larger than field limit" not in str(error):
+                            raise
+                        row = _OVERSIZED  # this row only is refused; the reader goes on
+                    number += 1
                     yield number, row
             except UnicodeDecodeError as error:  # the file changed after it was checked
                 raise self._encoding_error(error, message("where-after-row", row=number)) from None
@@ -550,6 +566,10 @@ class RecordReader:
         seen_names: set[str] = set()
         at_subject, at_indicator, at_measure, at_value = at
         for number, cells in rows:
+            if cells is _OVERSIZED:
+                yield StrayRow(number, None,
+                               message("limit-cell-records", limit=csv.field_size_limit()))
+                continue
             if len(cells) < width:
                 cells = cells + [None] * (width - len(cells))
             name = _key(cells[at_subject])
@@ -690,7 +710,8 @@ class RecordReader:
         if not text.strip():
             raise RecordsError(message("json-empty", path=self.path), self.path)
         try:
-            top = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
+            top = json.loads(text, parse_float=Decimal, parse_int=_json_int,
+                             object_pairs_hook=_Object)
         except json.JSONDecodeError as error:
             raise RecordsError(message("json-invalid", path=self.path, line=error.lineno,
                                        column=error.colno, reason=error.msg),
@@ -765,6 +786,16 @@ class _Object(dict[str, Any]):
                 if key in seen and key not in self.repeated:
                     self.repeated.append(key)
                 seen.add(key)
+
+
+def _json_int(digits: str) -> int | str:
+    """A JSON integer: an int, or its text when it is longer than a value may be (the value is
+    then refused for its subject by the limit on values, instead of int() failing the file)."""
+    return int(digits) if len(digits) <= MAX_CELL_CHARS else digits
+
+
+# A CSV row with a cell longer than the csv module reads (csv.field_size_limit()).
+_OVERSIZED: list[Any] = []
 
 
 def _is_utf8(encoding: str) -> bool:

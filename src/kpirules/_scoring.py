@@ -29,7 +29,7 @@ import attrs
 
 from kpirules import nodes
 from kpirules._messages import Message, message
-from kpirules._numbers import CONTEXT, tidy
+from kpirules._numbers import CONTEXT, exact, tidy
 
 __all__ = [
     "ARITHMETIC",
@@ -313,7 +313,7 @@ def measure_problem(indicator: str, measure: nodes.Measure, number: Decimal) -> 
         return message("count-negative", indicator=indicator, measure=measure.name, value=number)
     if measure.kind == "count" and number != number.to_integral_value():
         return message("count-fractional", indicator=indicator, measure=measure.name,
-                       value=number)
+                       value=exact(number))
     if (measure.low is not None and number < measure.low) or (
             measure.high is not None and number > measure.high):
         return message("out-of-range", indicator=indicator, measure=measure.name, value=number,

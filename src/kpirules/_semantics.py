@@ -18,8 +18,9 @@ from kpirules._examples import check_examples
 from kpirules._keywords import spelling
 from kpirules._messages import Keyword, Message, message
 from kpirules._parser import source_line
-from kpirules._scoring import interpolation
+from kpirules._scoring import MILESTONES, interpolation
 from kpirules.errors import ParseError
+from kpirules.limits import MAX_INDICATORS, MAX_LETS, MAX_TERMS
 
 __all__ = ["Code", "analyse", "describe_expr", "walk"]
 
@@ -109,6 +110,9 @@ class _Checker:
         header = self.fields(raw.header, None)
         seen: dict[str, nodes.IndicatorNode] = {}
         indicators = []
+        if len(raw.indicators) > MAX_INDICATORS:
+            raise self.error(message("limit-indicators", limit=MAX_INDICATORS),
+                             raw.indicators[MAX_INDICATORS].span)
         for indicator in raw.indicators:
             if indicator.id in seen:
                 first = seen[indicator.id].span.line
@@ -152,8 +156,12 @@ class _Checker:
         implicit: dict[str, nodes.Measure] = {}
 
         def type_of(expr: nodes.Expr, defined: set[str]) -> Type:
+            self.terms(expr)
             return self.type_of(expr, types, defined, implicit, raw)
 
+        if len(lets) > MAX_LETS:
+            raise self.error(message("limit-lets", indicator=raw.id, limit=MAX_LETS),
+                             lets[MAX_LETS].span)
         defined = {m.name for m in declared}
         for let in lets:
             types[let.name] = type_of(let.expr, defined)
@@ -161,6 +169,10 @@ class _Checker:
         for level in levels:
             if level.condition is not None and type_of(level.condition, defined) != "condition":
                 raise self.not_a_condition(level.condition)
+        for measure in (*declared, *implicit.values()):
+            if measure.name == MILESTONES:
+                raise self.error(message("reserved-measure-name", name=measure.name),
+                                 measure.span)
         self.numbering(raw, levels)
         policy: Literal["ordered", "highest"] = (
             "highest" if fields.get("policy") == "highest" else "ordered")
@@ -185,6 +197,14 @@ class _Checker:
             raise self.error(message("interpolate-shape"), score.span)
         check_examples(checked, self.source, self.text, close_names)
         return checked
+
+    def terms(self, expr: nodes.Expr) -> None:
+        count = 0
+        for node in walk(expr):
+            if isinstance(node, (nodes.Name, nodes.Number)):
+                count += 1
+                if count > MAX_TERMS:
+                    raise self.error(message("limit-terms", limit=MAX_TERMS), node.span)
 
     def names(
         self, raw: nodes.IndicatorNode, declared: list[nodes.Measure], lets: list[nodes.Let]

@@ -17,6 +17,7 @@ import attrs
 
 from kpirules._messages import check_language, message, text
 from kpirules._numbers import plain
+from kpirules._safe import markdown_text, spreadsheet_cell
 from kpirules._semantics import describe_expr
 from kpirules.errors import UsageError
 from kpirules.model import Indicator, RuleSet
@@ -106,7 +107,7 @@ def _caption(rules: RuleSet, language: str = "th") -> str:
 
 
 def _markdown_cell(text: str) -> str:
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = markdown_text(text).replace("\\", "\\\\").replace("|", "\\|")
     return text.replace("\r\n", "\n").replace("\n", "<br>")
 
 
@@ -127,7 +128,8 @@ def _csv(rules: RuleSet, language: str) -> str:
     # prints it on Windows would otherwise get "\r\r\n".
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_headers(rules, language))
-    writer.writerows(_row(indicator, rules, language).cells("\n".join) for indicator in rules)
+    writer.writerows([spreadsheet_cell(cell) for cell in
+                      _row(indicator, rules, language).cells("\n".join)] for indicator in rules)
     writer.writerow(_total_cells(rules, language))
     return buffer.getvalue()
 

@@ -15,6 +15,7 @@ from kpirules._messages import Keyword, message
 from kpirules._numbers import show
 from kpirules._scoring import FALSE_WORDS, THAI_DIGITS, TRUE_WORDS
 from kpirules.errors import EvaluationError
+from kpirules.limits import MAX_CELL_CHARS
 
 __all__ = [
     "NUMERIC_TEXT",
@@ -73,7 +74,10 @@ def is_missing(value: Any) -> bool:
 
 
 def describe_value(value: object) -> str:
-    """A value as a message quotes it: its repr, cut to 60 characters."""
+    """A value as a message quotes it: its repr, cut to 60 characters (a whole number too long
+    for Python to write out, as ``10**10000``, in scientific notation)."""
+    if type(value) is int and value.bit_length() > 1000:
+        return f"{Decimal(value):.6E}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -105,6 +109,8 @@ def to_number(value: Any, indicator: str, measure: nodes.Measure, language: str 
             raise fail("not-finite", value=str(value))
         number = Decimal(repr(value))
     elif isinstance(value, str):
+        if len(value) > MAX_CELL_CHARS:
+            raise fail("limit-cell", length=len(value), limit=MAX_CELL_CHARS)
         text = value.strip().translate(THAI_DIGITS)
         if not NUMERIC_TEXT.fullmatch(text):
             raise fail("text-not-number", value=describe_value(value))

@@ -72,6 +72,7 @@ from kpirules._records import (
     Subject,
     problems_text,
 )
+from kpirules._safe import spreadsheet_cell, terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return 141
     except ParseError as error:
-        print(str(error.in_language(_speech.language)), file=sys.stderr)
+        print(terminal_lines(str(error.in_language(_speech.language))), file=sys.stderr)
         return 2
     except KpiRulesError as error:
         _say(error.in_language(_speech.language).message)
@@ -175,7 +176,7 @@ def _utf8_when_redirected() -> None:
 
 def _say(said: Message | str) -> None:
     shown = said if isinstance(said, str) else said.render(_speech.language)
-    print(f"{PROG}: {shown}", file=sys.stderr)
+    print(f"{PROG}: {terminal_lines(shown)}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -356,7 +357,7 @@ def _check(args: argparse.Namespace) -> int:
                 findings.append(_finding(path, error.line, error.column, "error", error.code,
                                          error.message, None))
             else:
-                print(str(error))
+                print(terminal_lines(str(error)))
             continue
         except KpiRulesError as error:
             _say(error.in_language(_speech.language).message)
@@ -371,8 +372,9 @@ def _check(args: argparse.Namespace) -> int:
                                          diagnostic.severity, diagnostic.code,
                                          diagnostic.message, diagnostic.indicator))
             else:
-                print(f"{path}:{diagnostic.line}:{diagnostic.column}: "
-                      f"{diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}")
+                print(terminal_text(f"{path}:{diagnostic.line}:{diagnostic.column}: "
+                                    f"{diagnostic.severity}[{diagnostic.code}]: "
+                                    f"{diagnostic.message}"))
     if as_json:
         print(json.dumps(findings, ensure_ascii=False, indent=2))
     return worst
@@ -422,7 +424,11 @@ def _fmt(args: argparse.Namespace) -> int:
             print(_fmt_said("fmt-would-reformat", path, original), file=sys.stderr)
             worst = max(worst, 1)
             continue
-        _replace(path, formatted)
+        problem = _rewrite(path, formatted)
+        if problem is not None:
+            _say(problem)
+            worst = 2
+            continue
         print(_fmt_said("fmt-reformatted", path, original), file=sys.stderr)
     return worst
 
@@ -433,18 +439,45 @@ def _fmt_said(code: str, path: str, original: str) -> str:
     return text(code, _speech.fixed or keyword_language(original), path=path)
 
 
+def _rewrite(path: str, content: str) -> Message | None:
+    """Write ``content`` over the file ``path`` keeping what makes it that file (its owner, mode,
+    hard links; a symbolic link is followed), or say why it cannot be written.
+
+    A file of ours with one link is replaced atomically (:func:`_replace`); a file with other
+    links or another owner, or in a folder we cannot write, is rewritten in place, since a new
+    file would lose them; a read-only file is left alone."""
+    target = os.path.realpath(path)
+    try:
+        status = os.stat(target)
+        if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+            return message("fmt-read-only", path=path)
+        shared = status.st_nlink > 1 or status.st_uid != os.geteuid()
+        if not shared:
+            try:
+                _replace(target, content)
+                return None
+            except PermissionError:
+                pass  # the folder is not writable: the file itself still is
+        with open(target, "r+b") as handle:
+            handle.write(content.encode("utf-8"))
+            handle.truncate()
+    except OSError as error:
+        return message("fmt-cannot-write", path=path, reason=error.strerror or str(error))
+    return None
+
+
 def _canonical(original: str, keywords: str | None = None) -> str:
     """``kpirules.format`` of a file's text (its keywords in ``keywords``' language when given),
     keeping its byte order mark and line endings."""
     bom = "\ufeff" if original.startswith("\ufeff") else ""
-    text = original[len(bom):]
-    first_end = text.find("\n")
-    crlf = first_end > 0 and text[first_end - 1] == "\r"
+    body = original[len(bom):]
+    # The file's own line end (the first one in it) is kept; format() reads every kind as LF.
+    first_end = next((i for i, char in enumerate(body) if char in "\r\n"), -1)
+    ending = ("\r\n" if body.startswith("\r\n", first_end) else body[first_end]
+              if first_end >= 0 else "\n")
     chosen = check_language(keywords) if keywords else None
-    formatted = kpirules.format(text.replace("\r\n", "\n"), keywords=chosen)
-    if crlf:
-        formatted = formatted.replace("\n", "\r\n")
-    return bom + formatted
+    formatted = kpirules.format(body, keywords=chosen)
+    return bom + formatted.replace("\n", ending)
 
 
 def _print_diff(path: str, original: str, formatted: str) -> None:
@@ -593,7 +626,7 @@ class TextWriter:
         if not self.first:
             self.out.write("\n")
         self.first = False
-        self.out.write(f"{name}\n")
+        self.out.write(f"{terminal_text(name)}\n")
 
     def subject(self, name: str, card: Scorecard) -> None:
         self._start(name)
@@ -615,7 +648,7 @@ class TextWriter:
             said = problem.text(_speech.language)
             if problem.row is not None:
                 said = _speech("at-row", row=problem.row, message=said)
-            self.out.write(f"  {_speech('out-error', message=said)}\n")
+            self.out.write(f"  {_speech('out-error', message=terminal_text(said))}\n")
 
     def finish(self) -> None:
         pass
@@ -678,11 +711,13 @@ class CsvWriter:
         total = _plain(card.total)
         for result in card:
             points = result.points
-            self.writer.writerow((name, result.indicator.id, result.level, _plain(result.score),
+            self.writer.writerow((spreadsheet_cell(name), spreadsheet_cell(result.indicator.id),
+                                  result.level, _plain(result.score),
                                   "" if points is None else _plain(points), total, ""))
 
     def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((name, "", "", "", "", "", _error_text(problems)))
+        self.writer.writerow((spreadsheet_cell(name), "", "", "", "", "",
+                              spreadsheet_cell(_error_text(problems))))
 
     def finish(self) -> None:
         pass
@@ -773,7 +808,7 @@ class Report:
         where = self.source if row is None else f"{self.source}:{row}"
         who = _speech("subject-prefix", subject=subject) if subject is not None else ""
         shown = said if isinstance(said, str) else said.render(_speech.language)
-        print(f"{where}: {who}{shown}", file=sys.stderr)
+        print(terminal_text(f"{where}: {who}{shown}"), file=sys.stderr)
 
     def scored(self) -> None:
         self.subjects += 1
@@ -972,7 +1007,7 @@ def _explain(args: argparse.Namespace) -> int:
     if isinstance(explained, list):
         report.subject(found, explained)
         return 1
-    print(explained)
+    print(terminal_lines(explained))
     return 1 if report.failed else 0
 
 

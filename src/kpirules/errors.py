@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from kpirules._messages import Message
 from kpirules._width import display_width
+from kpirules.limits import MAX_SHOWN_CHARS, shortened
 
 __all__ = ["EvaluationError", "KpiRulesError", "ParseError", "RecordsError", "UsageError"]
 
@@ -44,8 +45,8 @@ class KpiRulesError(Exception):
     def message(self) -> str:
         """What is wrong and what to do, in :attr:`language`."""
         if isinstance(self._message, Message):
-            return self._message.render(self.language)
-        return self._message
+            return _bounded(self._message).render(self.language)
+        return shortened(self._message, _LINE_WINDOW)
 
     @property
     def code(self) -> str:
@@ -76,6 +77,39 @@ class KpiRulesError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+# The most of a source line a ParseError shows (a window around the column beyond it).
+_LINE_WINDOW = 4 * MAX_SHOWN_CHARS
+
+
+def _bounded(problem: Message) -> Message:
+    """``problem`` with every text part cut to MAX_SHOWN_CHARS (kpirules.limits), so that a 10 MB
+    value cannot make a 10 MB message."""
+    return Message(problem.code, tuple((name, _bounded_part(value))
+                                       for name, value in problem.parts))
+
+
+def _bounded_part(value: Any) -> Any:
+    if isinstance(value, str):
+        return shortened(value)
+    if isinstance(value, Message):
+        return _bounded(value)
+    if hasattr(value, "render"):
+        return _Shortened(value)
+    return value
+
+
+class _Shortened:
+    """A part that says itself in each language (an expression), cut to MAX_SHOWN_CHARS."""
+
+    __slots__ = ("part",)
+
+    def __init__(self, part: Any) -> None:
+        self.part = part
+
+    def render(self, language: str) -> str:
+        return shortened(str(self.part.render(language)))
 
 
 class ParseError(KpiRulesError):
@@ -110,7 +144,13 @@ class ParseError(KpiRulesError):
         if self.text is None:
             return head
         shown = self.text.rstrip("\r\n").expandtabs(1)
-        caret = " " * display_width(shown[: self.column - 1]) + "^"
+        column = self.column
+        if len(shown) > _LINE_WINDOW:
+            # A window of the line around the column, so a 10 MB line is not printed whole.
+            start = max(0, min(column - 1 - _LINE_WINDOW // 2, len(shown) - _LINE_WINDOW))
+            shown = ("…" if start else "") + shortened(shown[start:], _LINE_WINDOW)
+            column -= start - (1 if start else 0)
+        caret = " " * display_width(shown[: column - 1]) + "^"
         return f"{head}\n    {shown}\n    {caret}"
 
 

@@ -9,12 +9,15 @@ table of differences is in the documentation page on SQL (``docs/sql.rst``).
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import attrs
 
+from kpirules._messages import message
 from kpirules._scoring import FALSE_WORDS, THAI_DIGIT_CHARACTERS, TRUE_WORDS
+from kpirules.errors import KpiRulesError
 from kpirules.sql._rational import _Int
 from kpirules.sql._text import (
     _EDGE_SPACE,
@@ -59,6 +62,10 @@ class _Dialect:
     materialize = False
     # Whether ``types=`` (declared column types, read without the text parser) is supported.
     declared_types = False
+
+    def refuse(self, query: str, columns: int) -> None:
+        """Raise a KpiRulesError when ``query`` (of ``columns`` columns in its widest step) is
+        beyond what the database can run; DuckDB and PostgreSQL take any query kpirules writes."""
 
     def finish(self, query: str) -> str:
         """The whole query as the database reads it (the writer writes standard quoting)."""
@@ -194,6 +201,32 @@ class _Dialect:
 
 _DUCKDB_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                     "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+
+
+def _nesting(query: str) -> tuple[int, int]:
+    """How deeply the parentheses of ``query`` nest, and the most arguments one function call
+    has (outside quoted strings and names)."""
+    depth = deepest = widest = 0
+    calls: list[int | None] = []  # for each open parenthesis: its commas so far, None if no call
+    for part in _QUOTED.split(query):
+        previous = " "
+        for char in part:
+            if char == "(":
+                depth += 1
+                deepest = max(deepest, depth)
+                calls.append(0 if previous.isalnum() or previous == "_" else None)
+            elif char == ")" and calls:
+                depth -= 1
+                commas = calls.pop()
+                if commas is not None:
+                    widest = max(widest, commas + 1)
+            elif char == "," and calls and calls[-1] is not None:
+                calls[-1] = (calls[-1] or 0) + 1
+            previous = char
+    return deepest, widest
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
 class _DuckDB(_Dialect):
@@ -334,6 +367,23 @@ class _DuckDB(_Dialect):
 class _SQLite(_Dialect):
     """SQLite: 64-bit INTEGER, which silently turns into REAL on overflow (caught with typeof),
     no regular expressions (GLOB instead), no translate(), and booleans that are 0 and 1."""
+
+    # SQLite's own limits as built by default: its parser stack (YYSTACKDEPTH 100) overflows
+    # between 80 and 87 nested parentheses, and SQLITE_MAX_COLUMN is 2000.
+    max_depth = 80
+    max_columns = 2000
+    max_arguments = 127  # SQLITE_MAX_FUNCTION_ARG before SQLite 3.48
+
+    def refuse(self, query: str, columns: int) -> None:
+        if columns > self.max_columns:
+            raise KpiRulesError(message("sqlite-too-many-columns", columns=columns,
+                                        limit=self.max_columns))
+        depth, arguments = _nesting(query)
+        if depth > self.max_depth:
+            raise KpiRulesError(message("sqlite-too-deep", depth=depth, limit=self.max_depth))
+        if arguments > self.max_arguments:
+            raise KpiRulesError(message("sqlite-too-many-arguments", arguments=arguments,
+                                        limit=self.max_arguments))
 
     name = "sqlite"
     text = "TEXT"

@@ -63,4 +63,8 @@ class _Stages:
             ctes.append(f"{name} AS {stored}(\n  SELECT {selected}\n  FROM {previous}\n)")
             previous = name
         body = ",\n  ".join(final)
-        return "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+        query = "WITH " + ",\n".join(ctes) + f"\nSELECT\n  {body}\nFROM {previous}"
+        # Each stage selects every column before it, so the last one holds them all.
+        inputs = source.count(' AS "')
+        self.dialect.refuse(query, inputs + sum(len(columns) for columns in self.stages))
+        return query

@@ -287,8 +287,17 @@ class _Writer:
 
     def lets(self) -> None:
         for let in self.node.lets:
+            if self.is_condition(let.expr):
+                # A `let` holding a condition acts like a flag (see the language reference).
+                self.names[let.name] = f"({self.condition(let.expr)})"
+                continue
             ratio = self.number(let.expr)
             self.names[let.name] = _Ratio(self.keep(ratio.num), self.keep(ratio.den))
+
+    def is_condition(self, expr: nodes.Expr) -> bool:
+        if isinstance(expr, nodes.Name):
+            return isinstance(self.names.get(expr.name), str)
+        return isinstance(expr, (nodes.Compare, nodes.BoolOp, nodes.Not))
 
     def number(self, expr: nodes.Expr) -> _Ratio:
         known = self.memo.get(expr)

@@ -1,0 +1,3 @@
+from tests.fuzz import main
+
+raise SystemExit(main())
