@@ -110,7 +110,10 @@ LAYERS: list[set[str]] = [
      "kpirules._check", "kpirules._intervals",
      *(m for m in MODULES if m == "kpirules.sql" or m.startswith("kpirules.sql."))},
     {"kpirules.model"},
-    {"kpirules.cli", "kpirules.testing", "kpirules", "kpirules._editor", "kpirules.lsp"},
+    # Reading and scoring records files, shared by the command line and the web face.
+    {"kpirules._records", "kpirules._output"},
+    {"kpirules.cli", "kpirules.testing", "kpirules", "kpirules._editor", "kpirules.lsp",
+     *(module for module in MODULES if module.startswith("kpirules.web"))},
 ]
 
 

@@ -1,11 +1,12 @@
 """The ``kpirules`` command line (also ``python -m kpirules``).
 
 Commands (the documentation page "Command line"): ``check``, ``fmt``, ``eval``, ``explain``,
-``table``, ``test`` and ``catalogues``. Exit codes: 0 success; 1 findings (``check`` errors, files
-``fmt --check`` would change, records ``eval`` rejected); 2 unusable arguments, rules or
-files; 130 interrupted. No traceback ever reaches the user: a
-:class:`~kpirules.KpiRulesError` becomes its message, anything else a one-line "internal error"
-with a request to report it (set ``KPIRULES_DEBUG=1`` to see the traceback).
+``table``, ``test``, ``catalogues``, ``lsp`` and ``serve`` (the web face, :mod:`kpirules.web`).
+Exit codes: 0 success; 1 findings (``check`` errors, files ``fmt --check`` would change, records
+``eval`` rejected); 2 unusable arguments, rules or files; 130 interrupted. No traceback ever
+reaches the user: a :class:`~kpirules.KpiRulesError` becomes its message, anything else a
+one-line "internal error" with a request to report it (set ``KPIRULES_DEBUG=1`` to see the
+traceback).
 
 Choices made where the contract is silent:
 
@@ -46,7 +47,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import csv
 import difflib
 import importlib
 import io
@@ -54,17 +54,17 @@ import itertools
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
-from kpirules._json import error_text, scorecard_text
-from kpirules._json import string as _json_string
 from kpirules._messages import LANGUAGES, Message, check_language, message, text
 from kpirules._numbers import plain, show, tidy
+from kpirules._output import CsvWriter, JsonWriter, evaluate_one, score
+from kpirules._output import atomic as _atomic
+from kpirules._output import require_weights as _require_weights
 from kpirules._records import (
     Problem,
     RecordReader,
@@ -72,10 +72,10 @@ from kpirules._records import (
     Subject,
     problems_text,
 )
-from kpirules._safe import spreadsheet_cell, terminal_lines, terminal_text
+from kpirules._safe import terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
-from kpirules.errors import EvaluationError, KpiRulesError, ParseError, UsageError
+from kpirules.errors import KpiRulesError, ParseError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
 
@@ -269,6 +269,18 @@ def _parser() -> argparse.ArgumentParser:
                                   description="List the shipped catalogues and their titles.")
     listing.set_defaults(run=_catalogues)
 
+    serve = commands.add_parser(
+        "serve", help="open the catalogues, scoring and an editor in a web browser",
+        description="Serve the shipped catalogues and the .kpi files of DIR to a web browser "
+                    'at http://HOST:PORT/ (needs pip install "kpirules[web]"). Listens on this '
+                    "computer only unless --host says otherwise.")
+    serve.add_argument("folder", nargs="?", default=".", metavar="DIR",
+                       help="the folder of .kpi files to show and edit (default: the current one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1, this computer only)")
+    serve.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    serve.set_defaults(run=_serve)
+
     lsp = commands.add_parser(
         "lsp", help="run the language server for editors (needs kpirules[lsp])",
         description="Speak the Language Server Protocol on standard input and output, for an "
@@ -328,13 +340,6 @@ def _find_rules(spec: str) -> RuleSet:
     hint: Message | str = message("hint-did-you-mean", name=guess[0]) if guess else (
         message("hint-catalogues-are", names=", ".join(names)) if names else "")
     raise Usage(message("unknown-rules", spec=spec, hint=hint))
-
-
-def _require_weights(rules: RuleSet) -> None:
-    unweighted = [indicator.id for indicator in rules if indicator.weight is None]
-    if unweighted:
-        raise Usage(message("rules-without-weights", source=rules.source,
-                            indicators=", ".join(unweighted)))
 
 
 # -- check ---------------------------------------------------------------------------------------
@@ -496,35 +501,6 @@ def _replace(path: str, text: str) -> None:
         handle.write(text.encode("utf-8"))
 
 
-@contextlib.contextmanager
-def _atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``target`` when the block ends without an exception."""
-    folder = os.path.dirname(os.path.abspath(target))
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-        if mode is None:
-            mode = _default_mode(target)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _default_mode(target: str) -> int:
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except OSError:
-        # mkstemp makes files readable by their owner only; a new output should follow the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 # -- output --------------------------------------------------------------------------------------
 
 
@@ -675,56 +651,12 @@ def _clip(text: str, width: int) -> str:
     return kept + "…"
 
 
-class JsonWriter:
-    """``{"SUBJECT": {"total": …, "indicators": {…}}}``, one subject per line, exact digits."""
-
-    def __init__(self, out: IO[str], rules: RuleSet) -> None:
-        self.out = out
-        self.count = 0
-
-    def _entry(self, name: str, body: str) -> None:
-        self.out.write("{\n  " if self.count == 0 else ",\n  ")
-        self.out.write(f"{_json_string(name)}: {body}")
-        self.count += 1
-
-    def subject(self, name: str, card: Scorecard) -> None:
-        # The same text as kpirules.dumps writes for a scorecard (one writer of this JSON).
-        self._entry(name, scorecard_text(card))
-
-    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self._entry(name, error_text(_error_text(problems)))
-
-    def finish(self) -> None:
-        self.out.write("{}\n" if self.count == 0 else "\n}\n")
-
-
-class CsvWriter:
-    """One row per subject and indicator; a rejected subject is one row with its error."""
-
-    HEADER = ("subject", "indicator", "level", "score", "points", "total", "error")
-
-    def __init__(self, out: IO[str], rules: RuleSet) -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
-        self.writer.writerow(self.HEADER)
-
-    def subject(self, name: str, card: Scorecard) -> None:
-        total = _plain(card.total)
-        for result in card:
-            points = result.points
-            self.writer.writerow((spreadsheet_cell(name), spreadsheet_cell(result.indicator.id),
-                                  result.level, _plain(result.score),
-                                  "" if points is None else _plain(points), total, ""))
-
-    def rejected(self, name: str, problems: Sequence[Problem]) -> None:
-        self.writer.writerow((spreadsheet_cell(name), "", "", "", "", "",
-                              spreadsheet_cell(_error_text(problems))))
-
-    def finish(self) -> None:
-        pass
-
-
-WRITERS: dict[str, type[TextWriter] | type[JsonWriter] | type[CsvWriter]] = {
-    "text": TextWriter, "json": JsonWriter, "csv": CsvWriter,
+# The JSON and CSV writers are shared with the web face (kpirules._output); they write reasons in
+# the language the command speaks when they are made.
+WRITERS: dict[str, Callable[[IO[str], RuleSet], Writer]] = {
+    "text": TextWriter,
+    "json": lambda out, rules: JsonWriter(out, rules, _speech.language),
+    "csv": lambda out, rules: CsvWriter(out, rules, _speech.language),
 }
 
 
@@ -844,32 +776,6 @@ class Report:
 
 
 # -- eval and explain ----------------------------------------------------------------------------
-
-
-def score(rules: RuleSet, subject: Subject, strict: bool) -> Scorecard | list[Problem]:
-    """The subject's scorecard, or every reason it cannot have one (row problems first)."""
-    problems = list(subject.problems)
-    rejected = {problem.indicator for problem in problems}
-    results = []
-    for indicator in rules:
-        if indicator.id in rejected or indicator.id not in subject.records:
-            continue
-        outcome = _evaluate(indicator, subject, strict)
-        if isinstance(outcome, Problem):
-            problems.append(outcome)
-        else:
-            results.append(outcome)
-    if problems:
-        return sorted(problems, key=lambda p: (p.row is None, p.row or 0))
-    return Scorecard(tuple(results))
-
-
-def _evaluate(indicator: Indicator, subject: Subject, strict: bool) -> Result | Problem:
-    try:
-        return indicator.evaluate(subject.records[indicator.id], strict)
-    except EvaluationError as error:
-        row = subject.row_of(error.indicator or indicator.id, error.measure)
-        return Problem(row, indicator.id, error.problem)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -1021,7 +927,7 @@ def _explained(rules: RuleSet, subject: Subject, ident: str | None,
     problems = [p for p in subject.problems if p.indicator == ident]
     if problems:
         return problems
-    outcome = _evaluate(rules[ident], subject, strict)
+    outcome = evaluate_one(rules[ident], subject, strict)
     return [outcome] if isinstance(outcome, Problem) else outcome.explain(_speech.language)
 
 
@@ -1084,6 +990,18 @@ def _table(args: argparse.Namespace) -> int:
         shown += "\n"
     with _output(args.output, byte_order_mark=args.format == "csv") as out:
         out.write(shown)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not os.path.isdir(args.folder):
+        raise Usage(f"{args.folder}: no such folder")
+    try:
+        from kpirules.web import serve
+    except ImportError:
+        raise Usage('kpirules serve needs the web extra: pip install "kpirules[web]"') from None
+    # --lang (or KPIRULES_LANG) sets the pages' first language; without either they are Thai.
+    serve(args.folder, args.host, args.port, _speech.fixed or "th")
     return 0
 
 

@@ -112,8 +112,8 @@ def _long(
     """Subjects in order of first appearance, and their outcomes, through the reader of long
     files (the same rules and messages as ``kpirules eval`` on a CSV file); "row N" in a message
     is the frame's row N, counted from 0."""
+    from kpirules._output import score as score_subject
     from kpirules._records import Problem, RecordReader, Subject, problems_text, subject_key
-    from kpirules.cli import score as score_subject
 
     reader = RecordReader.for_rows(rules, "the frame", strict)
     header = reader.header_of(names)
