@@ -76,7 +76,7 @@ from kpirules._safe import terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import KpiRulesError, ParseError, UsageError
-from kpirules.model import Indicator, RuleSet
+from kpirules.model import RuleSet
 from kpirules.result import Result, Scorecard
 
 __all__ = ["main"]
