@@ -44,6 +44,8 @@ ROOT = HERE.parent
 if (ROOT / "src" / "kpirules").is_dir():
     sys.path.insert(0, str(ROOT / "src"))
 
+from dialects import bench_dialects, bench_growth  # noqa: E402
+
 import kpirules  # noqa: E402
 
 INSTALL = f"pip install -r {os.path.relpath(HERE / 'requirements.txt')}"
@@ -599,6 +601,10 @@ def bench_duckdb(rules: kpirules.RuleSet, rows: int, rounds: int) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 
 
+def _column_types(con: Any) -> dict[str, str]:
+    return {str(row[0]): str(row[1]) for row in con.execute("DESCRIBE records").fetchall()}
+
+
 # 6. The language server
 
 
@@ -641,8 +647,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="small sizes, to check that everything runs")
     parser.add_argument("--edits", type=int, default=200,
                         help="edits timed in the language server section (default 200)")
-    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql", "lsp"),
-                        action="append", help="run only these sections")
+    parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql", "lsp",
+                                           "dialects", "growth"),
+                        action="append", help="run only these sections (dialects and growth, "
+                                              "which take minutes, run only when named)")
+    parser.add_argument("--huge", action="store_true",
+                        help="growth: also 100,000,000 rows (several GB of disk)")
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.rounds, args.rows, args.indicators = 2000, 3, 20_000, 100
@@ -660,6 +670,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("parse", lambda: bench_parse(args.indicators, max(3, args.rounds // 2))),
         ("sql", lambda: bench_duckdb(rules, args.rows, max(3, args.rounds // 2))),
         ("lsp", lambda: bench_language_server(args.edits)),
+        ("dialects", lambda: bench_dialects(rules, args.rows, 3, table)),
+        ("growth", lambda: bench_growth(
+            rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),
+            _SQL_ROWS_CARD, _column_types, table)),
     ]
     for name, step in steps:
         if name in sections:

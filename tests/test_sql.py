@@ -17,7 +17,7 @@ import itertools
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -34,11 +34,16 @@ from kpirules._records import RecordReader, Subject
 from kpirules._scoring import interpolation
 from kpirules._semantics import describe_expr
 from kpirules.model import Indicator, RuleSet
+from tests.engines import PostgresServer, missing, postgres_problem, spark_session
 
 # KPI_SQL_EXAMPLES raises the number of generated cases for a long run (CI keeps the default).
 SETTINGS = settings(max_examples=int(os.environ.get("KPI_SQL_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-DIALECTS = ("duckdb", "sqlite")
+DIALECTS = ("duckdb", "sqlite", "postgres")
+"""The dialects whose engines the property tests here run (Spark's, which starts slowly and plans
+each query in about a second, in test_sql_spark, with fewer examples)."""
+EVERY_DIALECT = (*DIALECTS, pytest.param("spark", marks=pytest.mark.slow))
+"""The dialects of the example tests."""
 FORMS = ("wide", "long")
 TOO_LARGE = "too large for exact"
 
@@ -53,7 +58,27 @@ def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
     ``query(dialect=..., form=..., table="records")`` and return the rows by subject."""
     columns = columns or _columns(rules, form)
     text = query(dialect=dialect, form=form, table="records", **options)
-    if dialect == "duckdb":
+    if dialect == "spark":
+        session = spark_session()
+        schema = ", ".join(f"{sql.quote(name).replace(chr(34), '`')} {_spark_type(kind)}"
+                           for name, kind in columns.items())
+        data = [tuple(_spark_value(row.get(name), kind) for name, kind in columns.items())
+                for row in rows]
+        session.createDataFrame(data, schema).createOrReplaceTempView("records")
+        return {row[0]: row.asDict() for row in session.sql(text).collect()}
+    if dialect == "postgres":
+        con = _postgres()
+        con.execute("DROP TABLE IF EXISTS records")
+        con.execute("CREATE TABLE records (" + ", ".join(
+            f"{sql.quote(name)} {_postgres_type(kind)}" for name, kind in columns.items()) + ")")
+        # Typed marks: psycopg sends a None as text, which PostgreSQL will not put in a BOOLEAN.
+        marks = ", ".join(f"%s::{_postgres_type(kind)}" for kind in columns.values())
+        data = [tuple(row.get(name) for name in columns) for row in rows]
+        if data:
+            with con.cursor() as insert:
+                insert.executemany(f"INSERT INTO records VALUES ({marks})", data)
+        cursor = con.execute(text)
+    elif dialect == "duckdb":
         con: Any = _duckdb()
         con.execute("CREATE OR REPLACE TABLE records (" + ", ".join(
             f"{sql.quote(name)} {kind}" for name, kind in columns.items()) + ")")
@@ -77,6 +102,58 @@ def run(dialect: str, form: str, rules: RuleSet, rows: list[dict[str, Any]],
 
 
 _CONNECTION: list[Any] = []
+_SERVERS: list[tuple[PostgresServer, Any]] = []
+
+
+def _postgres() -> Any:
+    """A connection to the throw-away PostgreSQL server, started on first use (see
+    :func:`_servers`); skips the test, or fails it in CI, where no server can be started."""
+    if not _SERVERS:
+        problem = postgres_problem()
+        if problem is not None:
+            missing(problem)
+        server = PostgresServer()
+        _SERVERS.append((server, server.connect()))
+    return _SERVERS[0][1]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers() -> Iterator[None]:
+    """Stops the PostgreSQL server, if a test started one, once the module's tests are done."""
+    yield
+    for server, connection in _SERVERS:
+        connection.close()
+        server.stop()
+    _SERVERS.clear()
+
+
+def engines() -> tuple[str, ...]:
+    """The dialects a property test runs: all of them, except PostgreSQL where its server cannot
+    be started on a contributor's machine (its own tests then skip with the reason)."""
+    if postgres_problem() is not None and not os.environ.get("CI"):
+        return tuple(d for d in DIALECTS if d != "postgres")
+    return DIALECTS
+
+
+def _spark_type(kind: str) -> str:
+    return {"VARCHAR": "STRING"}.get(kind, kind)
+
+
+def _spark_value(value: Any, kind: str) -> Any:
+    """``value`` as Spark takes it into a column of ``kind`` (it converts nothing itself)."""
+    if value is None:
+        return None
+    if kind == "VARCHAR":
+        return str(value)
+    if kind == "DOUBLE":
+        return float(value)
+    if kind.startswith("DECIMAL"):
+        return Decimal(value)
+    return value
+
+
+def _postgres_type(kind: str) -> str:
+    return {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION"}.get(kind, kind)
 
 
 def _duckdb() -> Any:
@@ -309,7 +386,8 @@ def integer_bound(indicator: Indicator, record: Mapping[str, Any], scale: int = 
     return largest[0]
 
 
-LIMITS = {"duckdb": 2**127, "sqlite": 2**63}
+LIMITS = {"duckdb": 2**127, "sqlite": 2**63, "postgres": 10**131072, "spark": 10**38}
+"""Where each dialect's integers end (PostgreSQL's NUMERIC has 131072 digits before the point)."""
 
 
 def python_result(indicator: Indicator, record: Mapping[str, Any]
@@ -514,7 +592,7 @@ def test_indicator_query_gives_the_python_evaluators_levels(
     indicator = next(iter(rules))
     wants = {subject: expected(indicator, by_id[indicator.id])[0]
              for subject, by_id in data.items()}
-    for dialect in DIALECTS:
+    for dialect in engines():
         for form in FORMS:
             rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
             got = run(dialect, form, rules, rows, indicator.to_sql)
@@ -536,7 +614,7 @@ def test_ruleset_query_gives_the_python_scorecard(
     case: tuple[RuleSet, dict[str, dict[str, dict[str, Any]]]],
 ) -> None:
     rules, data = case
-    for dialect in DIALECTS:
+    for dialect in engines():
         for form in FORMS:
             rows = wide_rows(rules, data) if form == "wide" else long_rows(data)
             got = run(dialect, form, rules, rows, rules.to_sql)
@@ -680,14 +758,14 @@ def one(dialect: str, rules_text: str, row: dict[str, Any], **options: Any) -> d
     return got["s"]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_percentages_are_exact_where_binary_floats_are_not(dialect: str) -> None:
     # 57 / 100 * 100 is 56.99999999999999 in binary floating point.
     row = one(dialect, CATALOGUE_1, {"1.target_households": 100, "1.developed_households": 57})
     assert (row["level"], row["error"]) == (3, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_large_counts_stay_exact(dialect: str) -> None:
     big = 10**12
     row = one(dialect, CATALOGUE_1, {"1.target_households": big,
@@ -695,7 +773,7 @@ def test_large_counts_stay_exact(dialect: str) -> None:
     assert (row["level"], row["error"]) == (4, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_missing_values_and_zero_divisors_are_errors_not_levels(dialect: str) -> None:
     rules = kpirules.parse(CATALOGUE_1)
     missing = one(dialect, CATALOGUE_1, {"1.target_households": 10,
@@ -709,7 +787,7 @@ def test_missing_values_and_zero_divisors_are_errors_not_levels(dialect: str) ->
     assert zero["level"] is None and zero["error"] == str(python.value)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 @pytest.mark.parametrize("value", ["12.34567", "1e3", "1,000", "abc", "", "5.", "--1"])
 def test_text_sql_cannot_read_exactly_is_an_error(dialect: str, value: str) -> None:
     rules = 'indicator 1 "t"\n  measure x\n  level 1 if x >= 5\n'
@@ -717,7 +795,7 @@ def test_text_sql_cannot_read_exactly_is_an_error(dialect: str, value: str) -> N
     assert row["level"] is None and "`x`" in row["error"]
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 @pytest.mark.parametrize(("value", "level"), [(" ๑๒.๕ ", 1), ("+5", 1), ("-.5", 0), ("4.9999", 0),
                                               ("5.00000", 1), (5, 1), (4.9999, 0)])
 def test_plain_decimals_thai_digits_and_floats_are_read_exactly(
@@ -728,7 +806,7 @@ def test_plain_decimals_thai_digits_and_floats_are_read_exactly(
     assert (row["level"], row["error"]) == (level, None)
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_rounding_in_python_is_exact_in_sql(dialect: str) -> None:
     # Python: 1 / 3 = 0.333…3 (28 digits), × 3 = 0.999…9 < 1, so level 0. Exactly, 1 / 3 × 3 = 1.
     rules = 'indicator 1 "t"\n  measure x\n  level 1 if x / 3 * 3 >= x\n'
@@ -743,7 +821,7 @@ def test_sqlite_overflow_is_reported_not_scored() -> None:
     assert one("duckdb", rules, {"1.x": 10**6})["level"] == 1
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("dialect", EVERY_DIALECT)
 def test_interpolated_scores_round_half_up_to_four_places(dialect: str) -> None:
     rules = ('indicator 1 "t"\n  weight 10\n  measure x\n  level 1 if x >= 0\n'
              "  level 2 if x >= 3\n  level 3 if x >= 6\n  score interpolate\n")
@@ -766,10 +844,10 @@ def test_long_form_rejects_unknown_measures_and_repeated_values() -> None:
         {"subject": "b", "indicator": "1", "measure": "developed_households", "value": "5"},
         {"subject": "c", "indicator": "9", "measure": "x", "value": "5"},
     ]
-    for dialect in DIALECTS:
+    for dialect in engines():
         got = run(dialect, "long", rules, rows, rules.to_sql)
         assert "unknown measure `developed`" in got["a"]["error"]
-        assert "given more than once" in got["b"]["error"]
+        assert "appears more than once" in got["b"]["error"]
         assert got["c"]["error"] == "unknown indicator `9`"
         lenient = run(dialect, "long", rules, rows, rules["1"].to_sql, strict=False)
         assert "no value for measure `developed_households`" in lenient["a"]["error"]
@@ -865,7 +943,9 @@ def test_every_dialect_writes_a_query(dialect: str) -> None:
     rules = kpirules.parse(CATALOGUE_1)
     for form in FORMS:
         text = rules.to_sql(dialect=dialect, form=form)
-        assert text.startswith("WITH ") and '"1.level"' in text and '"total"' in text
+        name = "`{}`" if dialect == "spark" else '"{}"'  # Spark reads "x" as a string
+        assert text.startswith("WITH ")
+        assert name.format("1.level") in text and name.format("total") in text
 
 
 @pytest.mark.parametrize(("option", "value"), [("dialect", "oracle"), ("form", "tall"),
@@ -1062,3 +1142,21 @@ def test_long_form_numeric_values_are_read_exactly() -> None:
         assert (got["a"]["6.level"], got["a"]["7.level"], got["a"]["error"]) == (2, 1, None)
         assert "not a milestone level" in got["b"]["error"], (kind, got["b"])
         assert "flag" in got["c"]["error"], (kind, got["c"])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_error_texts_come_in_the_language_asked_for(dialect: str) -> None:
+    """The texts the Python engine also gives come from the same message catalogue, in either
+    language; compared with the Python engine's own, not typed again here."""
+    rules = kpirules.parse(CATALOGUE_1)
+    for language in ("en", "th"):
+        row = one(dialect, CATALOGUE_1, {"1.target_households": 0,
+                                         "1.developed_households": 0}, language=language)
+        with pytest.raises(kpirules.EvaluationError) as python:
+            rules["1"].evaluate({"target_households": 0, "developed_households": 0})
+        assert row["error"] == python.value.in_language(language).message
+    thai = one(dialect, CATALOGUE_1, {"1.target_households": 0, "1.developed_households": 0},
+               language="th")["error"]
+    assert any("\u0e00" <= c <= "\u0e7f" for c in thai), thai
+    with pytest.raises(ValueError, match="language"):
+        rules.to_sql(language="fr")

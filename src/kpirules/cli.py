@@ -66,7 +66,6 @@ from kpirules._output import CsvWriter, JsonWriter, evaluate_one, score
 from kpirules._output import atomic as _atomic
 from kpirules._output import require_weights as _require_weights
 from kpirules._records import (
-    COLUMNS,
     Problem,
     RecordReader,
     StrayRow,
@@ -77,7 +76,7 @@ from kpirules._safe import terminal_lines, terminal_text
 from kpirules._width import display_width, pad
 from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import KpiRulesError, ParseError, UsageError
-from kpirules.model import Indicator, RuleSet
+from kpirules.model import RuleSet
 from kpirules.result import Result, Scorecard
 
 __all__ = ["main"]
@@ -227,10 +226,14 @@ def _parser() -> argparse.ArgumentParser:
                           help="output format (default: from OUT's extension, else text)")
     evaluate.add_argument("-o", "--output", metavar="OUT",
                           help="write the results to OUT instead of standard output")
-    evaluate.add_argument("--engine", choices=("python", "duckdb"), default="python",
+    evaluate.add_argument("--engine", choices=("python", "duckdb", "spark"), default="python",
                           help="python (default) scores record by record; duckdb runs the rules "
                                "as one SQL query over a .csv or .parquet file of millions of "
-                               'rows (pip install "kpirules[duckdb]")')
+                               'rows (pip install "kpirules[duckdb]"); spark runs it on Spark '
+                               '(pip install "kpirules[spark]")')
+    evaluate.add_argument("--master", metavar="URL",
+                          help="with --engine spark: the Spark master (default: a local session, "
+                               "or the Spark Connect server SPARK_REMOTE names)")
     evaluate.set_defaults(run=_eval)
 
     explain = commands.add_parser(
@@ -778,8 +781,8 @@ class Report:
 def _eval(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     _require_weights(rules)
-    if args.engine == "duckdb":
-        return _eval_duckdb(args, rules)
+    if args.engine in ("duckdb", "spark"):
+        return _eval_sql(args, rules)
     reader = RecordReader(args.records, rules, args.encoding, args.strict)
     chosen = _format_for(args.output, args.format)
     progress = Progress(reader)
@@ -809,76 +812,40 @@ def _eval(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
-def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
-    """``eval --engine duckdb``: the rule set as one SQL query (kpirules.sql) over the records
-    file, read by DuckDB itself. Levels and scores come from the query; points and totals are
-    worked out from them exactly as on the Python path, so the outputs are the same. A rejected
-    subject is reported by name (the query does not know row numbers)."""
-    path = args.records
-    kind = os.path.splitext(path)[1].lower()
-    if kind not in (".csv", ".parquet"):
-        raise KpiRulesError(f"{path}: --engine duckdb reads .csv or .parquet records; use the "
-                            "default engine for .json and .xlsx")
-    if codecs.lookup(args.encoding).name not in ("utf-8", "utf-8-sig"):
-        raise KpiRulesError(f"{path}: --engine duckdb reads UTF-8 files only; use the default "
-                            f"engine for --encoding {args.encoding}")
-    if not os.path.isfile(path):
-        raise KpiRulesError(f"cannot read {path}: no such file")
-    try:
-        import duckdb
-    except ImportError:
-        raise KpiRulesError('--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
-    from kpirules.sql import ruleset_sql
+def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
+    """``eval --engine duckdb`` or ``spark``: the rule set as one SQL query over the records
+    file, read by the database itself (:mod:`kpirules.sql.engine`). Levels and scores come from
+    the query; points and totals are worked out from them exactly as on the Python path, so the
+    outputs are the same. A rejected subject is reported by name (the query does not know row
+    numbers)."""
+    from kpirules.sql.engine import score_file, spark_score_file
 
-    if any(mark in path for mark in "*?"):
-        raise KpiRulesError(f"{path}: --engine duckdb cannot read a file whose path holds * or ? "
-                            "(DuckDB takes such a name for a pattern of names); rename "
-                            "it, or use the default engine")
-    literal = "'" + path.replace("'", "''") + "'"
-    if kind == ".csv":
-        # The header as the Python engine reads it (and refuses it), then the file in the csv
-        # module's own dialect: commas, double quotes, short rows padded, extra cells ignored;
-        # blank rows before the header skipped.
-        header = RecordReader(path, rules, args.encoding, args.strict).check_header()
-        source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
-                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false"
-                  # (only then: DuckDB's sniffer takes an explicit skip = 0 as a constraint)
-                  + (f", skip = {header - 1}" if header > 1 else ""))
-        sources = [source + ")", source + ", parallel = false)"]
+    path = args.records
+
+    def header() -> int:
+        # The header as the Python engine reads it (and refuses it).
+        return RecordReader(path, rules, args.encoding, args.strict).check_header()
+
+    if args.engine == "spark":
+        scored = spark_score_file(rules, path, header=header, strict=args.strict,
+                                  encoding=args.encoding, master=args.master,
+                                  language=_speech.language)
     else:
-        sources = [f"read_parquet({literal})"]
-    query = ruleset_sql(rules, table="records", form="long", dialect="duckdb", strict=args.strict)
-    # Subjects come out in the order the file first names them, as on the Python path.
-    ordered = (f"SELECT scored.*{_PRESENT_COLUMN if _milestones_only(rules) else ''} FROM "
-               f"({query}) AS scored JOIN (SELECT subject, min(_row) AS first"
-               " FROM grouped GROUP BY subject) AS seen ON scored.subject = seen.subject "
-               f"{_present_join(rules)}ORDER BY seen.first")
-    connection = duckdb.connect()
-    try:
-        try:
-            unowned, apart = _read_records(connection, path, sources[0])
-        except duckdb.Error as error:
-            # DuckDB's parallel reader cannot pad short rows in a file with line breaks inside
-            # quoted cells; its single-threaded one can.
-            if len(sources) == 1 or "null_padding" not in str(error):
-                raise
-            unowned, apart = _read_records(connection, path, sources[1])
-        cursor = connection.execute(ordered)
-    except duckdb.Error as error:
-        raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
-    columns = [column[0] for column in cursor.description]
+        scored = score_file(rules, path, header=header, strict=args.strict,
+                            encoding=args.encoding, language=_speech.language)
     indicators = list(rules)
     report = Report(path)
-    if unowned:
-        report.rows(unowned, f"{_count(unowned, 'row')} with no subject, not scored")
-    if apart[0]:
-        count, names = apart
+    if scored.unowned:
+        report.rows(scored.unowned, f"{_count(scored.unowned, 'row')} with no subject, not scored")
+    if scored.apart:
+        count, names = scored.apart, scored.apart_names
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
         report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
                            "not scored; sort the file by subject")
     chosen = _format_for(args.output, args.format)
+    columns = scored.columns
     with _writer(chosen, args.output, rules) as writer:
-        while rows := cursor.fetchmany(10_000):
+        for rows in scored.batches:
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
                 name = str(values["subject"])
@@ -905,92 +872,19 @@ def _eval_duckdb(args: argparse.Namespace, rules: RuleSet) -> int:
 
 
 # The one rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
-# indicator of milestones only as none done, so which of those indicators each subject has rows
-# for is read beside it, and a subject without rows for one is rejected as the Python reader
-# rejects it. A `milestones` row with value 0 ("none done") counts as a row and is left out of
-# the query's input (records_sql in _read_records).
-_PRESENT_COLUMN = ", present._present"
-
-
-def _milestones_only(rules: RuleSet) -> list[Indicator]:
-    return [indicator for indicator in rules if not indicator.measures]
-
-
-def _present_join(rules: RuleSet) -> str:
-    if not _milestones_only(rules):
-        return ""
-    from kpirules.sql import _strip as strip
-
-    ids = ", ".join("'" + ind.id.replace("'", "''") + "'" for ind in _milestones_only(rules))
-    ident = strip("CAST(indicator AS VARCHAR)")
-    return (f"LEFT JOIN (SELECT subject, list(DISTINCT {ident}) AS _present FROM grouped WHERE "
-            f"{ident} IN ({ids}) GROUP BY subject) AS present ON scored.subject = present.subject ")
-
-
+# indicator of milestones only as none done, so the engine reads which of those indicators each
+# subject has rows for beside it (its column PRESENT), and a subject without rows for one is
+# rejected here as the Python reader rejects it.
 def _absent(rules: RuleSet, values: dict[str, Any]) -> list[Problem]:
-    if "_present" not in values:
-        return []
-    present = values["_present"] or ()
     from kpirules._messages import message
+    from kpirules.sql.engine import PRESENT
+
+    if PRESENT not in values:
+        return []
+    present = values[PRESENT] or ()
 
     return [Problem(None, ind.id, message("no-rows-milestones", indicator=ind.id).render(
-        rules.language)) for ind in _milestones_only(rules) if ind.id not in present]
-
-
-def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
-    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from
-    ``source``, as the Python engine reads the file: the columns found by their names as its
-    header check finds them, subjects as text without the white space around them, a subject's
-    rows in one run of the file. Returns the number of rows with no subject, and the number of
-    rows after their subject's run had ended with the first few of those subjects' names (such
-    rows are not scored)."""
-    from kpirules.sql import _strip as strip
-    from kpirules.sql import quote
-
-    connection.execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
-    found: dict[str, str] = {}
-    for (name, *_) in connection.execute("DESCRIBE file").fetchall():
-        found.setdefault(str(name).strip().lstrip("\ufeff").casefold(), str(name))
-    missing = [name for name in COLUMNS if name not in found]
-    if missing:
-        raise KpiRulesError(
-            f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
-            f"needs the columns {','.join(COLUMNS)}")
-    subject, indicator, measure, value = (quote(found[name]) for name in COLUMNS)
-    # Read once, numbered in file order.
-    connection.execute(
-        f"CREATE OR REPLACE TABLE keyed AS SELECT NULLIF({strip(f'CAST({subject} AS VARCHAR)')},"
-        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value, "
-        "row_number() OVER () AS _row FROM file")
-    blank = " AND ".join(f"coalesce({strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
-                         for name in COLUMNS[1:])
-    unowned = connection.execute(
-        f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()[0]
-    connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
-                       "WHERE subject IS NOT NULL")
-    # The Python engine streams subjects, so rows after a subject's run has ended are not
-    # scored. A quick test first: each subject's rows in one span of the file.
-    apart: tuple[int, list[str]] = (0, [])
-    if connection.execute(
-            "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
-            "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
-        connection.execute(
-            "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
-            "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
-            "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
-            "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
-        count, names = connection.execute(
-            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
-            "WHERE _run > _first").fetchone()
-        apart = (count, names)
-        connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
-                           "WHERE _run = _first")
-    none_done = (f"{strip('CAST(measure AS VARCHAR)')} = 'milestones' AND regexp_full_match("
-                 f"translate({strip('CAST(value AS VARCHAR)')}, '๐๑๒๓๔๕๖๗๘๙', '0123456789'), "
-                 "'[+-]?0+(\\.0*)?')")
-    connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
-                       f"value FROM grouped WHERE NOT coalesce({none_done}, false)")
-    return unowned, apart
+        rules.language)) for ind in rules if not ind.measures and ind.id not in present]
 
 
 def _tidy(value: Any) -> Decimal:

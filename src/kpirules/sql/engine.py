@@ -1,0 +1,296 @@
+"""A records file scored by a database: the engines of ``kpirules eval --engine duckdb`` and
+``--engine spark``.
+
+The file (CSV or Parquet, the long layout of the command line's records) is read by the
+database itself, as the Python engine reads it (see "eval --engine duckdb" in the command line's
+documentation page), and scored by :func:`~kpirules.sql.ruleset_sql` in the long form. What the
+command line prints is left to it: this module gives the query's rows and what the reading found.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import attrs
+
+from kpirules import nodes
+from kpirules._scoring import MILESTONES
+from kpirules.errors import KpiRulesError
+from kpirules.sql._dialects import _DIALECTS
+from kpirules.sql._query import _HasNode, _node, ruleset_sql
+from kpirules.sql._text import LONG_COLUMNS, quote, string
+
+__all__ = ["PRESENT", "FileScores", "score_file", "spark_score_file"]
+
+_BATCH = 10_000
+
+PRESENT = "_present"
+"""The column beside the query's that lists the indicators of milestones only a subject has rows
+for (only when the rules have such indicators): the query takes no rows as none done, where the
+command line's records reader rejects the subject (its rule for missing indicators)."""
+
+
+@attrs.frozen
+class FileScores:
+    """The query's rows over one file, and the rows the reading set aside.
+
+    ``columns`` names the row's values (those of :func:`~kpirules.sql.ruleset_sql`); ``unowned``
+    counts rows with no subject; ``apart`` counts rows of a subject after its run of rows had
+    ended, ``apart_names`` the first few of those subjects. Neither kind is scored."""
+
+    columns: list[str]
+    unowned: int
+    apart: int
+    apart_names: list[str]
+    batches: Iterator[list[tuple[Any, ...]]]
+    """The rows in the order the file first names their subjects, a batch at a time."""
+
+
+def _fetched(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
+    while rows := cursor.fetchmany(_BATCH):
+        yield rows
+
+
+def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
+               header: Callable[[], int], strict: bool = True,
+               encoding: str = "utf-8", language: str = "en") -> FileScores:
+    """Scores the records file ``path`` (``.csv`` or ``.parquet``) on ``rules`` with DuckDB.
+
+    ``header`` checks a CSV file's header as the Python engine does and gives its row number
+    (1 unless blank rows come first); ``encoding`` must be UTF-8; ``language`` is that of the
+    error texts (see :func:`~kpirules.sql.ruleset_sql`). Raises
+    :class:`~kpirules.KpiRulesError` for a file that cannot be used."""
+    kind = _usable(path, "duckdb", encoding)
+    try:
+        import duckdb
+    except ImportError:
+        raise KpiRulesError('--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
+    if any(mark in path for mark in "*?"):
+        raise KpiRulesError(f"{path}: --engine duckdb cannot read a file whose path holds * or ? "
+                            "(DuckDB takes such a name for a pattern of names); rename "
+                            "it, or use the default engine")
+    literal = "'" + path.replace("'", "''") + "'"
+    if kind == ".csv":
+        first = header()
+        # The file in the csv module's own dialect: commas, double quotes, short rows padded,
+        # extra cells ignored; blank rows before the header skipped.
+        source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
+                  "quote = '\"', escape = '\"', null_padding = true, strict_mode = false"
+                  # (only then: DuckDB's sniffer takes an explicit skip = 0 as a constraint)
+                  + (f", skip = {first - 1}" if first > 1 else ""))
+        sources = [source + ")", source + ", parallel = false)"]
+    else:
+        sources = [f"read_parquet({literal})"]
+    indicators = [_node(indicator) for indicator in rules]
+    query = ruleset_sql(indicators, table="records", form="long", dialect="duckdb",
+                        strict=strict, language=language)
+    present, join = _present(indicators, "duckdb", "list")
+    # Subjects come out in the order the file first names them, as on the Python path.
+    ordered = (f"SELECT scored.*{present} FROM ({query}) AS scored JOIN (SELECT subject, "
+               "min(_row) AS first FROM grouped GROUP BY subject) AS seen ON scored.subject = "
+               f"seen.subject {join}ORDER BY seen.first")
+    connection = duckdb.connect()
+    try:
+        try:
+            unowned, apart = _read_records(connection, path, sources[0])
+        except duckdb.Error as error:
+            # DuckDB's parallel reader cannot pad short rows in a file with line breaks inside
+            # quoted cells; its single-threaded one can.
+            if len(sources) == 1 or "null_padding" not in str(error):
+                raise
+            unowned, apart = _read_records(connection, path, sources[1])
+        cursor = connection.execute(ordered)
+    except duckdb.Error as error:
+        raise KpiRulesError(f"{path}: DuckDB cannot use this file: {error}") from None
+    columns = [column[0] for column in cursor.description]
+    return FileScores(columns, unowned, apart[0], apart[1], _fetched(cursor))
+
+
+def _usable(path: str, engine: str, encoding: str) -> str:
+    """The file's kind (``.csv`` or ``.parquet``), once it is found usable by ``engine``."""
+    kind = os.path.splitext(path)[1].lower()
+    if kind not in (".csv", ".parquet"):
+        raise KpiRulesError(f"{path}: --engine {engine} reads .csv or .parquet records; use the "
+                            "default engine for .json and .xlsx")
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        raise KpiRulesError(f"{path}: --engine {engine} reads UTF-8 files only; use the default "
+                            f"engine for --encoding {encoding}")
+    if not os.path.isfile(path):
+        raise KpiRulesError(f"cannot read {path}: no such file")
+    return kind
+
+
+def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
+                     header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
+                     master: str | None = None, language: str = "en") -> FileScores:
+    """Scores the records file ``path`` on ``rules`` with Spark SQL, as :func:`score_file` does
+    with DuckDB. The session is a local one unless ``master`` names a cluster, or the
+    ``SPARK_REMOTE`` environment variable a Spark Connect server (which PySpark then uses).
+
+    Spark reads the file in parallel, so two things the other engines do are not done: blank
+    rows before the header are refused rather than skipped, and a subject's rows need not be in
+    one run of the file (all of them are scored together)."""
+    kind = _usable(path, "spark", encoding)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise KpiRulesError('--engine spark needs PySpark: pip install "kpirules[spark]"') from None
+    if kind == ".csv" and header() > 1:
+        raise KpiRulesError(f"{path}: --engine spark cannot skip the blank rows before the "
+                            "header; remove them, or use another engine")
+    builder = SparkSession.builder.appName("kpirules").config(
+        "spark.ui.showConsoleProgress", "false")
+    if master is not None:
+        builder = builder.master(master)
+    elif not os.environ.get("SPARK_REMOTE"):
+        builder = builder.master("local[*]")
+    try:
+        session = builder.getOrCreate()
+        if not os.environ.get("SPARK_REMOTE"):
+            session.sparkContext.setLogLevel("ERROR")
+        # A DECIMAL overflow must be NULL, which the query reports for its subject; under ANSI
+        # mode it would stop the whole query (see the documentation page on SQL).
+        session.conf.set("spark.sql.ansi.enabled", "false")
+        location = os.path.abspath(path)
+        if kind == ".csv":
+            frame = session.read.csv(location, header=True, encoding="UTF-8", multiLine=True,
+                                     escape='"', inferSchema=False)
+        else:
+            frame = session.read.parquet(location)
+        found: dict[str, str] = {}
+        for name in frame.columns:
+            found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
+        missing = [name for name in LONG_COLUMNS if name not in found]
+        if missing:
+            raise KpiRulesError(
+                f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+                f"needs the columns {','.join(LONG_COLUMNS)}")
+        frame.createOrReplaceTempView("_kpi_file")
+        spark = _DIALECTS["spark"]
+        subject, indicator, measure, value = ("`" + found[name].replace("`", "``") + "`"
+                                              for name in LONG_COLUMNS)
+        stripped = spark.finish(spark.strip(f"CAST({subject} AS STRING)"))
+        session.sql(
+            f"SELECT NULLIF({stripped}, '') AS subject, {indicator} AS indicator, "
+            f"{measure} AS measure, {value} AS value, monotonically_increasing_id() AS _row "
+            "FROM _kpi_file").createOrReplaceTempView("_kpi_keyed")
+        blank = " AND ".join(
+            "coalesce(" + spark.finish(spark.strip(f"CAST({column} AS STRING)")) + ", '') = ''"
+            for column in (indicator, measure, value))
+        unowned = session.sql(
+            f"SELECT count(*) FROM _kpi_file WHERE coalesce({stripped}, '') = '' "
+            f"AND NOT ({blank})").collect()[0][0]
+        session.sql("SELECT * FROM _kpi_keyed WHERE subject IS NOT NULL"
+                    ).createOrReplaceTempView("grouped")
+        session.sql("SELECT subject, indicator, measure, value FROM grouped WHERE NOT coalesce("
+                    f"{spark.finish(_none_done('spark'))}, false)").createOrReplaceTempView(
+                        "records")
+        indicators = [_node(indicator) for indicator in rules]
+        query = ruleset_sql(indicators, table="records", form="long", dialect="spark", strict=strict,
+                            language=language)
+        present, join = _present(indicators, "spark", "collect_set")
+        # The query is written for Spark already: only the text around it is re-quoted.
+        ordered = session.sql(
+            spark.finish(f"SELECT scored.*{present} FROM (") + query + spark.finish(
+                ") AS scored JOIN (SELECT subject, min(_row) AS first FROM grouped GROUP BY "
+                f"subject) AS seen ON scored.subject = seen.subject {join}ORDER BY seen.first"))
+        columns = list(ordered.columns)
+        rows = ordered.toLocalIterator()
+    except KpiRulesError:
+        raise
+    except Exception as error:  # PySpark's errors have no common base below Exception
+        raise KpiRulesError(f"{path}: Spark cannot use this file: {error}") from None
+    return FileScores(columns, int(unowned), 0, [], _batched(rows))
+
+
+def _batched(rows: Iterator[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(tuple(row))
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _strip(text: str) -> str:
+    """``text`` (SQL) without the white space around it, as Python's ``str.strip()``."""
+    return _DIALECTS["duckdb"].strip(text)
+
+
+def _read_records(connection: Any, path: str, source: str) -> tuple[int, tuple[int, list[str]]]:
+    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from
+    ``source``, as the Python engine reads the file: the columns found by their names as its
+    header check finds them, subjects as text without the white space around them, a subject's
+    rows in one run of the file. Returns the number of rows with no subject, and the number of
+    rows after their subject's run had ended with the first few of those subjects' names (such
+    rows are not scored)."""
+    connection.execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
+    found: dict[str, str] = {}
+    for (name, *_) in connection.execute("DESCRIBE file").fetchall():
+        found.setdefault(str(name).strip().lstrip("\ufeff").casefold(), str(name))
+    missing = [name for name in LONG_COLUMNS if name not in found]
+    if missing:
+        raise KpiRulesError(
+            f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
+            f"needs the columns {','.join(LONG_COLUMNS)}")
+    subject, indicator, measure, value = (quote(found[name]) for name in LONG_COLUMNS)
+    # Read once, numbered in file order.
+    connection.execute(
+        f"CREATE OR REPLACE TABLE keyed AS SELECT NULLIF({_strip(f'CAST({subject} AS VARCHAR)')},"
+        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value, "
+        "row_number() OVER () AS _row FROM file")
+    blank = " AND ".join(f"coalesce({_strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
+                         for name in LONG_COLUMNS[1:])
+    unowned = connection.execute(
+        f"SELECT count(*) FROM keyed WHERE subject IS NULL AND NOT ({blank})").fetchone()[0]
+    connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                       "WHERE subject IS NOT NULL")
+    # The Python engine streams subjects, so rows after a subject's run has ended are not
+    # scored. A quick test first: each subject's rows in one span of the file.
+    apart: tuple[int, list[str]] = (0, [])
+    if connection.execute(
+            "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
+            "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
+        connection.execute(
+            "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
+            "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
+            "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
+            "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
+        count, names = connection.execute(
+            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
+            "WHERE _run > _first").fetchone()
+        apart = (count, names)
+        connection.execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
+                           "WHERE _run = _first")
+    connection.execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
+                       f"value FROM grouped WHERE NOT coalesce({_none_done('duckdb')}, false)")
+    return unowned, apart
+
+
+def _present(rules: list[nodes.IndicatorNode], dialect: str, collect: str) -> tuple[str, str]:
+    """The column :data:`PRESENT` and the join that gives it, or nothing when no indicator is
+    of milestones only. ``collect`` is the dialect's aggregate of distinct values into a list."""
+    ids = [node.id for node in rules if not node.measures]
+    if not ids:
+        return "", ""
+    d = _DIALECTS[dialect]
+    ident = d.strip(f"CAST(indicator AS {d.text})")
+    known = ", ".join(string(i) for i in ids)
+    return (f", present.{PRESENT}",
+            f"LEFT JOIN (SELECT subject, {collect}(DISTINCT {ident}) AS {PRESENT} FROM grouped "
+            f"WHERE {ident} IN ({known}) GROUP BY subject) AS present "
+            "ON scored.subject = present.subject ")
+
+
+def _none_done(dialect: str) -> str:
+    """A ``milestones`` row whose value is 0 ("none done"): it counts as a row for the rule on
+    missing indicators (:data:`PRESENT`) and is left out of the query's input."""
+    d = _DIALECTS[dialect]
+    value = d.strip(d.digits(f"CAST(value AS {d.text})"))
+    return (f"{d.strip(f'CAST(measure AS {d.text})')} = {string(MILESTONES)} AND "
+            f"{d.matches(value, '[+-]?0+([.]0*)?')}")
