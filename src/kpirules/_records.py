@@ -67,7 +67,7 @@ from typing import IO, Any
 import attrs
 
 from kpirules._messages import Items, Message, message, text
-from kpirules._scoring import MILESTONES, THAI_DIGITS, milestone_levels
+from kpirules._scoring import LONG_COLUMNS, MILESTONES, THAI_DIGITS, milestone_levels
 from kpirules._values import NUMERIC_TEXT, flag_value, is_missing, plain
 from kpirules.errors import RecordsError
 from kpirules.limits import MAX_CELL_CHARS, MAX_DIGITS, digits_in
@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
-COLUMNS = ("subject", "indicator", "measure", "value")
+COLUMNS = LONG_COLUMNS
 
 # How many subject names an error message lists.
 _SHOWN = 5

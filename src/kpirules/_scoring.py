@@ -36,6 +36,7 @@ __all__ = [
     "COMPARE",
     "FALSE_WORDS",
     "FLIPPED",
+    "LONG_COLUMNS",
     "MAX_SCORE_FRACTION",
     "MILESTONES",
     "NEGATED",
@@ -294,6 +295,10 @@ def points(weight: Decimal, score: Decimal, top: int) -> Decimal:
 
 MILESTONES = "milestones"
 """The record key (and the long layout's measure name) for the milestone levels reported done."""
+
+LONG_COLUMNS = ("subject", "indicator", "measure", "value")
+"""The header of the long layout of records: one row per value (a done milestone is a row with
+measure ``milestones`` and the level as its value)."""
 
 TRUE_WORDS = ("true", "yes", "1", "ใช่")
 """What a flag cell may say for true (any case, surrounding spaces allowed, Thai digits read)."""

@@ -86,9 +86,9 @@ class _Wide(_Inputs):
                 continue
             flag = self.dialect.flag(self.stages, _Column(raw, self.depth), missing=True)
             done[level] = f"({flag.sql} = {self.dialect.true})"
-            messages.append((f"{flag.sql} IS NULL", writer.fail(
-                f"`{name}` must be true or false (milestone {level} done or not), not ")
-                + f" || {self.dialect.quoted(raw)}"))
+            messages.append((f"{flag.sql} IS NULL", writer.stages.said(
+                "sql-milestone-column", {"value": self.dialect.quoted(raw)},
+                indicator=writer.node.id, column=name, level=level)))
         if not messages:
             return done, None
         when = " OR ".join(w for w, _ in messages)

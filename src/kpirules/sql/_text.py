@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from kpirules import _scoring
 from kpirules._messages import message
 
-LONG_COLUMNS = ("subject", "indicator", "measure", "value")
+LONG_COLUMNS = _scoring.LONG_COLUMNS
 """The columns of the long form, as in the command line's records files."""
 
 DEFAULT_SCALE = 4

@@ -35,7 +35,7 @@ from kpirules.sql._rational import (
     _times,
 )
 from kpirules.sql._stages import _Column, _Stages
-from kpirules.sql._text import _decimal_literal, _show, string
+from kpirules.sql._text import _decimal_literal, _show
 from kpirules.sql._types import _declared, _Typed
 
 if TYPE_CHECKING:
@@ -140,8 +140,13 @@ class _Writer:
 
     # -- measures and milestones -------------------------------------------------------------
 
-    def fail(self, text: str) -> str:
-        return string(f"indicator {self.node.id}: {text}")
+    def unreadable(self, name: str, count: bool, scale: int, shown: str) -> str:
+        """The text of a value the query cannot read as the measure's kind (SQL text)."""
+        if count:
+            return self.stages.said("sql-not-count", {"value": shown}, indicator=self.node.id,
+                                    measure=name)
+        return self.stages.said("sql-not-number", {"value": shown}, indicator=self.node.id,
+                                measure=name, places=scale)
 
     def measures(self) -> None:
         unknown = self.inputs.unknown_measure(self)
@@ -180,13 +185,11 @@ class _Writer:
         scale = 0 if measure.kind == "count" else self.scale
         parsed = self.dialect.parse_number(self.stages, column, scale)
         valid, too_large, value = parsed.valid, parsed.too_large, parsed.value
-        if measure.kind == "count":
-            wanted = "a whole number 0 or more"
-        else:
-            wanted = f"a number with at most {scale} decimal places, written with plain digits"
-        self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ") + f" || {shown}"))
-        self.errors.append((too_large, self.fail(
-            f"`{name}` is too large for exact {self.dialect.name} arithmetic: ") + f" || {shown}"))
+        self.errors.append((f"NOT {valid}", self.unreadable(name, measure.kind == "count", scale,
+                                                            shown)))
+        self.errors.append((too_large, self.stages.said(
+            "sql-value-too-large", {"value": shown}, indicator=self.node.id, measure=name,
+            engine=self.dialect.name)))
         if measure.kind == "count":
             self.errors.append((f"{value.sql} < 0", self.stages.said(
                 "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
@@ -238,13 +241,8 @@ class _Writer:
         clamp = inside if inside is not None and unit > 0 and read_bound >= 2**63 else None
         when = " AND ".join(c for c in (clamp, valid) if c is not None) or None
         value = self.stages.add(read, self.inputs.depth, when=when)
-        if count:
-            wanted = "a whole number 0 or more"
-        else:
-            wanted = f"a number with at most {scale} decimal places, written with plain digits"
         if valid is not None:
-            self.errors.append((f"NOT {valid}", self.fail(f"`{name}` must be {wanted}, not ")
-                                + f" || {shown}"))
+            self.errors.append((f"NOT {valid}", self.unreadable(name, count, scale, shown)))
         if count:
             self.errors.append((f"{raw} < 0", self.stages.said(
                 "count-negative", {"value": shown}, indicator=self.node.id, measure=name)))
@@ -488,8 +486,8 @@ class _Writer:
         if score is not None:
             overflow.append(f"{score.sql} IS NULL")
         if overflow:
-            self.errors.append((" OR ".join(overflow), self.fail(
-                f"a number is too large for exact {self.dialect.name} arithmetic")))
+            self.errors.append((" OR ".join(overflow), self.stages.said(
+                "sql-too-large", indicator=self.node.id, engine=self.dialect.name)))
         depth = max([self.stages_depth(), score.depth if score else -1])
         # The ladder's arithmetic could overflow outside the range guard, so it is computed only
         # where the guard holds (DuckDB drops the test where the table's statistics prove it).
