@@ -446,3 +446,18 @@ def test_ruleset_evaluate_many_streams_and_reports_bad_subjects() -> None:
     assert isinstance(rest[2], kpirules.EvaluationError) and "unknown indicator `9`" in str(rest[2])
     # The same answers as one call each.
     assert rest[1].total == rules.evaluate({"1": households(4, 4)}).total
+
+
+@pytest.mark.parametrize("reported", [[True], [1.0], [[1]], (1, 9), [0]])
+def test_milestones_the_quick_reading_refuses_what_the_full_one_does(reported: object) -> None:
+    rules = kpirules.parse('indicator 1 "t"\n  level 1 milestone "a"\n  level 2 milestone "b"\n')
+    with pytest.raises(kpirules.EvaluationError) as caught:
+        rules["1"].evaluate({"milestones": reported})
+    assert caught.value.code == "unknown-milestone"
+
+
+def test_milestones_as_a_list_or_a_tuple() -> None:
+    rules = kpirules.parse('indicator 1 "t"\n  level 1 milestone "a"\n  level 2 milestone "b"\n')
+    assert rules["1"].evaluate({"milestones": (2, 1)}).level == 2
+    assert rules["1"].evaluate({"milestones": [2]}).level == 0
+    assert rules["1"].evaluate({"milestones": [1, 1]}).milestones == frozenset({1})

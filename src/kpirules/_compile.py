@@ -291,6 +291,16 @@ def _namespace(
         return complain
 
     def milestones_done(reported: Any) -> frozenset[int]:
+        # The usual record: a short list of milestone levels, taken in one step.
+        if (type(reported) is list or type(reported) is tuple) and (
+                len(reported) <= MAX_MILESTONES_REPORTED):
+            try:
+                given: frozenset[Any] | None = frozenset(reported)
+            except TypeError:
+                given = None  # an unhashable item: the full reading below says what is wrong
+            if given is not None and given <= milestones and all(
+                    type(item) is int for item in reported):
+                return given
         if isinstance(reported, (str, bytes, Mapping)) or not isinstance(reported, Iterable):
             if is_missing(reported):
                 return frozenset()  # no value for `milestones`: none reported done
