@@ -10,6 +10,7 @@ from typing import Any
 
 from kpirules import _scoring
 from kpirules._messages import message
+from kpirules._numbers import plain
 
 LONG_COLUMNS = _scoring.LONG_COLUMNS
 """The columns of the long form, as in the command line's records files."""
@@ -104,37 +105,7 @@ def _decimal_literal(value: Decimal) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-_INTEGER_BOUNDS = {"TINYINT": 2**7, "INT1": 2**7, "SMALLINT": 2**15, "INT2": 2**15,
-                   "INTEGER": 2**31, "INT": 2**31, "INT4": 2**31, "BIGINT": 2**63, "INT8": 2**63,
-                   "HUGEINT": 2**127, "UTINYINT": 2**8, "USMALLINT": 2**16, "UINTEGER": 2**32,
-                   "UBIGINT": 2**64, "UHUGEINT": 2**128}
-
-
-def _declared(kind: str | None) -> tuple[int, int] | str | None:
-    """A declared column type as ``(largest magnitude, decimal places)``, ``"BOOLEAN"``, or None
-    for a type read as usual (text, DOUBLE, ...)."""
-    if kind is None:
-        return None
-    kind = "".join(kind.upper().split())
-    if kind in ("BOOLEAN", "BOOL", "LOGICAL"):
-        return "BOOLEAN"
-    if kind in _INTEGER_BOUNDS:
-        return _INTEGER_BOUNDS[kind], 0
-    for prefix in ("DECIMAL(", "NUMERIC("):
-        if kind.startswith(prefix) and kind.endswith(")"):
-            parts = kind[len(prefix):-1].split(",")
-            if len(parts) == 2 and all(part.isdigit() for part in parts):
-                width, places = int(parts[0]), int(parts[1])
-                if 1 <= width <= 38 and places <= width:
-                    return 10**(width - places), places
-    return None
-
-
-def _show(value: Decimal) -> str:
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+_show = plain
 
 
 
