@@ -589,6 +589,11 @@ def _last_line(node: Any) -> int:
 
 # --- Lark's exceptions → messages for people --------------------------------------------------------
 
+def _keyword_items(*words: str) -> Items:
+    """Keywords a message lists as expected, each in backticks, spelt in the reader's language."""
+    return Items(tuple(message("item-code", code=Keyword(word)) for word in words))
+
+
 _WORDS: dict[str, Message | Items] = {
     "NAME": message("item-name"),
     "NUMBER": message("item-number"),
@@ -602,10 +607,10 @@ _WORDS: dict[str, Message | Items] = {
     "DIVIDE": message("item-code", code="/"),
     "EQUAL": message("item-code", code="="),
     "RANGE": message("item-code", code=".."),
-    "KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("number", "count", "flag"))),
-    "POLICY_KIND": Items(tuple(message("item-code", code=Keyword(k)) for k in ("ordered", "highest"))),
-    "INTERPOLATE": message("item-code", code=Keyword("interpolate")),
-    "BOOL": Items(tuple(message("item-code", code=Keyword(k)) for k in ("true", "false"))),
+    "KIND": _keyword_items("number", "count", "flag"),
+    "POLICY_KIND": _keyword_items("ordered", "highest"),
+    "INTERPOLATE": _keyword_items("interpolate"),
+    "BOOL": _keyword_items("true", "false"),
     "COLON": message("item-code", code=":"),
     "COMMA": message("item-code", code=","),
     "LSQB": message("item-code", code="["),
