@@ -111,7 +111,7 @@ LAYERS: list[set[str]] = [
      *(m for m in MODULES if m == "kpirules.sql" or m.startswith("kpirules.sql."))},
     {"kpirules.model"},
     # Reading and scoring records files, shared by the command line and the web face.
-    {"kpirules._records", "kpirules._output"},
+    {"kpirules._records", "kpirules._output", "kpirules._engine_output"},
     {"kpirules.cli", "kpirules.testing", "kpirules", "kpirules._editor", "kpirules.lsp",
      *(module for module in MODULES if module.startswith("kpirules.web"))},
 ]

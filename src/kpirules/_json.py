@@ -41,21 +41,31 @@ def number(value: Decimal | int | None) -> str:
     return plain(value)
 
 
+# The shapes of a result, a scorecard and a rejected subject, stated once: the Python writers fill
+# them with values, the database engine of ``eval --engine duckdb`` with SQL (kpirules._engine_output).
+RESULT = '{{"level": {level}, "score": {score}, "points": {points}}}'
+SCORECARD = '{{"total": {total}, "indicators": {{{indicators}}}}}'
+INDICATOR = "{id}: {result}"
+INDICATORS_BETWEEN = ", "
+ERROR = '{{"error": {message}}}'
+
+
 def result_text(result: Result) -> str:
     """A result inside a scorecard: ``{"level": …, "score": …, "points": …}``."""
-    return (f'{{"level": {result.level}, "score": {number(result.score)}, '
-            f'"points": {number(result.points)}}}')
+    return RESULT.format(level=result.level, score=number(result.score),
+                         points=number(result.points))
 
 
 def scorecard_text(card: Scorecard) -> str:
     """``{"total": …, "indicators": {"ID": {…}, …}}`` on one line, as :func:`dumps` writes it."""
-    indicators = ", ".join(f"{string(r.plan.node.id)}: {result_text(r)}" for r in card.results)
-    return f'{{"total": {number(card.total)}, "indicators": {{{indicators}}}}}'
+    indicators = INDICATORS_BETWEEN.join(
+        INDICATOR.format(id=string(r.plan.node.id), result=result_text(r)) for r in card.results)
+    return SCORECARD.format(total=number(card.total), indicators=indicators)
 
 
 def error_text(message: str) -> str:
     """A rejected subject: ``{"error": "…"}``."""
-    return f'{{"error": {string(message)}}}'
+    return ERROR.format(message=string(message))
 
 
 def to_data(obj: Any) -> Any:

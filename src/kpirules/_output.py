@@ -17,7 +17,7 @@ import csv
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
-from typing import IO
+from typing import IO, Any
 
 from kpirules._json import error_text as json_error
 from kpirules._json import scorecard_text, string
@@ -29,7 +29,8 @@ from kpirules.errors import EvaluationError, UsageError
 from kpirules.model import Indicator, RuleSet
 from kpirules.result import Result, Scorecard
 
-__all__ = ["CsvWriter", "JsonWriter", "atomic", "evaluate_one", "require_weights", "score"]
+__all__ = ["CsvWriter", "JsonWriter", "atomic", "atomic_path", "csv_writer", "evaluate_one",
+           "require_weights", "score"]
 
 
 def require_weights(rules: RuleSet) -> None:
@@ -99,7 +100,7 @@ class CsvWriter:
     HEADER = ("subject", "indicator", "level", "score", "points", "total", "error")
 
     def __init__(self, out: IO[str], rules: RuleSet, language: str = "en") -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
+        self.writer = csv_writer(out)
         self.writer.writerow(self.HEADER)
         self.language = language
 
@@ -120,14 +121,15 @@ class CsvWriter:
 
 
 @contextlib.contextmanager
-def atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
-    """A binary file that becomes ``target`` when the block ends without an exception."""
+def atomic_path(target: str, mode: int | None = None) -> Iterator[str]:
+    """The name of a new file beside ``target`` that becomes ``target`` when the block ends
+    without an exception (for writers that open files by name, such as DuckDB's ``COPY``)."""
     folder = os.path.dirname(os.path.abspath(target))
     descriptor, temporary = tempfile.mkstemp(
         dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    os.close(descriptor)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
+        yield temporary
         if mode is None:
             mode = _default_mode(target)
         os.chmod(temporary, mode)
@@ -136,6 +138,19 @@ def atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def atomic(target: str, mode: int | None = None) -> Iterator[IO[bytes]]:
+    """A binary file that becomes ``target`` when the block ends without an exception."""
+    with atomic_path(target, mode) as temporary, open(temporary, "wb") as handle:
+        yield handle
+
+
+def csv_writer(out: IO[str]) -> Any:
+    """The CSV writer of ``eval``'s CSV output (the csv module's dialect, lines ending in
+    ``\\n``)."""
+    return csv.writer(out, lineterminator="\n")
 
 
 def _default_mode(target: str) -> int:

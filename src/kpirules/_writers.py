@@ -155,19 +155,26 @@ class ParquetWriter:
             # floats), and no DataFrame library is needed.
             source = os.path.join(folder, "results.csv")
             with open(source, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle)
+                # Every cell in quotes and the line end said: DuckDB's reader takes a lone
+                # carriage return in a cell for a line end otherwise.
+                writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
                 for row in self.rows:
                     writer.writerow(["" if v is None else plain(v) if isinstance(v, Decimal)
                                      else v for v in row])
             target = os.path.join(folder, "results.parquet")
             columns = ", ".join(f"'{name}': 'VARCHAR'" for name, _ in types)
-            casts = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in types)
+            casts = ", ".join(f'CAST(NULLIF("{name}", \'\') AS {kind}) AS "{name}"'
+                              for name, kind in types)
+            rows = (f"read_csv('{_literal(source)}', header = false, columns = {{{columns}}}, "
+                    "quote = '\"', escape = '\"', delim = ',', new_line = '\\n')")
+            if not self.rows:
+                # DuckDB cannot read the dialect of an empty file; the columns alone, then.
+                rows = "(SELECT " + ", ".join(f'CAST(NULL AS VARCHAR) AS "{name}"'
+                                              for name, _ in types) + " LIMIT 0)"
             connection = self.duckdb.connect()
             try:
-                connection.execute(
-                    f"COPY (SELECT {casts} FROM read_csv('{_literal(source)}', header = false, "
-                    f"columns = {{{columns}}}, quote = '\"', escape = '\"', delim = ',')) "
-                    f"TO '{_literal(target)}' (FORMAT parquet)")
+                connection.execute(f"COPY (SELECT {casts} FROM {rows}) "
+                                   f"TO '{_literal(target)}' (FORMAT parquet)")
             finally:
                 connection.close()
             with open(target, "rb") as built, self.atomic(self.path) as binary:

@@ -56,7 +56,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import kpirules
 from kpirules import catalogue
@@ -78,6 +78,9 @@ from kpirules._writers import ParquetWriter, XlsxWriter
 from kpirules.errors import KpiRulesError, ParseError, UsageError
 from kpirules.model import RuleSet
 from kpirules.result import Result, Scorecard
+
+if TYPE_CHECKING:
+    from kpirules.sql.engine import FileScores
 
 __all__ = ["main"]
 
@@ -706,6 +709,53 @@ class Progress:
             self.bar = None
 
 
+class EngineProgress:
+    """The progress bar of ``eval --engine duckdb``: how far DuckDB is with each step (reading,
+    scoring, writing), as it tells, drawn as :class:`Progress` draws its bar (tqdm, on a terminal
+    only, after a couple of seconds)."""
+
+    def __init__(self, stream: IO[str] | None = None, after: float = _PROGRESS_AFTER) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.after = after
+        self.bar: Any = None
+        self.tqdm: Any = None
+        self.said = ""
+        self.shown = 0
+        if not _is_terminal(self.stream):
+            return
+        try:
+            self.tqdm = importlib.import_module("tqdm").tqdm
+        except ImportError:
+            return
+
+    @property
+    def watch(self) -> Callable[[float | None], None] | None:
+        """What the engine tells how far it is, or None when nothing is drawn (the engine then
+        runs its statements as they are, with no thread to watch them)."""
+        return None if self.tqdm is None else self._watch
+
+    def step(self, code: str) -> None:
+        self.clear()
+        self.said = _speech(code)
+
+    def _watch(self, done: float | None) -> None:
+        if self.bar is None:
+            self.bar = self.tqdm(total=100, file=self.stream, delay=self.after, desc=PROG,
+                                 leave=False, dynamic_ncols=True,
+                                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
+                                 postfix=self.said)
+            self.shown = 0
+        if done is not None:
+            percent = max(self.shown, min(100, int(done * 100)))
+            self.bar.update(percent - self.shown)
+            self.shown = percent
+
+    def clear(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def _count(number: int, thing: str) -> str:
     """"1 subject", "2 subjects" (in Thai a count has no plural)."""
     return _speech(f"count-{thing}" + ("" if number == 1 else "s"), count=f"{number:,}")
@@ -759,6 +809,19 @@ class Report:
         """``count`` rows not scored, for one reason, said once (their rows are not known)."""
         self.stray += count
         self._line(None, None, said)
+
+    def counted(self, subjects: int, rejected: int, problems: int,
+                first: list[tuple[str, list[str]]]) -> None:
+        """Subjects scored by a database: how many, how many rejected with how many problems,
+        and the first rejected ones with their problems (said as :meth:`subject` says them)."""
+        self.subjects += subjects
+        self.rejected += rejected
+        said = 0
+        for name, problems_of in first:
+            for problem in problems_of:
+                self._line(None, name, problem)
+                said += 1
+        self.hidden += problems - said
 
     @property
     def failed(self) -> bool:
@@ -814,49 +877,80 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
     """``eval --engine duckdb`` or ``spark``: the rule set as one SQL query over the records
-    file, read by the database itself (:mod:`kpirules.sql.engine`). Levels and scores come from
-    the query; points and totals are worked out from them exactly as on the Python path, so the
-    outputs are the same. A rejected subject is reported by name (the query does not know row
-    numbers)."""
-    from kpirules.sql.engine import score_file, spark_score_file
+    file, read by the database itself (:mod:`kpirules.sql.engine`). DuckDB writes CSV, JSON and
+    Parquet outputs itself, in the bytes the Python writers write
+    (:mod:`kpirules._engine_output`); the other outputs, and Spark's, are written by the Python
+    writers from the query's levels and scores, with points and totals worked out from them
+    exactly as on the Python path. A rejected subject is reported by name (the query does not
+    know row numbers)."""
+    from kpirules.sql.engine import DuckDBRun, spark_score_file
 
     path = args.records
+    chosen = _format_for(args.output, args.format)
 
     def header() -> int:
         # The header as the Python engine reads it (and refuses it).
         return RecordReader(path, rules, args.encoding, args.strict).check_header()
 
+    report = Report(path)
     if args.engine == "spark":
         scored = spark_score_file(rules, path, header=header, strict=args.strict,
                                   encoding=args.encoding, master=args.master,
                                   language=_speech.language)
+        _set_aside(report, scored)
+        _write_scores(scored, chosen, args.output, rules, report)
     else:
-        scored = score_file(rules, path, header=header, strict=args.strict,
-                            encoding=args.encoding, language=_speech.language)
-    indicators = list(rules)
-    report = Report(path)
+        from kpirules._engine_output import engine_writes, write
+
+        run = DuckDBRun(rules, path, header=header, strict=args.strict, encoding=args.encoding,
+                        language=_speech.language)
+        progress = EngineProgress()
+        try:
+            progress.step("progress-reading")
+            run.read(progress.watch)
+            progress.step("progress-scoring")
+            run.score(progress.watch)
+            progress.clear()
+            _set_aside(report, run)
+            if engine_writes(rules, chosen):
+                progress.step("progress-writing")
+                write(run, rules, chosen, args.output, watch=progress.watch)
+                progress.clear()
+                report.counted(*run.rejected(_MAX_MESSAGES))
+            else:
+                _write_scores(run.scores(), chosen, args.output, rules, report)
+        finally:
+            progress.clear()
+            run.close()
+    report.summary()
+    return 1 if report.failed else 0
+
+
+def _set_aside(report: Report, scored: Any) -> None:
+    """The rows the engine's reading did not score, counted and said once each."""
     if scored.unowned:
-        report.rows(scored.unowned, f"{_count(scored.unowned, 'row')} with no subject, not scored")
+        report.rows(scored.unowned, message("sql-rows-no-subject",
+                                            rows=_count(scored.unowned, "row")))
     if scored.apart:
         count, names = scored.apart, scored.apart_names
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
-        report.rows(count, f"{_count(count, 'row')} of subjects whose rows had ended ({shown}), "
-                           "not scored; sort the file by subject")
-    chosen = _format_for(args.output, args.format)
+        report.rows(count, message("sql-rows-apart", rows=_count(count, "row"), subjects=shown))
+
+
+def _write_scores(scored: FileScores, chosen: str, output: str | None, rules: RuleSet,
+                  report: Report) -> None:
+    """The query's rows written by the Python writers, as the Python engine writes them."""
+    from kpirules.sql.engine import PROBLEMS
+
+    indicators = list(rules)
     columns = scored.columns
-    with _writer(chosen, args.output, rules) as writer:
+    with _writer(chosen, output, rules) as writer:
         for rows in scored.batches:
             for row in rows:
                 values = dict(zip(columns, row, strict=True))
                 name = str(values["subject"])
-                problems = [Problem(None, ind.id, values[f"{ind.id}.error"]) for ind in indicators
-                            if values[f"{ind.id}.error"] is not None]
-                first = values["error"]
-                if first is not None and all(first != problem.message for problem in problems):
-                    # About the whole subject (an unknown indicator), so it comes first.
-                    problems.insert(0, Problem(None, None, first))
-                problems += _absent(rules, values)
-                if problems:
+                if values[PROBLEMS] is not None:
+                    problems = [Problem(None, None, said) for said in values[PROBLEMS]]
                     report.subject(Subject(name, {}), problems)
                     writer.rejected(name, problems)
                     continue
@@ -867,24 +961,6 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
                 report.scored()
                 writer.subject(name, Scorecard(results))
         writer.finish()
-    report.summary()
-    return 1 if report.failed else 0
-
-
-# The one rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
-# indicator of milestones only as none done, so the engine reads which of those indicators each
-# subject has rows for beside it (its column PRESENT), and a subject without rows for one is
-# rejected here as the Python reader rejects it.
-def _absent(rules: RuleSet, values: dict[str, Any]) -> list[Problem]:
-    from kpirules._messages import message
-    from kpirules.sql.engine import PRESENT
-
-    if PRESENT not in values:
-        return []
-    present = values[PRESENT] or ()
-
-    return [Problem(None, ind.id, message("no-rows-milestones", indicator=ind.id).render(
-        rules.language)) for ind in rules if not ind.measures and ind.id not in present]
 
 
 def _tidy(value: Any) -> Decimal:

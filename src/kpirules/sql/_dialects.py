@@ -63,6 +63,14 @@ class _Dialect:
     # Whether ``types=`` (declared column types, read without the text parser) is supported.
     declared_types = False
 
+    def contains(self, items: str, item: str) -> str:
+        """Whether the list ``items`` holds ``item`` (for the engines of records files)."""
+        raise NotImplementedError(f"lists in {self.name}")
+
+    def present(self, items: list[str]) -> str:
+        """A list of those of ``items`` that are not NULL, in their order."""
+        raise NotImplementedError(f"lists in {self.name}")
+
     def refuse(self, query: str, columns: int) -> None:
         """Raise a KpiRulesError when ``query`` (of ``columns`` columns in its widest step) is
         beyond what the database can run; DuckDB and PostgreSQL take any query kpirules writes."""
@@ -240,6 +248,12 @@ class _DuckDB(_Dialect):
     inline_arithmetic = True
     declared_types = True
     max_literal = 2**127 - 1
+
+    def contains(self, items: str, item: str) -> str:
+        return f"list_contains({items}, {item})"
+
+    def present(self, items: list[str]) -> str:
+        return f"list_filter([{', '.join(items)}], lambda _x: _x IS NOT NULL)"
 
     def literal(self, value: int) -> str:
         if abs(value) >= 2**63 and abs(value) <= 2**127 - 1:
@@ -523,6 +537,12 @@ class _Spark(_Dialect):
 
     def finish(self, query: str) -> str:
         return _spark_quoting(query)
+
+    def contains(self, items: str, item: str) -> str:
+        return f"array_contains({items}, {item})"
+
+    def present(self, items: list[str]) -> str:
+        return f"filter(array({', '.join(items)}), _x -> _x IS NOT NULL)"
 
     def literal(self, value: int) -> str:
         if abs(value) <= self.max_literal and abs(value) >= 2**31:
