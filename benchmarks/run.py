@@ -44,6 +44,7 @@ ROOT = HERE.parent
 if (ROOT / "src" / "kpirules").is_dir():
     sys.path.insert(0, str(ROOT / "src"))
 
+from cli_engine import bench_cli  # noqa: E402
 from dialects import bench_dialects, bench_growth  # noqa: E402
 
 import kpirules  # noqa: E402
@@ -648,15 +649,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=200,
                         help="edits timed in the language server section (default 200)")
     parser.add_argument("--only", choices=("engines", "scorecard", "import", "parse", "sql", "lsp",
-                                           "dialects", "growth"),
-                        action="append", help="run only these sections (dialects and growth, "
-                                              "which take minutes, run only when named)")
+                                           "dialects", "growth", "cli"),
+                        action="append", help="run only these sections (dialects, growth and "
+                                              "cli, which take minutes, run only when named)")
+    parser.add_argument("--copies", type=int, default=40_000,
+                        help="cli: copies of the example records (default 40,000: 4.44 M rows)")
     parser.add_argument("--huge", action="store_true",
                         help="growth: also 100,000,000 rows (several GB of disk)")
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.rounds, args.rows, args.indicators = 2000, 3, 20_000, 100
         args.edits = 20
+        args.copies = 500
     if args.large:
         args.rows = 10_000_000
     sections = set(args.only or ("engines", "scorecard", "import", "parse", "sql", "lsp"))
@@ -674,6 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("growth", lambda: bench_growth(
             rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),
             _SQL_ROWS_CARD, _column_types, table)),
+        ("cli", lambda: bench_cli(args.copies, max(3, args.rounds // 2), table)),
     ]
     for name, step in steps:
         if name in sections:
