@@ -677,7 +677,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("dialects", lambda: bench_dialects(rules, args.rows, args.rounds, table)),
         ("growth", lambda: bench_growth(
             rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),
-            _SQL_ROWS_CARD, _column_types, table, args.memory_limit)),
+            _SQL_ROWS_CARD, _column_types, table, max(3, args.rounds // 2),
+            args.memory_limit)),
     ]
     for name, step in steps:
         if name in sections:
