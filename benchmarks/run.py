@@ -656,6 +656,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="cli: copies of the example records (default 40,000: 4.44 M rows)")
     parser.add_argument("--huge", action="store_true",
                         help="growth: also 100,000,000 rows (several GB of disk)")
+    parser.add_argument("--memory-limit", default="1GB",
+                        help="growth: DuckDB's memory_limit, below the larger tables' size so "
+                             "that DuckDB works out of core (default 1GB; '' for DuckDB's own, "
+                             "80%% of the memory)")
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.rounds, args.rows, args.indicators = 2000, 3, 20_000, 100
@@ -674,10 +678,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("parse", lambda: bench_parse(args.indicators, max(3, args.rounds // 2))),
         ("sql", lambda: bench_duckdb(rules, args.rows, max(3, args.rounds // 2))),
         ("lsp", lambda: bench_language_server(args.edits)),
-        ("dialects", lambda: bench_dialects(rules, args.rows, 3, table)),
+        ("dialects", lambda: bench_dialects(rules, args.rows, args.rounds, table)),
         ("growth", lambda: bench_growth(
             rules, [args.rows, 10 * args.rows] + ([100 * args.rows] if args.huge else []),
-            _SQL_ROWS_CARD, _column_types, table)),
+            _SQL_ROWS_CARD, _column_types, table, max(3, args.rounds // 2),
+            args.memory_limit)),
         ("cli", lambda: bench_cli(args.copies, max(3, args.rounds // 2), table)),
     ]
     for name, step in steps:
