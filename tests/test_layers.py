@@ -106,7 +106,7 @@ LAYERS: list[set[str]] = [
     {"kpirules._messages", "kpirules.errors"},
     {"kpirules._scoring"},
     {"kpirules._parser", "kpirules._semantics", "kpirules._values"},
-    {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result",
+    {"kpirules._compile", "kpirules._explain", "kpirules._format", "kpirules.result", "kpirules._columns",
      "kpirules._check", "kpirules._intervals",
      *(m for m in MODULES if m == "kpirules.sql" or m.startswith("kpirules.sql."))},
     {"kpirules.model"},

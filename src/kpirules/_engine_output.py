@@ -102,9 +102,11 @@ def write(run: DuckDBRun, rules: RuleSet, chosen: str, output: str | None, *,
 
 def _plain(sql: str) -> str:
     """A DECIMAL as :func:`kpirules._numbers.plain` writes it: its digits, no trailing
-    fractional zeros."""
-    text = f"CAST({sql} AS VARCHAR)"
-    return f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
+    fractional zeros. (A whole number is written through an integer, which is several times
+    faster than trimming the DECIMAL's text; any other one has a digit other than 0 after
+    its point, so trimming zeros leaves the point.)"""
+    return (f"CASE WHEN {sql} = trunc({sql}) THEN CAST(CAST({sql} AS HUGEINT) AS VARCHAR) "
+            f"ELSE rtrim(CAST({sql} AS VARCHAR), '0') END")
 
 
 def _regex_class(characters: Iterable[str]) -> str:
@@ -154,7 +156,14 @@ def _json_string(sql: str) -> str:
     for char in sorted(table, key=lambda c: c != "\\"):
         escaped = f"replace({escaped}, chr({ord(char)}), {string(table[char])})"
     special = string(_regex_class(table))
-    return f"('\"' || CASE WHEN regexp_matches({sql}, {special}) THEN {escaped} ELSE {sql} END || '\"')"
+    return _concat(["'\"'", f"CASE WHEN regexp_matches({sql}, {special}) THEN {escaped} ELSE {sql} END",
+                    "'\"'"])
+
+
+def _concat(parts: list[str]) -> str:
+    """The texts ``parts`` (none of them NULL) one after the other: ``concat()``, which DuckDB
+    runs several times faster than a chain of ``||``."""
+    return f"concat({', '.join(parts)})" if parts else "''"
 
 
 def _filled(template: str, **holes: str) -> str:
@@ -166,7 +175,7 @@ def _filled(template: str, **holes: str) -> str:
             parts.append(string(text))
         if name is not None:
             parts.append(f"({holes[name]})")
-    return " || ".join(parts) if parts else "''"
+    return _concat(parts)
 
 
 # -- the outputs --------------------------------------------------------------------------------
@@ -190,15 +199,15 @@ def _csv(rules: RuleSet, byte_order_mark: bool) -> str:
     per indicator, a rejected subject's one row (an output file starts with a byte order
     mark, as the command line writes CSV files)."""
     header = ("\ufeff" if byte_order_mark else "") + _csv_row(list(CsvWriter.HEADER))
-    lines = []
+    parts: list[str] = []
     for indicator in rules:
         ident = indicator.id
-        cells = [string(_csv_row([indicator.id]) + ","), quote(ident + "._level"), "','",
-                 quote(ident + "._score"), "','", quote(ident + "._points"), "','", "_total",
-                 "','"]
-        lines.append("_name || ',' || " + " || ".join(cells))
-    scored = " || chr(10) || ".join(lines)
-    rejected = "_name || ',,,,,,' || " + _csv_cell("_error")
+        parts += ["chr(10)"] if parts else []
+        parts += ["_name", string("," + _csv_row([indicator.id]) + ","), quote(ident + "._level"),
+                  "','", quote(ident + "._score"), "','", quote(ident + "._points"), "','",
+                  "_total", "','"]
+    scored = _concat(parts)
+    rejected = _concat(["_name", "',,,,,,'", _csv_cell("_error")])
     return (f"SELECT line FROM (SELECT 0 AS _at, {string(header)} AS line UNION ALL "
             f"SELECT _first, CASE WHEN {PROBLEMS} IS NULL THEN {scored} ELSE {rejected} END "
             f"FROM (SELECT *, {_csv_cell('subject')} AS _name FROM ({_numbers(rules)}))) "
@@ -218,12 +227,12 @@ def _json_lines(rules: RuleSet) -> str:
     # The indicators' part is a template of its own, with a hole per indicator.
     card = _filled(_json.SCORECARD, total="_total", indicators=_filled(indicators, **results))
     error = _filled(_json.ERROR, message=_json_string("_error"))
-    entry = (f"'  ' || {_json_string('subject')} || ': ' || CASE WHEN {PROBLEMS} IS NULL "
-             f"THEN {card} ELSE {error} END")
-    last = f"(SELECT max(_first) FROM {SCORED})"
+    entry = _concat(["'  '", _json_string("subject"), "': '",
+                     f"CASE WHEN {PROBLEMS} IS NULL THEN {card} ELSE {error} END",
+                     f"CASE WHEN _first = (SELECT max(_first) FROM {SCORED}) THEN '' ELSE ',' END"])
     return (f"SELECT line FROM (SELECT 0 AS _at, '{{' AS line WHERE EXISTS (SELECT 1 FROM "
-            f"{SCORED}) UNION ALL SELECT _first, {entry} || CASE WHEN _first = {last} THEN '' "
-            f"ELSE ',' END FROM ({_numbers(rules)}) UNION ALL SELECT 9223372036854775807, "
+            f"{SCORED}) UNION ALL SELECT _first, {entry} "
+            f"FROM ({_numbers(rules)}) UNION ALL SELECT 9223372036854775807, "
             f"CASE WHEN EXISTS (SELECT 1 FROM {SCORED}) THEN '}}' ELSE '{{}}' END) ORDER BY _at")
 
 

@@ -66,6 +66,7 @@ from typing import IO, Any
 
 import attrs
 
+from kpirules._columns import is_wide
 from kpirules._messages import Items, Message, message, text
 from kpirules._scoring import LONG_COLUMNS, MILESTONES, THAI_DIGITS, milestone_levels
 from kpirules._values import NUMERIC_TEXT, flag_value, is_missing, plain
@@ -158,6 +159,10 @@ class Subject:
             if row is not None:
                 return row
         return self.first_row
+
+
+class _WideHeader(Exception):
+    """The header found is the wide layout's (for :meth:`RecordReader.check_header`)."""
 
 
 def _cell_text(value: Any) -> str:
@@ -298,22 +303,33 @@ class RecordReader:
         """How much of the file has been read (0..1), when that is known."""
         return self._position()
 
-    def check_header(self) -> int:
+    def check_header(self, whole: bool = True) -> int:
         """Read a CSV file's header as :meth:`__iter__` does, raise the :class:`RecordsError` it
         would raise, and return the header's row (for ``--engine duckdb``, which reads the
-        rest; blank rows may come before the header)."""
-        rows = self._csv_rows()
+        rest; blank rows may come before the header). A wide layout's header is taken as it
+        is. With ``whole=False`` the rest of the file is not decoded first (see
+        :meth:`check_encoding`)."""
+        rows = self._csv_rows(whole)
         last = 0
 
         def numbered() -> Iterator[tuple[int, list[Any]]]:
             nonlocal last
             for number, cells in rows:
                 last = number
+                if not all(_is_blank(cell) for cell in cells) and is_wide(
+                        [_cell_text(cell) for cell in cells], self.rules.ids()):
+                    raise _WideHeader
                 yield number, cells
 
         try:
             if self._header(numbered()) is None:
                 raise self._empty()
+        except _WideHeader:
+            pass  # the wide layout's header: its columns are read by name
+        except RecordsError as error:
+            if not whole and error.code == "records-encoding":
+                self.check_encoding()  # which says where, as the whole file's check does
+            raise
         finally:
             rows.close()
         return last
@@ -339,10 +355,7 @@ class RecordReader:
             if all(_is_blank(cell) for cell in cells):
                 continue
             names = [_cell_text(cell) for cell in cells]
-            folded = {name.casefold() for name in names}
-            ids = self.rules.ids()
-            if not all(column in folded for column in COLUMNS) and any(
-                    name.startswith(ident + ".") for name in names for ident in ids):
+            if is_wide(names, self.rules.ids()):
                 return self._wide(number, names, rows)
             return self._long(rows, self._header(itertools.chain([(number, cells)], rows)))
         raise self._empty()
@@ -408,12 +421,13 @@ class RecordReader:
         return RecordsError(message("records-encoding", path=self.path, where=where,
                                     encoding=name, reason=error.reason, hint=hint), self.path)
 
-    def _csv_rows(self) -> Generator[tuple[int, list[Any]], None, None]:
+    def _csv_rows(self, whole: bool = True) -> Generator[tuple[int, list[Any]], None, None]:
         binary = self._open_binary()
         size = os.fstat(binary.fileno()).st_size
         self._position = lambda: binary.tell() / size if size else None
         with binary:
-            self._check_encoding(binary)
+            if whole:
+                self._check_encoding(binary)
             binary.seek(0)
             # newline="" hands line endings to the csv module, which needs them for quoted cells.
             text = io.TextIOWrapper(binary, encoding=self.encoding, newline="")
@@ -438,6 +452,13 @@ class RecordReader:
                                            reason=str(error)), self.path, number + 1) from None
             finally:
                 text.detach()
+
+    def check_encoding(self) -> None:
+        """Raise the :class:`RecordsError` :meth:`__iter__` raises for a file that is not in its
+        encoding (for ``--engine duckdb``, which reads the file itself and has this said when it
+        finds bytes it cannot decode)."""
+        with self._open_binary() as binary:
+            self._check_encoding(binary)
 
     def _check_encoding(self, binary: IO[bytes]) -> None:
         """Decode the whole file once before anything is scored, so that a file saved in another

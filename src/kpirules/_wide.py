@@ -20,6 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kpirules._columns import FLAG as _FLAG
+from kpirules._columns import SUBJECT, wide_columns
+from kpirules._columns import VALUE as _VALUE
 from kpirules._messages import message
 from kpirules._scoring import MILESTONES
 from kpirules._values import describe_value, flag_value, is_missing
@@ -28,49 +31,16 @@ from kpirules.model import RuleSet
 
 __all__ = ["SUBJECT", "WideLayout"]
 
-SUBJECT = "subject"
-
-# What a column holds: a measure's value, a flag, or whether a milestone level is done.
-_VALUE, _FLAG, _MILESTONE = 0, 1, 2
-
-
 class WideLayout:
     """How the columns of one wide table map to the records of a rule set."""
 
     def __init__(self, rules: RuleSet, columns: Sequence[str]) -> None:
         self.rules = rules
-        from kpirules.sql import column_name, milestone_column
-
-        expected: dict[str, tuple[str, str, int, int]] = {}
-        for indicator in rules:
-            for measure in indicator.measures:
-                kind = _FLAG if measure.kind == "flag" else _VALUE
-                expected[column_name(indicator.id, measure.name)] = (
-                    indicator.id, measure.name, kind, 0)
-            for level in indicator.levels:
-                if level.is_milestone:
-                    expected[milestone_column(indicator.id, level.number)] = (
-                        indicator.id, MILESTONES, _MILESTONE, level.number)
-        # Longest ids first, so that a column of indicator "1.1" is not taken for indicator 1's.
-        ids = sorted(rules.ids(), key=len, reverse=True)
-        self.subject: int | None = None
-        self.slots: list[tuple[int, str, str, int, int]] = []
-        self.indicators: list[str] = []
-        for index, raw in enumerate(columns):
-            name = str(raw)
-            if self.subject is None and name.strip().lstrip("\ufeff").casefold() == SUBJECT:
-                self.subject = index
-                continue
-            slot = expected.get(name)
-            if slot is None:
-                owner = next((ident for ident in ids if name.startswith(ident + ".")), None)
-                if owner is None:
-                    continue
-                slot = (owner, name[len(owner) + 1:], _VALUE, 0)
-            self.slots.append((index, *slot))
-            if slot[0] not in self.indicators:
-                self.indicators.append(slot[0])
-        self.indicators.sort(key=rules.ids().index)
+        found = wide_columns([indicator.node for indicator in rules], columns)
+        self.subject = found.subject
+        self.slots = [(slot.index, slot.indicator, slot.key, slot.kind, slot.level)
+                      for slot in found.slots]
+        self.indicators = list(found.indicators)
         self.milestone_only = {ind.id for ind in rules if not ind.measures}
 
     def records(self, cells: Sequence[Any]) -> tuple[dict[str, dict[str, Any]], list[Any]]:

@@ -888,9 +888,12 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
     path = args.records
     chosen = _format_for(args.output, args.format)
 
+    reader = RecordReader(path, rules, args.encoding, args.strict)
+
     def header() -> int:
-        # The header as the Python engine reads it (and refuses it).
-        return RecordReader(path, rules, args.encoding, args.strict).check_header()
+        # The header as the Python engine reads it (and refuses it). The database decodes the
+        # rest, and a file it cannot decode is said in the Python engine's words.
+        return reader.check_header(whole=args.engine != "duckdb")
 
     report = Report(path)
     if args.engine == "spark":
@@ -903,7 +906,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
         from kpirules._engine_output import engine_writes, write
 
         run = DuckDBRun(rules, path, header=header, strict=args.strict, encoding=args.encoding,
-                        language=_speech.language)
+                        language=_speech.language, undecodable=reader.check_encoding)
         progress = EngineProgress()
         try:
             progress.step("progress-reading")
@@ -935,6 +938,10 @@ def _set_aside(report: Report, scored: Any) -> None:
         count, names = scored.apart, scored.apart_names
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
         report.rows(count, message("sql-rows-apart", rows=_count(count, "row"), subjects=shown))
+    if getattr(scored, "again", 0):
+        count, names = scored.again, scored.again_names
+        shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
+        report.rows(count, message("sql-rows-again", rows=_count(count, "row"), subjects=shown))
 
 
 def _write_scores(scored: FileScores, chosen: str, output: str | None, rules: RuleSet,

@@ -87,7 +87,7 @@ class _Wide(_Inputs):
             flag = self.dialect.flag(self.stages, _Column(raw, self.depth), missing=True)
             done[level] = f"({flag.sql} = {self.dialect.true})"
             messages.append((f"{flag.sql} IS NULL", writer.stages.said(
-                "sql-milestone-column", {"value": self.dialect.quoted(raw)},
+                "wide-milestone-not-flag", {"value": self.dialect.quoted(raw)},
                 indicator=writer.node.id, column=name, level=level)))
         if not messages:
             return done, None

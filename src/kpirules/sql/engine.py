@@ -12,18 +12,20 @@ from __future__ import annotations
 import codecs
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
 from kpirules import nodes
+from kpirules._columns import is_wide, wide_columns
 from kpirules._messages import message
-from kpirules._scoring import MILESTONES, THAI_DIGIT_CHARACTERS
+from kpirules._scoring import MILESTONES, THAI_DIGIT_CHARACTERS, milestone_levels
 from kpirules.errors import KpiRulesError
 from kpirules.sql._dialects import _DIALECTS
 from kpirules.sql._query import _HasNode, _node, ruleset_sql
-from kpirules.sql._text import LONG_COLUMNS, quote, string
+from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, string
+from kpirules.sql._types import _declared
 
 __all__ = ["PROBLEMS", "SCORED", "DuckDBRun", "FileScores", "score_file", "spark_score_file"]
 
@@ -74,18 +76,21 @@ cannot say)."""
 
 
 class DuckDBRun:
-    """A records file (``.csv`` or ``.parquet``, the long layout of the command line's records)
-    read and scored by DuckDB, the scorecards kept in the table ``SCORED`` of :attr:`connection`:
-    the query's columns (:func:`~kpirules.sql.ruleset_sql`), :data:`PROBLEMS`, and ``_first``,
-    the row where the file first names the subject (the order of the outputs).
+    """A records file (``.csv`` or ``.parquet``, in the long or the wide layout of the command
+    line's records) read and scored by DuckDB, the scorecards kept in the table ``SCORED`` of
+    :attr:`connection`: the query's columns (:func:`~kpirules.sql.ruleset_sql`),
+    :data:`PROBLEMS`, and ``_first``, the row where the file first names the subject (the order
+    of the outputs).
 
     ``header`` checks a CSV file's header as the Python engine does and gives its row number
     (1 unless blank rows come first); ``encoding`` must be UTF-8; ``language`` is that of the
-    error texts. Raises :class:`~kpirules.KpiRulesError` for a file that cannot be used."""
+    error texts; ``undecodable`` raises the Python engine's error for a file DuckDB finds not to
+    be UTF-8 (said better than DuckDB says it). Raises :class:`~kpirules.KpiRulesError` for a
+    file that cannot be used."""
 
     def __init__(self, rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
                  header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
-                 language: str = "en") -> None:
+                 language: str = "en", undecodable: Callable[[], None] | None = None) -> None:
         kind = _usable(path, "duckdb", encoding)
         try:
             import duckdb
@@ -112,16 +117,14 @@ class DuckDBRun:
             sources = [source + ")", source + ", parallel = false)"]
         else:
             sources = [f"read_parquet({literal})"]
-        query = ruleset_sql(self.indicators, table="records", form="long", dialect="duckdb",
-                            strict=strict, language=language)
-        present, join = _present(self.indicators, "duckdb", "list")
-        problems = _problems(self.indicators, "duckdb", language, bool(present))
-        # Subjects come out in the order the file first names them, as on the Python path.
-        self.scoring = (
-            f"CREATE OR REPLACE TEMPORARY TABLE {SCORED} AS SELECT scored.*, {problems} AS "
-            f"{PROBLEMS}, seen.first AS _first FROM ({query}) AS scored JOIN (SELECT subject, "
-            "min(_row) AS first FROM grouped GROUP BY subject) AS seen ON scored.subject = "
-            f"seen.subject {join}")
+        self.strict = strict
+        self.undecodable = undecodable
+        self.parquet = kind == ".parquet"
+        self.scoring = ""
+        self.again = 0
+        self.again_names: list[str] = []
+        self.types: dict[str, str] = {}
+        """The column types declared to the query (a wide Parquet file's)."""
         self.sources = sources
         self.unowned, self.apart = 0, 0
         self.apart_names: list[str] = []
@@ -132,24 +135,112 @@ class DuckDBRun:
 
     def read(self, watch: Watch | None = None) -> None:
         """Reads the file into the connection, with the rows it sets aside counted
-        (:attr:`unowned`, :attr:`apart` and :attr:`apart_names` of :class:`FileScores`)."""
+        (:attr:`unowned`, :attr:`apart` and :attr:`apart_names` of :class:`FileScores`; in the
+        wide layout, :attr:`again` rows of a subject that has a row already, some of them named
+        in :attr:`again_names`)."""
 
         def execute(statement: str) -> Any:
             return self._execute(statement, watch)
 
         try:
             try:
-                self.unowned, (self.apart, self.apart_names) = _read_records(
-                    execute, self.path, self.sources[0])
+                self._read(execute, self.sources[0])
             except self.error as error:
                 # DuckDB's parallel reader cannot pad short rows in a file with line breaks
                 # inside quoted cells; its single-threaded one can.
                 if len(self.sources) == 1 or "null_padding" not in str(error):
                     raise
-                self.unowned, (self.apart, self.apart_names) = _read_records(
-                    execute, self.path, self.sources[1])
+                self._read(execute, self.sources[1])
         except self.error as error:
+            if self.undecodable is not None and "unicode" in str(error).lower():
+                self.undecodable()
             raise KpiRulesError(f"{self.path}: DuckDB cannot use this file: {error}") from None
+
+    def _read(self, execute: Callable[[str], Any], source: str) -> None:
+        execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
+        described = [(str(row[0]), str(row[1])) for row in execute("DESCRIBE file").fetchall()]
+        names = [name.strip().lstrip("\ufeff") for name, _ in described]
+        if is_wide(names, [node.id for node in self.indicators]):
+            self._read_wide(execute, described, names)
+            return
+        self.unowned, (self.apart, self.apart_names) = _read_records(
+            execute, self.path, described)
+        query = ruleset_sql(self.indicators, table="records", form="long", dialect="duckdb",
+                            strict=self.strict, language=self.language)
+        present, join = _present(self.indicators, "duckdb", "list")
+        problems = _problems(self.indicators, "duckdb", self.language, bool(present))
+        # Subjects come out in the order the file first names them, as on the Python path.
+        self.scoring = (
+            f"CREATE OR REPLACE TEMPORARY TABLE {SCORED} AS SELECT scored.*, {problems} AS "
+            f"{PROBLEMS}, seen.first AS _first FROM ({query}) AS scored JOIN (SELECT subject, "
+            "min(_row) AS first FROM grouped GROUP BY subject) AS seen ON scored.subject = "
+            f"seen.subject {join}")
+
+    def _read_wide(self, execute: Callable[[str], Any], described: list[tuple[str, str]],
+                   names: list[str]) -> None:
+        """The wide layout (a row per subject, a column per measure and milestone level), read
+        as the Python engine reads it (:mod:`kpirules._columns`); a Parquet file's column types
+        are declared to the query (``types=``: no text parser, 64-bit arithmetic)."""
+        found = wide_columns(self.indicators, names)
+        if found.subject is None:
+            raise KpiRulesError(message("wide-no-subject-column", path=self.path, row=1)
+                                .render(self.language))
+        if self.strict and found.unknown:
+            odd = found.unknown[0]
+            raise KpiRulesError(message("sql-wide-unknown-column", path=self.path,
+                                        column=names[odd.index], indicator=odd.indicator)
+                                .render(self.language))
+        raw = [quote(name) for name, _ in described]
+        types: dict[str, str] = {}
+        columns = []
+        for node in self.indicators:
+            wanted = [column_name(node.id, measure.name) for measure in node.measures]
+            wanted += [milestone_column(node.id, level) for level in milestone_levels(node)]
+            for name in wanted:
+                slot = next((s for s in found.slots if names[s.index] == name), None)
+                if slot is None:
+                    # No column: a measure without a value, a milestone not done.
+                    columns.append(f"CAST(NULL AS VARCHAR) AS {quote(name)}")
+                    continue
+                kind = described[slot.index][1]
+                cell = raw[slot.index]
+                if self.parquet and _declared(kind) is not None:
+                    types[name] = kind
+                elif kind == "VARCHAR":
+                    # An empty cell of a file is a missing value.
+                    cell = f"NULLIF({_strip(cell)}, '')"
+                columns.append(f"{cell} AS {quote(name)}")
+        subject = f"NULLIF({_strip(f'CAST({raw[found.subject]} AS VARCHAR)')}, '')"
+        # In file order, numbered by rowid (as the long layout is read).
+        execute(f"CREATE OR REPLACE TABLE _file AS SELECT {subject} AS subject, "
+                f"{', '.join(columns)} FROM file")
+        execute("CREATE OR REPLACE VIEW keyed AS SELECT *, rowid AS _row FROM _file")
+        blank = " AND ".join(f"coalesce({_strip(f'CAST({column} AS VARCHAR)')}, '') = ''"
+                             for column in raw)
+        self.unowned = execute(f"SELECT count(*) FROM file WHERE coalesce({subject}, '') = '' "
+                               f"AND NOT ({blank})").fetchone()[0]
+        execute("CREATE OR REPLACE VIEW records AS SELECT * FROM keyed WHERE subject IS NOT NULL")
+        again = execute("SELECT count(*) - count(DISTINCT subject) FROM records").fetchone()[0]
+        if again:
+            # A subject's first row is scored; the Python engine refuses the others.
+            self.again = again
+            self.again_names = execute(
+                "SELECT list(DISTINCT subject ORDER BY subject)[:3] FROM (SELECT subject FROM "
+                "records GROUP BY subject HAVING count(*) > 1)").fetchone()[0]
+            execute("CREATE OR REPLACE VIEW records AS SELECT * FROM keyed WHERE subject IS NOT "
+                    "NULL QUALIFY row_number() OVER (PARTITION BY subject ORDER BY _row) = 1")
+        self.types = types
+        query = ruleset_sql(self.indicators, table="records", form="wide", dialect="duckdb",
+                            strict=self.strict, language=self.language, types=types or None)
+        # An indicator with no column at all has no record: every subject is rejected.
+        absent = [message("missing-indicator", indicator=node.id).render(self.language)
+                  for node in self.indicators if node.id not in found.indicators]
+        problems = _problems([node for node in self.indicators if node.id in found.indicators],
+                             "duckdb", self.language, False, first=absent)
+        self.scoring = (
+            f"CREATE OR REPLACE TEMPORARY TABLE {SCORED} AS SELECT scored.*, {problems} AS "
+            f"{PROBLEMS}, records._row AS _first FROM ({query}) AS scored JOIN records "
+            "ON scored.subject = records.subject")
 
     def run(self, statement: str, watch: Watch | None = None) -> Any:
         """Runs ``statement``; with ``watch``, in a thread of its own while this one tells
@@ -338,29 +429,30 @@ def _strip(text: str) -> str:
     return _DIALECTS["duckdb"].strip(text)
 
 
-def _read_records(execute: Callable[[str], Any], path: str, source: str
+def _read_records(execute: Callable[[str], Any], path: str, described: list[tuple[str, str]]
                   ) -> tuple[int, tuple[int, list[str]]]:
-    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from
-    ``source``, as the Python engine reads the file: the columns found by their names as its
-    header check finds them, subjects as text without the white space around them, a subject's
-    rows in one run of the file. Returns the number of rows with no subject, and the number of
-    rows after their subject's run had ended with the first few of those subjects' names (such
-    rows are not scored)."""
-    execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
+    """The table ``records`` (subject, indicator, measure, value) for the SQL query, from the
+    view ``file`` (its columns ``described``), as the Python engine reads the file: the columns
+    found by their names as its header check finds them, subjects as text without the white
+    space around them, a subject's rows in one run of the file. Returns the number of rows with
+    no subject, and the number of rows after their subject's run had ended with the first few
+    of those subjects' names (such rows are not scored)."""
     found: dict[str, str] = {}
-    for (name, *_) in execute("DESCRIBE file").fetchall():
-        found.setdefault(str(name).strip().lstrip("\ufeff").casefold(), str(name))
+    for name, _ in described:
+        found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
     missing = [name for name in LONG_COLUMNS if name not in found]
     if missing:
         raise KpiRulesError(
             f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
             f"needs the columns {','.join(LONG_COLUMNS)}")
     subject, indicator, measure, value = (quote(found[name]) for name in LONG_COLUMNS)
-    # Read once, numbered in file order.
+    # Read once, in file order (DuckDB keeps the order rows are inserted in): a row's rowid is
+    # its place in the file, which numbering the rows with a window would cost as much again.
     execute(
-        f"CREATE OR REPLACE TABLE keyed AS SELECT NULLIF({_strip(f'CAST({subject} AS VARCHAR)')},"
-        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value, "
-        "row_number() OVER () AS _row FROM file")
+        f"CREATE OR REPLACE TABLE _file AS SELECT NULLIF({_strip(f'CAST({subject} AS VARCHAR)')},"
+        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value "
+        "FROM file")
+    execute("CREATE OR REPLACE VIEW keyed AS SELECT *, rowid AS _row FROM _file")
     blank = " AND ".join(f"coalesce({_strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
                          for name in LONG_COLUMNS[1:])
     unowned = execute(
@@ -374,16 +466,15 @@ def _read_records(execute: Callable[[str], Any], path: str, source: str
             "SELECT count(*) FROM (SELECT count(*) <> max(_row) - min(_row) + 1 AS split "
             "FROM grouped GROUP BY subject) WHERE split").fetchone() != (0,):
         execute(
-            "CREATE OR REPLACE TABLE keyed AS SELECT *, min(_run) OVER (PARTITION BY "
+            "CREATE OR REPLACE TABLE _runs AS SELECT *, min(_run) OVER (PARTITION BY "
             "subject) AS _first FROM (SELECT *, sum(_new) OVER (ORDER BY _row) AS _run FROM ("
             "SELECT *, CASE WHEN subject IS DISTINCT FROM lag(subject) OVER (ORDER BY _row) "
             "THEN 1 ELSE 0 END AS _new FROM keyed WHERE subject IS NOT NULL))")
         count, names = execute(
-            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM keyed "
+            "SELECT count(*), list(DISTINCT subject ORDER BY subject)[:3] FROM _runs "
             "WHERE _run > _first").fetchone()
         apart = (count, names)
-        execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM keyed "
-                           "WHERE _run = _first")
+        execute("CREATE OR REPLACE VIEW grouped AS SELECT * FROM _runs WHERE _run = _first")
     execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
                        f"value FROM grouped WHERE NOT coalesce({_none_done('duckdb')}, false)")
     return unowned, apart
@@ -396,24 +487,32 @@ def _present(rules: list[nodes.IndicatorNode], dialect: str, collect: str) -> tu
     if not ids:
         return "", ""
     d = _DIALECTS[dialect]
-    ident = d.strip(f"CAST(indicator AS {d.text})")
+    raw = f"CAST(indicator AS {d.text})"
+    ident = d.strip(raw)
     known = ", ".join(string(i) for i in ids)
+    # Only a row whose indicator holds one of the ids needs the white space around it taken
+    # off (which costs a regular expression a row).
+    holds = " OR ".join(f"instr({raw}, {string(i)}) > 0" for i in ids)
     return (f", present.{PRESENT}",
             f"LEFT JOIN (SELECT subject, {collect}(DISTINCT {ident}) AS {PRESENT} FROM grouped "
-            f"WHERE {ident} IN ({known}) GROUP BY subject) AS present "
-            "ON scored.subject = present.subject ")
+            f"WHERE CASE WHEN {holds} THEN {ident} IN ({known}) ELSE FALSE END GROUP BY subject) "
+            "AS present ON scored.subject = present.subject ")
 
 
 def _problems(rules: list[nodes.IndicatorNode], dialect: str, language: str,
-              present: bool) -> str:
+              present: bool, first: Sequence[str] = ()) -> str:
     """The column :data:`PROBLEMS` over the query's columns (``scored``) and :data:`PRESENT`
-    (``present``): a list of texts, or NULL when the subject is scored."""
+    (``present``): a list of texts, or NULL when the subject is scored. ``first`` are problems
+    of every subject (of the file's columns), said before the others; the errors of the
+    indicators of ``rules`` follow."""
     d = _DIALECTS[dialect]
-    first = 'scored."error"'
+    error = 'scored."error"'
     errors = [f"scored.{quote(node.id + '.error')}" for node in rules]
     # The first error is said on its own only when no indicator says it (an unknown indicator).
-    alone = " AND ".join(f"{first} IS DISTINCT FROM {error}" for error in errors) or "TRUE"
-    items = [f"CASE WHEN {alone} THEN {first} END", *errors]
+    alone = " AND ".join(f"{error} IS DISTINCT FROM {e}" for e in errors) or "TRUE"
+    if first:
+        return d.present([string(text) for text in first] + errors)
+    items = [f"CASE WHEN {alone} THEN {error} END", *errors]
     if present:
         # The rule for missing indicators (RuleSet.evaluate's): the query takes no rows for an
         # indicator of milestones only as none done; the command line rejects the subject.
@@ -421,7 +520,7 @@ def _problems(rules: list[nodes.IndicatorNode], dialect: str, language: str,
                   f"FALSE) THEN "
                   f"{string(message('no-rows-milestones', indicator=node.id).render(language))} "
                   "END" for node in rules if not node.measures]
-    conditions = [f"{item} IS NOT NULL" for item in (first, *items[len(errors) + 1:])]
+    conditions = [f"{item} IS NOT NULL" for item in (error, *items[len(errors) + 1:])]
     return f"CASE WHEN {' OR '.join(conditions)} THEN {d.present(items)} END"
 
 
