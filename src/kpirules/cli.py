@@ -740,13 +740,17 @@ class EngineProgress:
 
     def _watch(self, done: float | None) -> None:
         if self.bar is None:
-            self.bar = self.tqdm(total=100, file=self.stream, delay=self.after, desc=PROG,
-                                 leave=False, dynamic_ncols=True,
-                                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}",
-                                 postfix=self.said)
+            self.bar = self.tqdm(total=100, file=self.stream, delay=self.after,
+                                 desc=f"{PROG}: {self.said}", leave=False, dynamic_ncols=True,
+                                 bar_format="{desc} {percentage:3.0f}%|{bar}|",
+                                 # The position jumps (see below): tqdm's own guess of how
+                                 # often to draw would stop drawing after a jump back.
+                                 miniters=1)
             self.shown = 0
         if done is not None:
-            percent = max(self.shown, min(100, int(done * 100)))
+            # As DuckDB says, also backwards: a statement that has just begun can still report
+            # the end of the one before it.
+            percent = max(0, min(100, int(done * 100)))
             self.bar.update(percent - self.shown)
             self.shown = percent
 
