@@ -299,3 +299,25 @@ def test_a_watched_run_scores_as_an_unwatched_one(tmp_path: Path) -> None:
     finally:
         watched.close()
         plain.close()
+
+
+def test_an_output_through_a_link_replaces_the_file_it_points_to(tmp_path: Path) -> None:
+    target = tmp_path / "results.csv"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    got = run("eval", "cdd-2565-r1", "examples/records.csv", "-o", str(link), "--engine",
+              "duckdb")
+    assert got.returncode == 0, got.stderr
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8-sig").startswith("subject,indicator,level")
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_an_output_that_is_a_folder_is_refused_alike(tmp_path: Path, engine: str) -> None:
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    got = run("eval", "cdd-2565-r1", "examples/records.csv", "-o", str(folder), "--engine",
+              engine)
+    assert got.returncode == 2
+    assert "is a folder" in got.stderr and got.stdout == ""

@@ -28,6 +28,7 @@ from typing import IO
 
 from kpirules import _json
 from kpirules._output import CsvWriter, atomic_path, csv_writer
+from kpirules._records import PROBLEMS_BETWEEN
 from kpirules._safe import _FORMULA_START, _PLAIN_NUMBER
 from kpirules.model import RuleSet
 from kpirules.sql._text import _POINT_PLACES, quote, string
@@ -38,7 +39,6 @@ __all__ = ["FORMATS", "engine_writes", "write"]
 FORMATS = ("csv", "json", "parquet")
 """The outputs DuckDB writes itself."""
 
-_SEPARATOR = "; "  # between a rejected subject's reasons, as problems_text joins them
 _PARQUET_NARROWEST = 18  # the Python writer's smallest DECIMAL precision
 
 
@@ -185,7 +185,7 @@ def _numbers(rules: RuleSet) -> str:
     """The scorecards with their numbers as text (``_total``, ``ID._level`` …) and the reasons
     of a rejected one in one line (``_error``), in file order."""
     columns = [f"{_plain('total')} AS _total",
-               f"array_to_string({PROBLEMS}, {string(_SEPARATOR)}) AS _error"]
+               f"array_to_string({PROBLEMS}, {string(PROBLEMS_BETWEEN)}) AS _error"]
     for indicator in rules:
         ident = indicator.id
         columns += [f"CAST({quote(ident + '.level')} AS VARCHAR) AS {quote(ident + '._level')}",
@@ -260,7 +260,7 @@ def _parquet(run: DuckDBRun, rules: RuleSet) -> str:
         return f"CASE WHEN {PROBLEMS} IS NULL THEN CAST({shown} AS {kind}) END"
 
     columns = ["subject", f"{kept('total', types['total'])} AS total",
-               f"array_to_string({PROBLEMS}, {string(_SEPARATOR)}) AS error"]
+               f"array_to_string({PROBLEMS}, {string(PROBLEMS_BETWEEN)}) AS error"]
     for indicator in rules:
         level, score, points = (quote(f"{indicator.id}.{part}")
                                 for part in ("level", "score", "points"))

@@ -118,8 +118,12 @@ class Problem:
 def problems_text(problems: Iterable[Problem], language: str = "en") -> str:
     """A rejected subject's reasons in one line, in ``language``, as the outputs of ``eval``
     carry them."""
-    return "; ".join(text("at-row", language, row=p.row, message=p.text(language))
-                     if p.row is not None else p.text(language) for p in problems)
+    return PROBLEMS_BETWEEN.join(text("at-row", language, row=p.row, message=p.text(language))
+                                 if p.row is not None else p.text(language) for p in problems)
+
+
+PROBLEMS_BETWEEN = "; "
+"""What comes between a rejected subject's reasons in one line."""
 
 
 @attrs.frozen

@@ -891,6 +891,12 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
 
     path = args.records
     chosen = _format_for(args.output, args.format)
+    output = args.output
+    if output is not None and output != "-":
+        # Refused before the file is read, not after minutes of scoring; through a link, the file it
+        # points to is replaced, not the link.
+        _check_target(output)
+        output = os.path.realpath(output)
 
     reader = RecordReader(path, rules, args.encoding, args.strict)
 
@@ -905,7 +911,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
                                   encoding=args.encoding, master=args.master,
                                   language=_speech.language)
         _set_aside(report, scored)
-        _write_scores(scored, chosen, args.output, rules, report)
+        _write_scores(scored, chosen, output, rules, report)
     else:
         from kpirules._engine_output import engine_writes, write
 
@@ -921,11 +927,11 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
             _set_aside(report, run)
             if engine_writes(rules, chosen):
                 progress.step("progress-writing")
-                write(run, rules, chosen, args.output, watch=progress.watch)
+                write(run, rules, chosen, output, watch=progress.watch)
                 progress.clear()
                 report.counted(*run.rejected(_MAX_MESSAGES))
             else:
-                _write_scores(run.scores(), chosen, args.output, rules, report)
+                _write_scores(run.scores(), chosen, output, rules, report)
         finally:
             progress.clear()
             run.close()
