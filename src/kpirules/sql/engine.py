@@ -1,10 +1,12 @@
 """A records file scored by a database: the engines of ``kpirules eval --engine duckdb`` and
 ``--engine spark``.
 
-The file (CSV or Parquet, the long layout of the command line's records) is read by the
-database itself, as the Python engine reads it (see "eval --engine duckdb" in the command line's
-documentation page), and scored by :func:`~kpirules.sql.ruleset_sql` in the long form. What the
-command line prints is left to it: this module gives the query's rows and what the reading found.
+The file (CSV or Parquet, in the long or, on DuckDB, the wide layout of the command line's
+records) is read by the database itself, as the Python engine reads it (see "eval --engine
+duckdb" in the command line's documentation page), and scored by
+:func:`~kpirules.sql.ruleset_sql`. DuckDB keeps the scorecards in a table of its connection, from
+which the command line has the outputs written by DuckDB too; this module gives the scorecards,
+the reasons of rejected subjects and what the reading set aside.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from kpirules.sql._query import _HasNode, _node, ruleset_sql
 from kpirules.sql._text import LONG_COLUMNS, column_name, milestone_column, quote, string
 from kpirules.sql._types import _declared
 
-__all__ = ["PROBLEMS", "SCORED", "DuckDBRun", "FileScores", "score_file", "spark_score_file"]
+__all__ = ["PROBLEMS", "SCORED", "DuckDBRun", "FileScores", "spark_score_file"]
 
 _BATCH = 10_000
 _WATCH_EVERY = 0.1  # seconds between looks at a running statement's progress
@@ -302,19 +304,6 @@ class DuckDBRun:
         self.connection.close()
 
 
-def score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
-               header: Callable[[], int], strict: bool = True,
-               encoding: str = "utf-8", language: str = "en") -> FileScores:
-    """Scores the records file ``path`` (``.csv`` or ``.parquet``) on ``rules`` with DuckDB: the
-    rows of a :class:`DuckDBRun`. Raises :class:`~kpirules.KpiRulesError` for a file that
-    cannot be used."""
-    run = DuckDBRun(rules, path, header=header, strict=strict, encoding=encoding,
-                    language=language)
-    run.read()
-    run.score()
-    return run.scores()
-
-
 def _usable(path: str, engine: str, encoding: str) -> str:
     """The file's kind (``.csv`` or ``.parquet``), once it is found usable by ``engine``."""
     kind = os.path.splitext(path)[1].lower()
@@ -332,7 +321,7 @@ def _usable(path: str, engine: str, encoding: str) -> str:
 def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
                      header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
                      master: str | None = None, language: str = "en") -> FileScores:
-    """Scores the records file ``path`` on ``rules`` with Spark SQL, as :func:`score_file` does
+    """Scores the records file ``path`` on ``rules`` with Spark SQL, as :class:`DuckDBRun` does
     with DuckDB. The session is a local one unless ``master`` names a cluster, or the
     ``SPARK_REMOTE`` environment variable a Spark Connect server (which PySpark then uses).
 
