@@ -98,6 +98,9 @@ def benchmarks(session: nox.Session) -> None:
     """
     session.install("-e", ".", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", *(session.posargs or ["--quick"]))
+    if not session.posargs:
+        # The command line's section (not in the default run): that it runs and agrees.
+        session.run("python", "benchmarks/run.py", "--quick", "--only", "cli")
 
 
 @nox.session
