@@ -208,7 +208,8 @@ def _csv(rules: RuleSet, byte_order_mark: bool) -> str:
                   "_total", "','"]
     scored = _concat(parts)
     rejected = _concat(["_name", "',,,,,,'", _csv_cell("_error")])
-    return (f"SELECT line FROM (SELECT 0 AS _at, {string(header)} AS line UNION ALL "
+    # Rows are numbered from 0 (their rowid), so the header's place is -1.
+    return (f"SELECT line FROM (SELECT -1 AS _at, {string(header)} AS line UNION ALL "
             f"SELECT _first, CASE WHEN {PROBLEMS} IS NULL THEN {scored} ELSE {rejected} END "
             f"FROM (SELECT *, {_csv_cell('subject')} AS _name FROM ({_numbers(rules)}))) "
             "ORDER BY _at")
@@ -230,7 +231,7 @@ def _json_lines(rules: RuleSet) -> str:
     entry = _concat(["'  '", _json_string("subject"), "': '",
                      f"CASE WHEN {PROBLEMS} IS NULL THEN {card} ELSE {error} END",
                      f"CASE WHEN _first = (SELECT max(_first) FROM {SCORED}) THEN '' ELSE ',' END"])
-    return (f"SELECT line FROM (SELECT 0 AS _at, '{{' AS line WHERE EXISTS (SELECT 1 FROM "
+    return (f"SELECT line FROM (SELECT -1 AS _at, '{{' AS line WHERE EXISTS (SELECT 1 FROM "
             f"{SCORED}) UNION ALL SELECT _first, {entry} "
             f"FROM ({_numbers(rules)}) UNION ALL SELECT 9223372036854775807, "
             f"CASE WHEN EXISTS (SELECT 1 FROM {SCORED}) THEN '}}' ELSE '{{}}' END) ORDER BY _at")
