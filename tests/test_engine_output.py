@@ -338,3 +338,72 @@ def test_the_first_line_is_the_header_however_duckdb_orders_its_work(tmp_path: P
                 assert lines[0].startswith(first) and lines[1].startswith(("  \"s0\"", "s0,"))
     finally:
         run.close()
+
+
+ODD_IDS = '''indicator "@x" "formula-like"
+  weight 50
+  measure m
+  level 1 if m >= 1
+  level 2 if m >= 2
+indicator "a:b{c}'d\\"" "format-like"
+  weight 50
+  level 1 milestone "one"
+'''
+
+
+def test_odd_indicator_ids_are_written_alike(tmp_path: Path) -> None:
+    rules = kpirules.parse(ODD_IDS)
+    ids = rules.ids()
+    assert ids == ["@x", "a:b{c}'d\""]
+    records = tmp_path / "records.csv"
+    with records.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["subject", "indicator", "measure", "value"])
+        writer.writerows([["s", ids[0], "m", "2"], ["s", ids[1], "milestones", "1"],
+                          ["t", ids[0], "m", "x"], ["t", ids[1], "milestones", "0"]])
+    run_ = DuckDBRun(rules, str(records), header=lambda: 1)
+    run_.read()
+    run_.score()
+    try:
+        for chosen in ("csv", "json", "parquet"):
+            engine, python = tmp_path / f"engine.{chosen}", tmp_path / f"python.{chosen}"
+            _engine_output.write(run_, rules, chosen, str(engine))
+            _python_written(run_, rules, chosen, str(python))
+            if chosen == "parquet":
+                assert _parquet(engine) == _parquet(python)
+            else:
+                assert engine.read_bytes() == python.read_bytes(), chosen
+        # The spreadsheet rule holds for ids as for names: '@x, never @x.
+        assert "s,'@x,2,2,50,100,\n" in (tmp_path / "engine.csv").read_text(encoding="utf-8-sig")
+        card = json.loads((tmp_path / "engine.json").read_text(encoding="utf-8"))["s"]
+        assert card["indicators"][ids[1]] == {"level": 1, "score": 1, "points": 50}
+    finally:
+        run_.close()
+
+
+def test_ctrl_c_stops_a_watched_query_and_frees_the_connection(tmp_path: Path) -> None:
+    import signal
+    import threading
+    import time
+
+    rules = kpirules.parse(RULES)
+    records = tmp_path / "records.csv"
+    _records(records, [("a", {"target": "1", "developed": "1", "milestones": [],
+                              "growth": "12"})])
+    run_ = DuckDBRun(rules, str(records), header=lambda: 1)
+    seen: list[float | None] = []
+
+    def interrupt() -> None:
+        time.sleep(0.5)
+        signal.raise_signal(signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_.run("SELECT count(*) FROM range(100000000000) AS t(x) WHERE x % 7 = 3", seen.append)
+    try:
+        assert time.monotonic() - started < 30  # the query was stopped, not waited for
+        assert seen  # it was watched
+        assert run_.run("SELECT 42").fetchone() == (42,)  # the connection is free again
+    finally:
+        run_.close()

@@ -182,3 +182,33 @@ def test_an_unknown_column_is_refused_or_ignored(tmp_path: Path, rules_file: Pat
     assert "unknown measure `targte`" in json.loads(python.stdout)["a"]["error"]
     python, engine = _both(rules_file, records, "--no-strict")
     assert _same(python, engine)["a"]["total"] == 100
+
+
+def test_numbers_as_flags_and_milestones_nan_and_float_subjects_are_read_alike(
+        tmp_path: Path, rules_file: Path) -> None:
+    # What pandas writes for a column of integers with gaps: float64, NaN for the gaps.
+    types = ("DOUBLE", "DOUBLE", "BIGINT", "DOUBLE", "FLOAT", "DECIMAL(15, 2)", "DOUBLE")
+    nan = float("nan")
+    rows = [(1001.0, 400.0, 130, 1.0, 0.0, Decimal("11.5"), 1.0),
+            (1002.5, 400.0, 400, nan, 1.0, Decimal(12), 1.0),
+            (1003.0, 400.0, 40, 2.0, nan, Decimal(12), 0.0),
+            (nan, nan, None, nan, nan, None, nan)]
+    records = _write(tmp_path, rows, "parquet", COLUMNS, types)
+    python, engine = _both(rules_file, records)
+    out = _same(python, engine)
+    # 1001: 32.5 % is level 2 (16), milestone 1 (10), growth 11.5 online level 1 (20): 46.
+    # 1002.5: 100 % (40), milestone 2 without 1: level 0, growth 12 online (40): 80.
+    # 1003: milestone cell 2 is neither done nor not done: rejected. The last row is blank.
+    assert {name: card.get("total") for name, card in out.items()} == {
+        "1001": 46, "1002.5": 80, "1003": None}
+    assert python.returncode == engine.returncode == 1
+    assert "not scored" not in engine.stderr
+
+
+def test_a_header_without_a_subject_column_is_refused_at_its_row(
+        tmp_path: Path, rules_file: Path) -> None:
+    records = tmp_path / "records.csv"
+    records.write_text("\n\n1.target,1.developed\n400,130\n", encoding="utf-8")
+    python, engine = _both(rules_file, records)
+    assert python.returncode == engine.returncode == 2
+    assert engine.stderr == python.stderr and ":3:" in engine.stderr

@@ -29,7 +29,7 @@ from typing import IO
 from kpirules import _json
 from kpirules._output import CsvWriter, atomic_path, csv_writer
 from kpirules._records import PROBLEMS_BETWEEN
-from kpirules._safe import _FORMULA_START, _PLAIN_NUMBER
+from kpirules._safe import _FORMULA_START, _PLAIN_NUMBER, spreadsheet_cell
 from kpirules.model import RuleSet
 from kpirules.sql._text import _POINT_PLACES, quote, string
 from kpirules.sql.engine import PROBLEMS, SCORED, DuckDBRun, Watch
@@ -203,7 +203,8 @@ def _csv(rules: RuleSet, byte_order_mark: bool) -> str:
     for indicator in rules:
         ident = indicator.id
         parts += ["chr(10)"] if parts else []
-        parts += ["_name", string("," + _csv_row([indicator.id]) + ","), quote(ident + "._level"),
+        parts += ["_name", string("," + _csv_row([spreadsheet_cell(ident)]) + ","),
+                  quote(ident + "._level"),
                   "','", quote(ident + "._score"), "','", quote(ident + "._points"), "','",
                   "_total", "','"]
     scored = _concat(parts)
@@ -218,15 +219,15 @@ def _csv(rules: RuleSet, byte_order_mark: bool) -> str:
 def _json_lines(rules: RuleSet) -> str:
     """The lines of :class:`~kpirules._output.JsonWriter`: ``{``, a subject per line (a comma
     after each but the last), ``}``; ``{}`` when there is no subject."""
-    indicators = _json.INDICATORS_BETWEEN.join(
-        _json.INDICATOR.format(id=_json.string(indicator.id), result="{" + indicator.id + "}")
-        for indicator in rules)
-    results = {indicator.id: _filled(_json.RESULT, level=quote(indicator.id + "._level"),
-                                     score=quote(indicator.id + "._score"),
-                                     points=quote(indicator.id + "._points"))
-               for indicator in rules}
-    # The indicators' part is a template of its own, with a hole per indicator.
-    card = _filled(_json.SCORECARD, total="_total", indicators=_filled(indicators, **results))
+    between = string(_json.INDICATORS_BETWEEN)
+    indicators: list[str] = []
+    for indicator in rules:
+        ident = indicator.id
+        result = _filled(_json.RESULT, level=quote(ident + "._level"),
+                         score=quote(ident + "._score"), points=quote(ident + "._points"))
+        indicators += [between] if indicators else []
+        indicators.append(_filled(_json.INDICATOR, id=string(_json.string(ident)), result=result))
+    card = _filled(_json.SCORECARD, total="_total", indicators=_concat(indicators))
     error = _filled(_json.ERROR, message=_json_string("_error"))
     entry = _concat(["'  '", _json_string("subject"), "': '",
                      f"CASE WHEN {PROBLEMS} IS NULL THEN {card} ELSE {error} END",

@@ -11,8 +11,9 @@ Read by :func:`kpirules.frames.score`; see the documentation page "Data in and o
   into the record as ``NAME``, so that ``strict=True`` rejects it with a "did you mean";
 - an indicator none of whose columns is in the table has no record: every subject is rejected
   with "no record for indicator ID", as :meth:`kpirules.RuleSet.evaluate` rejects such a subject;
-- a flag cell may be ``bool`` or the words a flag accepts (true/false, yes/no, 1/0, ใช่/ไม่ใช่); a
-  milestone cell is true when the milestone is done, and false or empty when it is not.
+- a flag cell may be ``bool``, the words a flag accepts (true/false, yes/no, 1/0, ใช่/ไม่ใช่) or
+  the number 1 or 0 (a typed column's); a milestone cell, read the same way, is true when the
+  milestone is done, and false or empty when it is not.
 """
 
 from __future__ import annotations
@@ -55,11 +56,10 @@ class WideLayout:
             if kind == _VALUE:
                 record[key] = value
             elif kind == _FLAG:
-                if type(value) is str:
-                    flag = flag_value(value)
-                    record[key] = value if flag is None else flag
-                else:
-                    record[key] = value
+                # A word, or a number 1/0 as a typed column holds it (as a milestone cell is
+                # read); anything else is left for the evaluator to refuse.
+                flag = None if is_missing(value) else flag_value(value)
+                record[key] = value if flag is None else flag
             else:
                 done = record.setdefault(MILESTONES, [])
                 if is_missing(value):

@@ -162,14 +162,14 @@ class ParquetWriter:
                     writer.writerow(["" if v is None else plain(v) if isinstance(v, Decimal)
                                      else v for v in row])
             target = os.path.join(folder, "results.parquet")
-            columns = ", ".join(f"'{name}': 'VARCHAR'" for name, _ in types)
-            casts = ", ".join(f'CAST(NULLIF("{name}", \'\') AS {kind}) AS "{name}"'
+            columns = ", ".join(f"{_string(name)}: 'VARCHAR'" for name, _ in types)
+            casts = ", ".join(f"CAST(NULLIF({_name(name)}, '') AS {kind}) AS {_name(name)}"
                               for name, kind in types)
             rows = (f"read_csv('{_literal(source)}', header = false, columns = {{{columns}}}, "
                     "quote = '\"', escape = '\"', delim = ',', new_line = '\\n')")
             if not self.rows:
                 # DuckDB cannot read the dialect of an empty file; the columns alone, then.
-                rows = "(SELECT " + ", ".join(f'CAST(NULL AS VARCHAR) AS "{name}"'
+                rows = "(SELECT " + ", ".join(f"CAST(NULL AS VARCHAR) AS {_name(name)}"
                                               for name, _ in types) + " LIMIT 0)"
             connection = self.duckdb.connect()
             try:
@@ -185,3 +185,11 @@ class ParquetWriter:
 def _literal(path: str) -> str:
     return path.replace("'", "''")
 
+
+def _string(text: str) -> str:
+    return "'" + _literal(text) + "'"
+
+
+def _name(column: str) -> str:
+    """A column name in SQL: an indicator id may hold any character, quotes too."""
+    return '"' + column.replace('"', '""') + '"'

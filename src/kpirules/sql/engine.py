@@ -12,7 +12,9 @@ the reasons of rejected subjects and what the reading set aside.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 import attrs
 
 from kpirules import nodes
-from kpirules._columns import is_wide, wide_columns
+from kpirules._columns import VALUE, is_wide, wide_columns
 from kpirules._messages import message
 from kpirules._scoring import MILESTONES, THAI_DIGIT_CHARACTERS, milestone_levels
 from kpirules.errors import KpiRulesError
@@ -40,9 +42,10 @@ the rules have such indicators): the query takes no rows as none done, where the
 records reader rejects the subject (its rule for missing indicators)."""
 
 PROBLEMS = "_problems"
-"""The column beside the query's with every reason a subject cannot be scored, in the order the
-Python engine gives them (the first error when it is about the whole subject, each indicator's
-error, then each indicator of milestones only the subject has no rows for), or NULL."""
+"""The column beside the query's with every reason a subject cannot be scored, or NULL: the first
+error when it is about the whole subject, each indicator's error, then each indicator of
+milestones only the subject has no rows for (the Python engine says the last kind where the
+indicator comes in the rules' order)."""
 
 ZEROS = ("0", THAI_DIGIT_CHARACTERS[0])  # the digits a value of none done is written with
 
@@ -95,7 +98,7 @@ class DuckDBRun:
                  language: str = "en", undecodable: Callable[[], None] | None = None) -> None:
         kind = _usable(path, "duckdb", encoding)
         try:
-            import duckdb
+            duckdb = import_duckdb()
         except ImportError:
             raise KpiRulesError(
                 '--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
@@ -108,8 +111,9 @@ class DuckDBRun:
         self.indicators = [_node(indicator) for indicator in rules]
         self.language = language
         literal = "'" + path.replace("'", "''") + "'"
+        self.header_row = 1
         if kind == ".csv":
-            first = header()
+            first = self.header_row = header()
             # The file in the csv module's own dialect: commas, double quotes, short rows padded,
             # extra cells ignored; blank rows before the header skipped.
             source = (f"read_csv({literal}, header = true, all_varchar = true, delim = ',', "
@@ -185,8 +189,8 @@ class DuckDBRun:
         are declared to the query (``types=``: no text parser, 64-bit arithmetic)."""
         found = wide_columns(self.indicators, names)
         if found.subject is None:
-            raise KpiRulesError(message("wide-no-subject-column", path=self.path, row=1)
-                                .render(self.language))
+            raise KpiRulesError(message("wide-no-subject-column", path=self.path,
+                                        row=self.header_row).render(self.language))
         if self.strict and found.unknown:
             odd = found.unknown[0]
             raise KpiRulesError(message("sql-wide-unknown-column", path=self.path,
@@ -205,20 +209,25 @@ class DuckDBRun:
                     columns.append(f"CAST(NULL AS VARCHAR) AS {quote(name)}")
                     continue
                 kind = described[slot.index][1]
-                cell = raw[slot.index]
-                if self.parquet and _declared(kind) is not None:
+                cell = _missing_as_null(raw[slot.index], kind)
+                declared = _declared(kind)
+                if slot.kind != VALUE and declared != "BOOLEAN" and kind != "VARCHAR":
+                    # A number as a flag or milestone cell: 1 is true, 0 false (as the Python
+                    # engine reads 1.0), anything else its text, which is refused. (A flag's
+                    # slot has the kind FLAG, a milestone's MILESTONE.)
+                    cell = (f"CASE WHEN {cell} = 1 THEN 'true' WHEN {cell} = 0 THEN 'false' "
+                            f"ELSE CAST({cell} AS VARCHAR) END")
+                elif self.parquet and declared is not None:
                     types[name] = kind
-                elif kind == "VARCHAR":
-                    # An empty cell of a file is a missing value.
-                    cell = f"NULLIF({_strip(cell)}, '')"
                 columns.append(f"{cell} AS {quote(name)}")
-        subject = f"NULLIF({_strip(f'CAST({raw[found.subject]} AS VARCHAR)')}, '')"
+        subject = f"NULLIF({_strip(_key_text(raw[found.subject], described[found.subject][1]))}, '')"
         # In file order, numbered by rowid (as the long layout is read).
         execute(f"CREATE OR REPLACE TABLE _file AS SELECT {subject} AS subject, "
                 f"{', '.join(columns)} FROM file")
         execute("CREATE OR REPLACE VIEW keyed AS SELECT *, rowid AS _row FROM _file")
-        blank = " AND ".join(f"coalesce({_strip(f'CAST({column} AS VARCHAR)')}, '') = ''"
-                             for column in raw)
+        blank = " AND ".join(
+            f"coalesce({_strip(f'CAST({_missing_as_null(column, kind)} AS VARCHAR)')}, '') = ''"
+            for column, (_, kind) in zip(raw, described, strict=True))
         self.unowned = execute(f"SELECT count(*) FROM file WHERE coalesce({subject}, '') = '' "
                                f"AND NOT ({blank})").fetchone()[0]
         execute("CREATE OR REPLACE VIEW records AS SELECT * FROM keyed WHERE subject IS NOT NULL")
@@ -254,27 +263,48 @@ class DuckDBRun:
 
     def _execute(self, statement: str, watch: Watch | None) -> Any:
         if watch is None:
-            return self.connection.execute(statement)
+            try:
+                return self.connection.execute(statement)
+            except (RuntimeError, self.error) as error:
+                if "interrupt" in str(error).lower():
+                    raise KeyboardInterrupt from None  # Ctrl-C, as DuckDB reports it
+                raise
         outcome: list[Any] = []
+        finished = threading.Event()
 
         def work() -> None:
             try:
                 outcome.append(self.connection.execute(statement))
             except BaseException as error:  # handed to the waiting thread
                 outcome.append(error)
+            finally:
+                finished.set()
 
         worker = threading.Thread(target=work, name="kpirules-duckdb", daemon=True)
-        worker.start()
+        started = False
+        with _ctrl_c_held():
+            # A Ctrl-C while the thread starts would leave its query running unwatched.
+            worker.start()
+            started = True
         try:
-            while worker.is_alive():
-                worker.join(_WATCH_EVERY)
+            # An Event, not Thread.join(): a Ctrl-C inside join() can leave the thread marked
+            # as ended while its query still runs.
+            while not finished.wait(_WATCH_EVERY):
                 done = self.connection.query_progress()
                 watch(done / 100 if done >= 0 else None)
         except BaseException:
-            # Ctrl-C (or a failing watch) stops the query rather than leaving it running.
-            self.connection.interrupt()
-            worker.join()
+            # Ctrl-C (or a failing watch) stops the query rather than leaving it running, and
+            # the connection is free again before anything else uses it. Said again until the
+            # query ends: the first may come before the query has begun.
+            while started:
+                try:
+                    if finished.wait(_WATCH_EVERY):
+                        break
+                    self.connection.interrupt()
+                except KeyboardInterrupt:
+                    continue  # one more Ctrl-C (or DuckDB's own word of it): still waiting
             raise
+        watch(1.0)
         if isinstance(outcome[0], BaseException):
             raise outcome[0]
         return outcome[0]
@@ -437,10 +467,11 @@ def _read_records(execute: Callable[[str], Any], path: str, described: list[tupl
     subject, indicator, measure, value = (quote(found[name]) for name in LONG_COLUMNS)
     # Read once, in file order (DuckDB keeps the order rows are inserted in): a row's rowid is
     # its place in the file, which numbering the rows with a window would cost as much again.
+    kinds = dict(described)
     execute(
-        f"CREATE OR REPLACE TABLE _file AS SELECT NULLIF({_strip(f'CAST({subject} AS VARCHAR)')},"
-        f" '') AS subject, {indicator} AS indicator, {measure} AS measure, {value} AS value "
-        "FROM file")
+        f"CREATE OR REPLACE TABLE _file AS SELECT "
+        f"NULLIF({_strip(_key_text(subject, kinds[found['subject']]))}, '') AS subject, "
+        f"{indicator} AS indicator, {measure} AS measure, {value} AS value FROM file")
     execute("CREATE OR REPLACE VIEW keyed AS SELECT *, rowid AS _row FROM _file")
     blank = " AND ".join(f"coalesce({_strip(f'CAST({name} AS VARCHAR)')}, '') = ''"
                          for name in LONG_COLUMNS[1:])
@@ -467,6 +498,48 @@ def _read_records(execute: Callable[[str], Any], path: str, described: list[tupl
     execute("CREATE OR REPLACE VIEW records AS SELECT subject, indicator, measure, "
                        f"value FROM grouped WHERE NOT coalesce({_none_done('duckdb')}, false)")
     return unowned, apart
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back for the block (and said when it ends), where the main thread can hold
+    signals back; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def import_duckdb() -> Any:
+    """The duckdb module, loaded with Ctrl-C held back: an interrupt while its extension loads
+    aborts the interpreter."""
+    with _ctrl_c_held():
+        import duckdb
+    return duckdb
+
+
+def _missing_as_null(column: str, kind: str) -> str:
+    """A cell as the Python engine reads it: an empty text, or a NaN, is a missing value."""
+    if kind == "VARCHAR":
+        return f"NULLIF({_strip(column)}, '')"
+    if kind in ("DOUBLE", "FLOAT"):
+        return f"CASE WHEN isnan({column}) THEN NULL ELSE {column} END"
+    return column
+
+
+def _key_text(column: str, kind: str) -> str:
+    """A subject cell as text, as the Python engine reads it: a whole number held as a float
+    (a spreadsheet's or pandas' 1001.0) is written without its point."""
+    if kind in ("DOUBLE", "FLOAT"):
+        return (f"CASE WHEN isnan({column}) THEN NULL WHEN {column} = trunc({column}) AND "
+                f"abs({column}) < 1e38 THEN CAST(CAST({column} AS HUGEINT) AS VARCHAR) "
+                f"ELSE CAST({column} AS VARCHAR) END")
+    return f"CAST({column} AS VARCHAR)"
 
 
 def _present(rules: list[nodes.IndicatorNode], dialect: str, collect: str) -> tuple[str, str]:
