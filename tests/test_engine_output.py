@@ -407,3 +407,16 @@ def test_ctrl_c_stops_a_watched_query_and_frees_the_connection(tmp_path: Path) -
         assert run_.run("SELECT 42").fetchone() == (42,)  # the connection is free again
     finally:
         run_.close()
+
+
+def test_duckdb_spills_into_a_folder_of_its_own_that_is_removed(tmp_path: Path) -> None:
+    rules = kpirules.parse(RULES)
+    run_ = _scored(tmp_path, [("a", {"target": "400", "developed": "1", "milestones": [],
+                                     "growth": "12"})], rules)
+    spill = Path(run_.spill)
+    try:
+        assert run_.run("SELECT current_setting('temp_directory')").fetchone() == (str(spill),)
+        assert spill.is_dir() and not spill.is_relative_to(Path.cwd())
+    finally:
+        run_.close()
+    assert not spill.exists()

@@ -14,7 +14,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -135,6 +137,10 @@ class DuckDBRun:
         self.unowned, self.apart = 0, 0
         self.apart_names: list[str] = []
         self.connection = duckdb.connect()
+        # A file larger than memory spills to a folder of its own, not to DuckDB's default
+        # `.tmp` in the user's working folder.
+        self.spill = tempfile.mkdtemp(prefix="kpirules-duckdb-")
+        self.connection.execute(f"SET temp_directory = {string(self.spill)}")
         # The progress of a statement is read while it runs (see run()); DuckDB prints nothing.
         self.connection.execute("SET enable_progress_bar = true")
         self.connection.execute("SET enable_progress_bar_print = false")
@@ -332,6 +338,7 @@ class DuckDBRun:
 
     def close(self) -> None:
         self.connection.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 def _usable(path: str, engine: str, encoding: str) -> str:
