@@ -90,6 +90,18 @@ def wide_file(source: Path, target: Path, rules: kpirules.RuleSet) -> dict[str, 
         connection.close()
 
 
+def _bare(script: Path, source: str, query: str, out: Path) -> Path:
+    """A Python script that runs ``query`` over the table ``records`` read from ``source`` and
+    writes its rows with DuckDB's own CSV writer: the bare query, as a user would run it."""
+    target = "'" + str(out).replace("'", "''") + "'"
+    script.write_text(
+        "import duckdb\nconnection = duckdb.connect()\n"
+        f"connection.execute('CREATE VIEW records AS SELECT * FROM ' + {source!r})\n"
+        f"connection.execute('COPY (' + {query!r} + ') TO ' + {target!r} + ' (HEADER)')\n",
+        encoding="utf-8")
+    return script
+
+
 def _timed(command: list[str]) -> float:
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -108,13 +120,7 @@ def bench_cli(copies: int, rounds: int, table: Callable[..., str]) -> list[str]:
         rows = records_file(source, copies)
         subjects = 6 * copies
         query = rules.to_sql(table="records", form="long", dialect="duckdb")
-        bare_script = base / "bare.py"
-        bare_script.write_text(
-            "import duckdb\nconnection = duckdb.connect()\n"
-            f"connection.execute(\"CREATE VIEW records AS SELECT * FROM \" + "
-            f"{READ.format(path=source)!r})\n"
-            f"connection.execute(\"COPY (\" + {query!r} + \") TO '{base / 'bare.csv'}' "
-            "(HEADER)\")\n", encoding="utf-8")
+        bare_script = _bare(base / "bare.py", READ.format(path=source), query, base / "bare.csv")
         # The outputs agree before anything is timed.
         _timed([*kpirules_command, str(source), "-o", str(base / "python.csv")])
         _timed([*kpirules_command, str(source), "--engine", "duckdb", "-o",
@@ -124,12 +130,8 @@ def bench_cli(copies: int, rounds: int, table: Callable[..., str]) -> list[str]:
         wide = base / "wide.parquet"
         types = wide_file(source, wide, rules)
         typed_query = rules.to_sql(table="records", dialect="duckdb", types=types)
-        wide_script = base / "bare_wide.py"
-        wide_script.write_text(
-            "import duckdb\nconnection = duckdb.connect()\n"
-            f"connection.execute(\"CREATE VIEW records AS SELECT * FROM read_parquet('{wide}')\")\n"
-            f"connection.execute(\"COPY (\" + {typed_query!r} + \") TO '{base / 'bare_wide.csv'}' "
-            "(HEADER)\")\n", encoding="utf-8")
+        wide_script = _bare(base / "bare_wide.py", f"read_parquet('{wide}')", typed_query,
+                            base / "bare_wide.csv")
         _timed([*kpirules_command, str(wide), "-o", str(base / "python_wide.csv")])
         _timed([*kpirules_command, str(wide), "--engine", "duckdb", "-o",
                 str(base / "engine_wide.csv")])

@@ -76,6 +76,19 @@ def _python_written(run: DuckDBRun, rules: kpirules.RuleSet, chosen: str, output
     cli._write_scores(run.scores(), chosen, output, rules, cli.Report(run.path))
 
 
+def _written_alike(run: DuckDBRun, rules: kpirules.RuleSet, folder: Path) -> None:
+    """Each output file written by the engine and by the Python writers: the same bytes (CSV,
+    JSON), the same schema and rows (Parquet). The files stay in ``folder``."""
+    for chosen in ("csv", "json", "parquet"):
+        engine, python = folder / f"engine.{chosen}", folder / f"python.{chosen}"
+        _engine_output.write(run, rules, chosen, str(engine))
+        _python_written(run, rules, chosen, str(python))
+        if chosen == "parquet":
+            assert _parquet(engine) == _parquet(python)
+        else:
+            assert engine.read_bytes() == python.read_bytes(), chosen
+
+
 def _scored(tmp_path: Path, subjects: list[tuple[str, dict[str, object]]],
             rules: kpirules.RuleSet) -> DuckDBRun:
     records = tmp_path / "records.csv"
@@ -107,14 +120,7 @@ def test_the_engine_writes_what_the_python_writers_write(
     assert _engine_output.engine_writes(rules, "csv")
     run = _scored(tmp_path, list(subjects), rules)
     try:
-        for chosen in ("csv", "json", "parquet"):
-            engine, python = tmp_path / f"engine.{chosen}", tmp_path / f"python.{chosen}"
-            _engine_output.write(run, rules, chosen, str(engine))
-            _python_written(run, rules, chosen, str(python))
-            if chosen == "parquet":
-                assert _parquet(engine) == _parquet(python)
-            else:
-                assert engine.read_bytes() == python.read_bytes(), chosen
+        _written_alike(run, rules, tmp_path)
         for chosen in ("csv", "json"):
             out, expected = io.StringIO(), io.StringIO()
             _engine_output.write(run, rules, chosen, None, stdout=out)
@@ -365,14 +371,7 @@ def test_odd_indicator_ids_are_written_alike(tmp_path: Path) -> None:
     run_.read()
     run_.score()
     try:
-        for chosen in ("csv", "json", "parquet"):
-            engine, python = tmp_path / f"engine.{chosen}", tmp_path / f"python.{chosen}"
-            _engine_output.write(run_, rules, chosen, str(engine))
-            _python_written(run_, rules, chosen, str(python))
-            if chosen == "parquet":
-                assert _parquet(engine) == _parquet(python)
-            else:
-                assert engine.read_bytes() == python.read_bytes(), chosen
+        _written_alike(run_, rules, tmp_path)
         # The spreadsheet rule holds for ids as for names: '@x, never @x.
         assert "s,'@x,2,2,50,100,\n" in (tmp_path / "engine.csv").read_text(encoding="utf-8-sig")
         card = json.loads((tmp_path / "engine.json").read_text(encoding="utf-8"))["s"]
