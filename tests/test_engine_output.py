@@ -419,3 +419,12 @@ def test_duckdb_spills_into_a_folder_of_its_own_that_is_removed(tmp_path: Path) 
     finally:
         run_.close()
     assert not spill.exists()
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "reads .csv or .parquet records"), ("th", "อ่านข้อมูลได้เฉพาะไฟล์ .csv หรือ .parquet")])
+def test_the_engines_refusals_speak_the_readers_language(lang: str, said: str) -> None:
+    for engine in ("duckdb", "spark"):
+        got = run("eval", "cdd-2565-r1", "examples/records.json", "--engine", engine,
+                  "--lang", lang)
+        assert got.returncode == 2 and said in got.stderr and "Traceback" not in got.stderr

@@ -80,7 +80,7 @@ from kpirules.model import RuleSet
 from kpirules.result import Result, Scorecard
 
 if TYPE_CHECKING:
-    from kpirules.sql.engine import FileScores
+    from kpirules.sql.engine import DuckDBRun, FileScores
 
 __all__ = ["main"]
 
@@ -939,7 +939,7 @@ def _eval_sql(args: argparse.Namespace, rules: RuleSet) -> int:
     return 1 if report.failed else 0
 
 
-def _set_aside(report: Report, scored: Any) -> None:
+def _set_aside(report: Report, scored: FileScores | DuckDBRun) -> None:
     """The rows the engine's reading did not score, counted and said once each."""
     if scored.unowned:
         report.rows(scored.unowned, message("sql-rows-no-subject",
@@ -948,7 +948,7 @@ def _set_aside(report: Report, scored: Any) -> None:
         count, names = scored.apart, scored.apart_names
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
         report.rows(count, message("sql-rows-apart", rows=_count(count, "row"), subjects=shown))
-    if getattr(scored, "again", 0):
+    if scored.again:
         count, names = scored.again, scored.again_names
         shown = ", ".join(f'"{name}"' for name in names) + (", …" if count > len(names) else "")
         report.rows(count, message("sql-rows-again", rows=_count(count, "row"), subjects=shown))

@@ -25,7 +25,7 @@ import attrs
 
 from kpirules import nodes
 from kpirules._columns import VALUE, is_wide, wide_columns
-from kpirules._messages import message
+from kpirules._messages import Items, message
 from kpirules._scoring import MILESTONES, THAI_DIGIT_CHARACTERS, milestone_levels
 from kpirules.errors import KpiRulesError
 from kpirules.sql._dialects import _DIALECTS
@@ -70,6 +70,9 @@ class FileScores:
     apart_names: list[str]
     batches: Iterator[list[tuple[Any, ...]]]
     """The rows in the order the file first names their subjects, a batch at a time."""
+    again: int = 0
+    """Rows of a subject that has a row already (the wide layout), not scored."""
+    again_names: list[str] = attrs.Factory(list)
 
 
 def _fetched(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
@@ -98,16 +101,14 @@ class DuckDBRun:
     def __init__(self, rules: Iterable[nodes.IndicatorNode | _HasNode], path: str, *,
                  header: Callable[[], int], strict: bool = True, encoding: str = "utf-8",
                  language: str = "en", undecodable: Callable[[], None] | None = None) -> None:
-        kind = _usable(path, "duckdb", encoding)
+        kind = _usable(path, "duckdb", encoding, language)
         try:
             duckdb = import_duckdb()
         except ImportError:
-            raise KpiRulesError(
-                '--engine duckdb needs DuckDB: pip install "kpirules[duckdb]"') from None
+            raise KpiRulesError(message("engine-needs", engine="duckdb", package="DuckDB",
+                                        extra="duckdb"), language) from None
         if any(mark in path for mark in "*?"):
-            raise KpiRulesError(f"{path}: --engine duckdb cannot read a file whose path holds * or "
-                                "? (DuckDB takes such a name for a pattern of names); rename "
-                                "it, or use the default engine")
+            raise KpiRulesError(message("engine-pattern-path", path=path), language)
         self.path = path
         self.error = duckdb.Error
         self.indicators = [_node(indicator) for indicator in rules]
@@ -166,7 +167,7 @@ class DuckDBRun:
         except self.error as error:
             if self.undecodable is not None and "unicode" in str(error).lower():
                 self.undecodable()
-            raise KpiRulesError(f"{self.path}: DuckDB cannot use this file: {error}") from None
+            raise self._cannot_use(error) from None
 
     def _read(self, execute: Callable[[str], Any], source: str) -> None:
         execute(f"CREATE OR REPLACE VIEW file AS SELECT * FROM {source}")
@@ -176,7 +177,7 @@ class DuckDBRun:
             self._read_wide(execute, described, names)
             return
         self.unowned, (self.apart, self.apart_names) = _read_records(
-            execute, self.path, described)
+            execute, self.path, described, self.language)
         query = ruleset_sql(self.indicators, table="records", form="long", dialect="duckdb",
                             strict=self.strict, language=self.language)
         present, join = _present(self.indicators, "duckdb", "list")
@@ -196,12 +197,12 @@ class DuckDBRun:
         found = wide_columns(self.indicators, names)
         if found.subject is None:
             raise KpiRulesError(message("wide-no-subject-column", path=self.path,
-                                        row=self.header_row).render(self.language))
+                                        row=self.header_row), self.language)
         if self.strict and found.unknown:
             odd = found.unknown[0]
             raise KpiRulesError(message("sql-wide-unknown-column", path=self.path,
-                                        column=names[odd.index], indicator=odd.indicator)
-                                .render(self.language))
+                                        column=names[odd.index], indicator=odd.indicator),
+                                self.language)
         raw = [quote(name) for name, _ in described]
         types: dict[str, str] = {}
         columns = []
@@ -265,7 +266,11 @@ class DuckDBRun:
         try:
             return self._execute(statement, watch)
         except self.error as error:
-            raise KpiRulesError(f"{self.path}: DuckDB cannot use this file: {error}") from None
+            raise self._cannot_use(error) from None
+
+    def _cannot_use(self, error: Exception) -> KpiRulesError:
+        return KpiRulesError(message("engine-cannot-use", path=self.path, engine="DuckDB",
+                                     error=str(error)), self.language)
 
     def _execute(self, statement: str, watch: Watch | None) -> Any:
         if watch is None:
@@ -323,7 +328,8 @@ class DuckDBRun:
         """The scored rows, in the order the file first names their subjects."""
         cursor = self.run(f"SELECT * EXCLUDE (_first) FROM {SCORED} ORDER BY _first")
         columns = [column[0] for column in cursor.description]
-        return FileScores(columns, self.unowned, self.apart, self.apart_names, _fetched(cursor))
+        return FileScores(columns, self.unowned, self.apart, self.apart_names, _fetched(cursor),
+                          self.again, self.again_names)
 
     def rejected(self, limit: int) -> tuple[int, int, int, list[tuple[str, list[str]]]]:
         """How many subjects there are, how many are rejected and with how many problems in all,
@@ -341,17 +347,16 @@ class DuckDBRun:
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
-def _usable(path: str, engine: str, encoding: str) -> str:
+def _usable(path: str, engine: str, encoding: str, language: str) -> str:
     """The file's kind (``.csv`` or ``.parquet``), once it is found usable by ``engine``."""
     kind = os.path.splitext(path)[1].lower()
     if kind not in (".csv", ".parquet"):
-        raise KpiRulesError(f"{path}: --engine {engine} reads .csv or .parquet records; use the "
-                            "default engine for .json and .xlsx")
+        raise KpiRulesError(message("engine-file-kind", path=path, engine=engine), language)
     if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-        raise KpiRulesError(f"{path}: --engine {engine} reads UTF-8 files only; use the default "
-                            f"engine for --encoding {encoding}")
+        raise KpiRulesError(message("engine-utf8-only", path=path, engine=engine,
+                                    encoding=encoding), language)
     if not os.path.isfile(path):
-        raise KpiRulesError(f"cannot read {path}: no such file")
+        raise KpiRulesError(message("no-such-file", path=path), language)
     return kind
 
 
@@ -365,14 +370,14 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
     Spark reads the file in parallel, so two things the other engines do are not done: blank
     rows before the header are refused rather than skipped, and a subject's rows need not be in
     one run of the file (all of them are scored together)."""
-    kind = _usable(path, "spark", encoding)
+    kind = _usable(path, "spark", encoding, language)
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise KpiRulesError('--engine spark needs PySpark: pip install "kpirules[spark]"') from None
+        raise KpiRulesError(message("engine-needs", engine="spark", package="PySpark",
+                                    extra="spark"), language) from None
     if kind == ".csv" and header() > 1:
-        raise KpiRulesError(f"{path}: --engine spark cannot skip the blank rows before the "
-                            "header; remove them, or use another engine")
+        raise KpiRulesError(message("engine-spark-blank-rows", path=path), language)
     builder = SparkSession.builder.appName("kpirules").config(
         "spark.ui.showConsoleProgress", "false")
     if master is not None:
@@ -392,14 +397,7 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
                                      escape='"', inferSchema=False)
         else:
             frame = session.read.parquet(location)
-        found: dict[str, str] = {}
-        for name in frame.columns:
-            found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
-        missing = [name for name in LONG_COLUMNS if name not in found]
-        if missing:
-            raise KpiRulesError(
-                f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
-                f"needs the columns {','.join(LONG_COLUMNS)}")
+        found = _long_columns(path, frame.columns, language)
         frame.createOrReplaceTempView("_kpi_file")
         spark = _DIALECTS["spark"]
         subject, indicator, measure, value = ("`" + found[name].replace("`", "``") + "`"
@@ -435,7 +433,8 @@ def spark_score_file(rules: Iterable[nodes.IndicatorNode | _HasNode], path: str,
     except KpiRulesError:
         raise
     except Exception as error:  # PySpark's errors have no common base below Exception
-        raise KpiRulesError(f"{path}: Spark cannot use this file: {error}") from None
+        raise KpiRulesError(message("engine-cannot-use", path=path, engine="Spark",
+                                    error=str(error)), language) from None
     return FileScores(columns, int(unowned), 0, [], _batched(rows))
 
 
@@ -455,22 +454,29 @@ def _strip(text: str) -> str:
     return _DIALECTS["duckdb"].strip(text)
 
 
-def _read_records(execute: Callable[[str], Any], path: str, described: list[tuple[str, str]]
-                  ) -> tuple[int, tuple[int, list[str]]]:
+def _long_columns(path: str, names: Iterable[str], language: str) -> dict[str, str]:
+    """The long layout's columns of a file, found by their names as the Python engine's header
+    check finds them: each column's name by the name it stands for."""
+    found: dict[str, str] = {}
+    for name in names:
+        found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
+    missing = [name for name in LONG_COLUMNS if name not in found]
+    if missing:
+        raise KpiRulesError(message("engine-no-columns", path=path,
+                                    columns=Items(tuple(f"`{m}`" for m in missing)),
+                                    header=",".join(LONG_COLUMNS)), language)
+    return found
+
+
+def _read_records(execute: Callable[[str], Any], path: str, described: list[tuple[str, str]],
+                  language: str) -> tuple[int, tuple[int, list[str]]]:
     """The table ``records`` (subject, indicator, measure, value) for the SQL query, from the
     view ``file`` (its columns ``described``), as the Python engine reads the file: the columns
     found by their names as its header check finds them, subjects as text without the white
     space around them, a subject's rows in one run of the file. Returns the number of rows with
     no subject, and the number of rows after their subject's run had ended with the first few
     of those subjects' names (such rows are not scored)."""
-    found: dict[str, str] = {}
-    for name, _ in described:
-        found.setdefault(name.strip().lstrip("\ufeff").casefold(), name)
-    missing = [name for name in LONG_COLUMNS if name not in found]
-    if missing:
-        raise KpiRulesError(
-            f"{path}: the file has no {' or '.join(f'`{m}`' for m in missing)} column; it "
-            f"needs the columns {','.join(LONG_COLUMNS)}")
+    found = _long_columns(path, [name for name, _ in described], language)
     subject, indicator, measure, value = (quote(found[name]) for name in LONG_COLUMNS)
     # Read once, in file order (DuckDB keeps the order rows are inserted in): a row's rowid is
     # its place in the file, which numbering the rows with a window would cost as much again.
