@@ -679,11 +679,8 @@ class Progress:
         self.shown = 0
         self.bar: Any = None
         stream = stream if stream is not None else sys.stderr
-        if not _is_terminal(stream):
-            return
-        try:
-            tqdm = importlib.import_module("tqdm").tqdm
-        except ImportError:
+        tqdm = _bar_maker(stream)
+        if tqdm is None:
             return
         self.bar = tqdm(total=100 if reader.fraction_read() is not None else None, file=stream,
                         delay=after, desc=PROG, leave=False, dynamic_ncols=True,
@@ -709,6 +706,17 @@ class Progress:
             self.bar = None
 
 
+def _bar_maker(stream: IO[str]) -> Any:
+    """tqdm's bar, when ``stream`` is a terminal and tqdm (the ``progress`` extra) is there;
+    None otherwise, and the run is simply quiet."""
+    if not _is_terminal(stream):
+        return None
+    try:
+        return importlib.import_module("tqdm").tqdm
+    except ImportError:
+        return None
+
+
 class EngineProgress:
     """The progress bar of ``eval --engine duckdb``: how far DuckDB is with each step (reading,
     scoring, writing), as it tells, drawn as :class:`Progress` draws its bar (tqdm, on a terminal
@@ -721,12 +729,7 @@ class EngineProgress:
         self.tqdm: Any = None
         self.said = ""
         self.shown = 0
-        if not _is_terminal(self.stream):
-            return
-        try:
-            self.tqdm = importlib.import_module("tqdm").tqdm
-        except ImportError:
-            return
+        self.tqdm = _bar_maker(self.stream)
 
     @property
     def watch(self) -> Callable[[float | None], None] | None:
