@@ -30,6 +30,7 @@ from kpirules import _json
 from kpirules._output import CsvWriter, atomic_path, csv_writer
 from kpirules._records import PROBLEMS_BETWEEN
 from kpirules._safe import _FORMULA_START, _PLAIN_NUMBER, spreadsheet_cell
+from kpirules._writers import decimal_shape, parquet_type
 from kpirules.model import RuleSet
 from kpirules.sql._text import _POINT_PLACES, quote, string
 from kpirules.sql.engine import PROBLEMS, SCORED, DuckDBRun, Watch
@@ -39,7 +40,6 @@ __all__ = ["FORMATS", "engine_writes", "write"]
 FORMATS = ("csv", "json", "parquet")
 """The outputs DuckDB writes itself."""
 
-_PARQUET_NARROWEST = 18  # the Python writer's smallest DECIMAL precision
 
 
 def engine_writes(rules: RuleSet, chosen: str) -> bool:
@@ -208,7 +208,8 @@ def _csv(rules: RuleSet, byte_order_mark: bool) -> str:
                   "','", quote(ident + "._score"), "','", quote(ident + "._points"), "','",
                   "_total", "','"]
     scored = _concat(parts)
-    rejected = _concat(["_name", "',,,,,,'", _csv_cell("_error")])
+    # A rejected subject's row: its name, empty cells, its reasons in the last.
+    rejected = _concat(["_name", string("," * (len(CsvWriter.HEADER) - 1)), _csv_cell("_error")])
     # Rows are numbered from 0 (their rowid), so the header's place is -1.
     return (f"SELECT line FROM (SELECT -1 AS _at, {string(header)} AS line UNION ALL "
             f"SELECT _first, CASE WHEN {PROBLEMS} IS NULL THEN {scored} ELSE {rejected} END "
@@ -250,12 +251,8 @@ def _parquet(run: DuckDBRun, rules: RuleSet) -> str:
         + " FROM (SELECT " + ", ".join(f"{_plain(column)} AS _t{k}"
                                        for k, column in enumerate(decimals))
         + f" FROM {SCORED} WHERE {PROBLEMS} IS NULL)").fetchone()
-    types = {}
-    for k, column in enumerate(decimals):
-        whole, scale = shapes[2 * k], shapes[2 * k + 1]
-        precision = whole + scale
-        types[column] = (f"DECIMAL({max(precision, _PARQUET_NARROWEST)}, {scale})"
-                         if precision <= 38 else "VARCHAR")
+    types = {column: parquet_type(decimal_shape(shapes[2 * k], shapes[2 * k + 1]))
+             for k, column in enumerate(decimals)}
 
     def kept(column: str, kind: str) -> str:
         shown = _plain(column) if kind == "VARCHAR" else column

@@ -31,7 +31,7 @@ from kpirules.errors import UsageError
 from kpirules.model import RuleSet
 from kpirules.result import Scorecard
 
-__all__ = ["ParquetWriter", "XlsxWriter", "decimal_type"]
+__all__ = ["ParquetWriter", "XlsxWriter", "decimal_shape", "decimal_type", "parquet_type"]
 
 Atomic = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 ErrorText = Callable[[Sequence[Problem]], str]
@@ -55,8 +55,20 @@ def decimal_type(values: Iterable[Decimal | None]) -> tuple[int, int] | None:
             assert isinstance(exponent, int)
             scale = max(scale, -exponent)
             whole = max(whole, value.adjusted() + 1)
-    precision = whole + scale
+    return decimal_shape(whole, scale)
+
+
+def decimal_shape(whole: int, scale: int) -> tuple[int, int] | None:
+    """``(precision, scale)`` for numbers of at most ``whole`` digits before the point and
+    ``scale`` after it, or None beyond 38 digits (see :func:`decimal_type`)."""
+    precision = max(whole, 1) + scale
     return (precision, scale) if precision <= 38 else None
+
+
+def parquet_type(shape: tuple[int, int] | None) -> str:
+    """The Parquet column type of ``eval -o results.parquet`` for numbers of that shape: a DECIMAL
+    of at least 18 digits (DuckDB's widest 64-bit one), or their text beyond 38 digits."""
+    return "VARCHAR" if shape is None else f"DECIMAL({max(shape[0], 18)}, {shape[1]})"
 
 
 class XlsxWriter:
@@ -141,9 +153,7 @@ class ParquetWriter:
             elif name.endswith(".level"):
                 types.append((name, "INTEGER"))
             else:
-                shape = decimal_type(row[index] for row in self.rows)
-                types.append((name, "VARCHAR" if shape is None else
-                              f"DECIMAL({max(shape[0], 18)}, {shape[1]})"))
+                types.append((name, parquet_type(decimal_type(row[index] for row in self.rows))))
         return types
 
     def finish(self) -> None:
